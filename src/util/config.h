@@ -1,0 +1,79 @@
+/* util/config.h — every setting of tradeauth, declared once in config.c's table.
+ * The table drives the INI file, the environment, the flags and --help, so they
+ * cannot drift apart. Precedence: defaults < file < environment < flags. */
+#ifndef TA_UTIL_CONFIG_H
+#define TA_UTIL_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct config {
+    char *config_file;
+    char *listen;
+    char *db;
+    char *delivery_log;
+    char *log_level;
+    char *trusted_proxies;
+    char *cors_origins;
+    int threads;            /* HTTP threads; 0 = one per core */
+    int hash_threads;       /* argon2id workers; 0 = one per core */
+    int hash_queue;         /* waiting hashes; 0 = 4 x hash_threads */
+    int argon2_ops;         /* argon2id t */
+    int argon2_mem_kib;     /* argon2id m, KiB */
+    int body_max_bytes;
+    int max_connections;
+    int per_ip_connections;
+    int idle_timeout_s;
+    /* delivery */
+    char *sms_transport;    /* log | smtp | webhook */
+    char *email_transport;
+    char *smtp_url;         /* smtp://host:port or smtps://host:port */
+    char *smtp_user;
+    char *smtp_password;
+    char *smtp_from;
+    bool smtp_starttls;
+    char *webhook_url;
+    char *webhook_bearer;
+    char *webhook_hmac_key;
+    int delivery_retries;
+    int delivery_backoff_ms;
+    int delivery_poll_ms;
+    char *totp_issuer;
+    /* verification codes (contract B5, D) */
+    int code_ttl_s;
+    int code_attempts;
+    int code_resend_s;
+    int codes_per_recipient_hour;
+    int codes_per_recipient_day;
+    int codes_per_address_hour;
+    int codes_per_company_day;
+    /* login and abuse controls (contract D) */
+    int login_fail_max;
+    int login_fail_window_s;
+    int login_lock_s;
+    int login_per_address_min;
+    int lookup_per_address_min;
+    int customer_ops_per_min;
+    /* sessions (contract B4); companies may override */
+    int session_idle_s;
+    int session_absolute_s;
+    int refresh_s;
+    int session_touch_s;
+};
+
+/* Fills cfg with the defaults of the table. Free with config_cleanup. */
+void config_init(struct config *cfg);
+void config_cleanup(struct config *cfg);
+
+/* Applies file (from --config or TRADEAUTH_CONFIG), environment, then argv flags
+ * (argv[0] is not a flag). On error writes one line naming the key to err and
+ * returns -1. Unknown keys and flags are errors. */
+int config_load(struct config *cfg, int argc, char **argv, FILE *err);
+
+/* Checks cross-setting rules (listen address parses, CIDRs parse, ...). */
+int config_check(const struct config *cfg, FILE *err);
+
+/* The settings table as help text: flag, environment variable, default, help. */
+void config_print_help(FILE *out);
+
+#endif
