@@ -1,0 +1,32 @@
+/* store/store.c — picks a backend by the database URL's scheme. */
+#include "store/store.h"
+
+#include <string.h>
+
+extern const struct store_ops store_sqlite_ops;
+#ifdef TA_WITH_PG
+extern const struct store_ops store_pg_ops;
+#endif
+
+static const struct store_ops *const backends[] = {
+    &store_sqlite_ops,
+#ifdef TA_WITH_PG
+    &store_pg_ops,
+#endif
+};
+
+ta_err store_open(const char *url, struct store **out)
+{
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
+        const char *scheme = backends[i]->scheme;
+        if (strncmp(url, scheme, strlen(scheme)) == 0)
+            return backends[i]->open(url, out);
+    }
+    return TA_E_NOT_FOUND;
+}
+
+void store_close(struct store *st)
+{
+    if (st != NULL)
+        st->ops->close(st);
+}
