@@ -2,6 +2,8 @@
 #include "util/err.h"
 #include "util/log.h"
 
+#include <stddef.h>
+
 static const struct {
     const char *name;
     const char *wire;

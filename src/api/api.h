@@ -1,0 +1,57 @@
+/* api/api.h — what a handler sees of a request, the route table, and dispatch.
+ * Handlers bind and validate fields, call the domain, and render records to JSON; they
+ * never see HTTP (the edge fills struct api_req) and never touch SQL. */
+#ifndef TA_API_API_H
+#define TA_API_API_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "domain/ctx.h"
+
+struct api_req {
+    /* Filled by the edge. */
+    const struct config *cfg;
+    struct store *st;         /* this thread's connection */
+    struct arena *a;          /* freed after the response is queued */
+    json_t *body;             /* the request object (borrowed) */
+    const char *company_hdr;  /* companyId header as sent, NULL when missing */
+    const char *token;        /* token header, NULL when missing or empty */
+    const char *lang;         /* canonical tag */
+    const char *trace;
+    const char *client_addr;
+    const char *user_agent;
+    int64_t now_ms;
+    /* Filled by api_dispatch. */
+    struct dctx ctx;          /* ctx.detail: the msgParams value of the answer */
+    struct auth *auth;        /* the signed-in customer on token routes */
+    ta_err auth_err;          /* why auth is NULL on a ROUTE_TOKEN_OPTIONAL route */
+};
+
+/* On TA_OK *data_out holds one new reference (or NULL for JSON null); the edge consumes it.
+ * A failing handler may also set *data_out when the contract gives a failure data. */
+typedef ta_err (*api_handler)(struct api_req *req, json_t **data_out);
+
+enum route_flags {
+    ROUTE_GUEST = 0,          /* the token header is ignored entirely */
+    ROUTE_TOKEN = 1,          /* a live token of this company is required */
+    ROUTE_TOKEN_OPTIONAL = 2, /* authenticated when a token is sent; the handler decides */
+    ROUTE_SLOW = 4,           /* hashes passwords: runs on the hash pool */
+};
+
+struct route {
+    const char *path;         /* after the optional /api and /cats-gateway prefixes */
+    api_handler fn;
+    unsigned flags;
+    const char *name;         /* short name for logs and metrics */
+};
+
+/* The route for a path (prefixes already stripped), or NULL. */
+const struct route *api_route_find(const char *path);
+/* All routes, terminated by a NULL path (metrics, docs). */
+extern const struct route api_routes[];
+
+/* Resolves the company, authenticates token routes, runs the handler. */
+ta_err api_dispatch(const struct route *r, struct api_req *req, json_t **data_out);
+
+#endif

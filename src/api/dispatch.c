@@ -1,0 +1,57 @@
+/* api/dispatch.c — the steps every route shares: resolve the company of the companyId
+ * header, authenticate when the route wants a token, then run the handler. */
+#include "api/api.h"
+#include "domain/company.h"
+#include "domain/session.h"
+#include "util/arena.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static ta_err resolve_company(struct api_req *req)
+{
+    const char *h = req->company_hdr;
+    if (h == NULL || h[0] == '\0' || strlen(h) > 18 || strspn(h, "0123456789") != strlen(h))
+        return TA_E_NO_COMPANY;
+    errno = 0;
+    long long id = strtoll(h, NULL, 10);
+    if (errno != 0 || id <= 0)
+        return TA_E_NO_COMPANY;
+    return company_find(req->st, req->a, (int64_t)id, req->now_ms, &req->ctx.co);
+}
+
+ta_err api_dispatch(const struct route *r, struct api_req *req, json_t **data_out)
+{
+    req->ctx.cfg = req->cfg;
+    req->ctx.st = req->st;
+    req->ctx.a = req->a;
+    req->ctx.now_ms = req->now_ms;
+    req->ctx.client_addr = req->client_addr;
+    req->ctx.user_agent = req->user_agent;
+    req->ctx.lang = req->lang;
+    req->ctx.trace = req->trace;
+    req->ctx.detail = NULL;
+    *data_out = NULL;
+
+    req->auth = NULL;
+    req->auth_err = TA_E_TOKEN;
+    ta_err err = resolve_company(req);
+    if (err != TA_OK)
+        return err;
+    bool want = (r->flags & ROUTE_TOKEN) != 0 ||
+                ((r->flags & ROUTE_TOKEN_OPTIONAL) != 0 && req->token != NULL);
+    if (want) {
+        req->auth = arena_alloc(req->a, sizeof *req->auth);
+        if (req->auth == NULL)
+            return TA_E_TOO_LARGE;
+        err = session_authenticate(&req->ctx, req->token, req->auth);
+        if (err != TA_OK) {
+            req->auth = NULL;
+            req->auth_err = err;
+            if ((r->flags & ROUTE_TOKEN) != 0)
+                return err;
+        }
+    }
+    return r->fn(req, data_out);
+}

@@ -1,0 +1,64 @@
+/* api/session_routes.c — the session family: findCustomerInfo (C7), logout (C5) and
+ * refreshToken (C6). Small handlers over domain/session. */
+#include "api/bind.h"
+#include "api/render.h"
+#include "domain/session.h"
+#include "store/store.h"
+
+ta_err api_customer_info(struct api_req *req, json_t **data_out)
+{
+    struct customer_view v;
+    ta_err err = customer_view_load(&req->ctx, &req->auth->c, req->ctx.co, &v);
+    if (err != TA_OK)
+        return err;
+    v.login_ms = req->auth->s.created_ms;
+    v.token = req->auth->token;
+    v.rtoken = NULL;
+    *data_out = render_customer(&v, req->lang);
+    return TA_OK;
+}
+
+struct logout_cmd {
+    bool all_devices;
+};
+
+static const struct field logout_fields[] = {
+    FIELD_BOOL("allDevices", struct logout_cmd, all_devices, OPTIONAL),
+    FIELD_END,
+};
+
+/* Always "0": clients call it with dead tokens and must still get out (C5). */
+ta_err api_logout(struct api_req *req, json_t **data_out)
+{
+    struct logout_cmd cmd = {false};
+    if (bind_fields(req, logout_fields, &cmd) != TA_OK)
+        cmd.all_devices = false;
+    req->ctx.detail = NULL;
+    if (req->token != NULL)
+        session_logout(&req->ctx, req->token, cmd.all_devices);
+    *data_out = NULL;
+    return TA_OK;
+}
+
+struct refresh_cmd {
+    const char *rtoken;
+};
+
+static const struct field refresh_fields[] = {
+    FIELD_STR("rToken", struct refresh_cmd, rtoken, 64, 64, REQUIRED),
+    FIELD_END,
+};
+
+ta_err api_refresh(struct api_req *req, json_t **data_out)
+{
+    struct refresh_cmd cmd = {0};
+    struct customer_view v;
+    ta_err err = bind_fields(req, refresh_fields, &cmd);
+    if (err != TA_OK)
+        return err;
+    err = session_refresh(&req->ctx, cmd.rtoken, &v);
+    if (err != TA_OK)
+        return err;
+    *data_out = render_customer(&v, req->lang);
+    return TA_OK;
+}

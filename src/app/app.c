@@ -1,0 +1,205 @@
+/* app/app.c — owns every long-lived object, created in order and freed in reverse.
+ * Each thread that touches the database gets its own connection, remembered here so the
+ * app can close them all at the end. */
+#include "app/app.h"
+#include "crypto/passwd.h"
+#include "delivery/worker.h"
+#include "domain/company.h"
+#include "domain/keys.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/workpool.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+struct app {
+    const struct config *cfg;
+    uint64_t generation;
+    struct store *main_store;
+    struct workpool *hash_pool;
+    struct delivery_worker *delivery;
+    struct http_server *http;
+    pthread_mutex_t lock;
+    struct store **stores;
+    size_t n_stores, cap_stores;
+};
+
+static _Atomic uint64_t generations;
+static _Thread_local uint64_t tls_generation;
+static _Thread_local struct store *tls_store;
+
+struct store *app_thread_store(struct app *app)
+{
+    if (tls_generation == app->generation && tls_store != NULL)
+        return tls_store;
+    struct store *st = NULL;
+    if (store_open(app->cfg->db, &st) != TA_OK)
+        return NULL;
+    pthread_mutex_lock(&app->lock);
+    if (app->n_stores == app->cap_stores) {
+        app->cap_stores = app->cap_stores ? app->cap_stores * 2 : 16;
+        app->stores = xrealloc(app->stores, app->cap_stores * sizeof *app->stores);
+    }
+    app->stores[app->n_stores++] = st;
+    pthread_mutex_unlock(&app->lock);
+    tls_store = st;
+    tls_generation = app->generation;
+    return st;
+}
+
+static struct store *hook_store(void *ud)
+{
+    return app_thread_store(ud);
+}
+
+static void *hash_thread_init(void *ud)
+{
+    return app_thread_store(ud);
+}
+
+ta_err app_open(const struct config *cfg, struct app **out)
+{
+    if (sodium_init() < 0)
+        return TA_FAIL(TA_E_INTERNAL);
+    struct app *app = xcalloc(1, sizeof *app);
+    app->cfg = cfg;
+    app->generation = atomic_fetch_add(&generations, 1) + 1;
+    pthread_mutex_init(&app->lock, NULL);
+    ta_err e = store_open(cfg->db, &app->main_store);
+    if (e != TA_OK) {
+        log_error(NULL, "cannot open database %s", cfg->db);
+        app_close(app);
+        return e == TA_E_NOT_FOUND ? TA_E_INTERNAL : e;
+    }
+    bool created = false;
+    e = store_migrate(app->main_store);
+    if (e == TA_OK)
+        e = company_seed_default(app->main_store, &created);
+    if (e == TA_OK)
+        e = keys_load(app->main_store);
+    if (e != TA_OK) {
+        app_close(app);
+        return e;
+    }
+    if (created)
+        log_info(NULL, "created the default company: real id 1 with demo twin id 2");
+    *out = app;
+    return TA_OK;
+}
+
+ta_err app_start(struct app *app)
+{
+    const struct config *cfg = app->cfg;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t hash_threads = cfg->hash_threads > 0 ? (size_t)cfg->hash_threads
+                                                : (size_t)(cores > 0 ? cores : 1);
+    size_t queue = cfg->hash_queue > 0 ? (size_t)cfg->hash_queue : 4 * hash_threads;
+
+    ta_err e = delivery_worker_start(cfg, &app->delivery);
+    if (e != TA_OK)
+        return e;
+    app->hash_pool = workpool_new(hash_threads, queue, hash_thread_init, NULL, app);
+    if (app->hash_pool == NULL)
+        return TA_FAIL(TA_E_INTERNAL);
+    struct http_hooks hooks = {hook_store, app, app->hash_pool};
+    return http_server_start(cfg, &hooks, &app->http);
+}
+
+uint16_t app_port(const struct app *app)
+{
+    return app->http ? http_server_port(app->http) : 0;
+}
+
+void app_stop(struct app *app)
+{
+    if (app->http != NULL) {
+        http_server_quiesce(app->http);
+        int left = http_server_drain(app->http, 10000);
+        if (left > 0)
+            log_warn(NULL, "%d requests still running at shutdown", left);
+    }
+    workpool_free(app->hash_pool);
+    app->hash_pool = NULL;
+    http_server_stop(app->http);
+    app->http = NULL;
+    delivery_worker_stop(app->delivery);
+    app->delivery = NULL;
+}
+
+void app_close(struct app *app)
+{
+    if (app == NULL)
+        return;
+    app_stop(app);
+    for (size_t i = 0; i < app->n_stores; i++)
+        store_close(app->stores[i]);
+    free(app->stores);
+    store_close(app->main_store);
+    pthread_mutex_destroy(&app->lock);
+    free(app);
+}
+
+/* Ten thousand idle keep-alive connections need ten thousand descriptors. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int app_serve(const struct config *cfg)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    /* Blocked before any thread starts, so only sigwait below ever sees them. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    struct app *app = NULL;
+    ta_err e = app_open(cfg, &app);
+    if (e == TA_OK)
+        e = app_start(app);
+    if (e != TA_OK) {
+        fprintf(stderr, "tradeauth: cannot start (%s); see the log above\n", ta_err_name(e));
+        app_close(app);
+        curl_global_cleanup();
+        return 1;
+    }
+    printf("tradeauth: listening on http://%.*s:%u (database %s)\n",
+           (int)(strrchr(cfg->listen, ':') - cfg->listen), cfg->listen, app_port(app), cfg->db);
+    printf("tradeauth: default company: real id 1, demo twin id 2\n");
+    printf("tradeauth: codes go to email=%s sms=%s%s%s\n", cfg->email_transport,
+           cfg->sms_transport,
+           strcmp(cfg->email_transport, "log") == 0 || strcmp(cfg->sms_transport, "log") == 0
+               ? "; log transport file: "
+               : "",
+           strcmp(cfg->email_transport, "log") == 0 || strcmp(cfg->sms_transport, "log") == 0
+               ? cfg->delivery_log
+               : "");
+    fflush(stdout);
+
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_info(NULL, "signal %d: stopping", sig);
+    app_close(app);
+    curl_global_cleanup();
+    log_info(NULL, "stopped");
+    return 0;
+}

@@ -1,0 +1,294 @@
+/* domain/auth.c — login and register. Every failing login path that could reveal whether an
+ * account exists pays exactly one password hash, so unknown, wrong, locked and disabled
+ * accounts take the same time. */
+#include "domain/auth.h"
+#include "crypto/totp.h"
+#include "domain/audit.h"
+#include "domain/codes.h"
+#include "domain/company.h"
+#include "domain/limits.h"
+#include "domain/session.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/config.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+ta_err auth_check_mfa(struct dctx *ctx, const struct customer *c, const char *google_code)
+{
+    if (c->mfa_secret == NULL || c->mfa_id <= 0)
+        return TA_OK;
+    if (google_code == NULL || google_code[0] == '\0')
+        return TA_E_MFA_REQUIRED;
+    int64_t step;
+    ta_err err = totp_match(c->mfa_secret, google_code, ctx->now_ms, 1, &step);
+    if (err != TA_OK)
+        return err;
+    err = STORE(ctx->st, customer_mfa_advance, c->id, step);
+    return err == TA_E_CONFLICT ? TA_E_MFA_WRONG : err;
+}
+
+/* The recipient a login name stands for, to match a LOGIN ticket. */
+static bool login_recipient(const struct login_cmd *cmd, const struct customer *c,
+                            char out[CONTACT_MAX])
+{
+    (void)cmd;
+    return codes_customer_recipient(c, cmd->type == LOGIN_EMAIL ? CHANNEL_EMAIL : CHANNEL_SMS,
+                                    out);
+}
+
+static ta_err open_session(struct dctx *ctx, const struct customer *c, int device,
+                           struct customer_view *v)
+{
+    struct session_tokens tk;
+    ta_err err;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        err = store_begin(ctx->st);
+        if (err == TA_OK)
+            err = session_open(ctx, ctx->co, c, device, &tk);
+        if (err == TA_OK)
+            err = store_commit(ctx->st);
+        if (err == TA_OK)
+            break;
+        store_rollback(ctx->st);
+        if (err != TA_E_RETRY)
+            return err;
+    }
+    if (err != TA_OK)
+        return err;
+    err = customer_view_load(ctx, c, ctx->co, v);
+    if (err != TA_OK)
+        return err;
+    v->login_ms = tk.created_ms;
+    v->token = arena_strdup(ctx->a, tk.token);
+    v->rtoken = arena_strdup(ctx->a, tk.rtoken);
+    sodium_memzero(&tk, sizeof tk);
+    return v->token && v->rtoken ? TA_OK : TA_E_TOO_LARGE;
+}
+
+static ta_err login_by_code(struct dctx *ctx, const struct login_cmd *cmd, struct customer *c)
+{
+    ta_err err = customer_find_login(ctx, (int)cmd->type, cmd->login_name, cmd->phone_area, c);
+    char rcpt[CONTACT_MAX];
+    const struct biz_type *b =
+        codes_biz_for(PURPOSE_LOGIN, cmd->type == LOGIN_EMAIL ? CHANNEL_EMAIL : CHANNEL_SMS);
+    if (err == TA_E_NOT_FOUND)
+        return TA_E_CREDENTIALS;
+    if (err != TA_OK)
+        return err;
+    if (!login_recipient(cmd, c, rcpt))
+        return TA_E_CREDENTIALS;
+    struct ticket t;
+    err = codes_verify(ctx, b, rcpt, cmd->send_token, cmd->code, &t);
+    if (err == TA_E_CODE_WRONG) {
+        audit_record(ctx, c->id, "login_fail", err, (int)cmd->device, "code");
+        return TA_E_CREDENTIALS; /* one answer for wrong account, password or code */
+    }
+    if (err != TA_OK)
+        return err;
+    err = codes_consume(ctx, &t);
+    if (err != TA_OK)
+        return err;
+    return TA_OK;
+}
+
+static ta_err login_by_password(struct dctx *ctx, const struct login_cmd *cmd, struct customer *c)
+{
+    struct passwd_params pw = dctx_pw_params(ctx);
+    ta_err err = customer_find_login(ctx, (int)cmd->type, cmd->login_name, cmd->phone_area, c);
+    if (err == TA_E_NOT_FOUND) {
+        passwd_burn(&pw, cmd->password);
+        audit_record(ctx, 0, "login_fail", TA_E_CREDENTIALS, (int)cmd->device, "unknown");
+        return TA_E_CREDENTIALS;
+    }
+    if (err != TA_OK)
+        return err;
+    err = limit_login_locked(ctx, c->id);
+    if (err != TA_OK) {
+        passwd_burn(&pw, cmd->password);
+        audit_record(ctx, c->id, "login_fail", err, (int)cmd->device, "locked");
+        return err;
+    }
+    if (c->pw_hash == NULL) {
+        passwd_burn(&pw, cmd->password);
+        err = TA_E_CREDENTIALS;
+    } else {
+        err = passwd_verify(c->pw_hash, cmd->password);
+    }
+    if (err == TA_OK && c->status != CUSTOMER_DISABLED)
+        err = auth_check_mfa(ctx, c, cmd->google_code);
+    if (err == TA_E_CREDENTIALS || err == TA_E_MFA_WRONG) {
+        bool locked = limit_login_failed(ctx, c->id);
+        audit_record(ctx, c->id, "login_fail", err, (int)cmd->device, "password");
+        if (locked)
+            audit_record(ctx, c->id, "lockout", TA_E_LOCKED, (int)cmd->device, NULL);
+        return err;
+    }
+    if (err != TA_OK)
+        return err;
+    limit_login_clear(ctx, c->id);
+    if (passwd_needs_rehash(&pw, c->pw_hash)) {
+        char fresh[PASSWD_HASH_MAX];
+        if (passwd_hash(&pw, cmd->password, fresh) == TA_OK)
+            (void)STORE(ctx->st, customer_set_password, c->id, fresh);
+    }
+    return TA_OK;
+}
+
+ta_err auth_login(struct dctx *ctx, const struct login_cmd *cmd, struct customer_view *v)
+{
+    struct customer c;
+    char key[96];
+    ta_err err;
+
+    snprintf(key, sizeof key, "la:%s", ctx->client_addr ? ctx->client_addr : "");
+    err = limit_hit(ctx, key, 60000, ctx->cfg->login_per_address_min, TA_E_RATE_LIMITED, true);
+    if (err != TA_OK)
+        return err;
+    if (ctx->co->type == COMPANY_DEMO)
+        return TA_E_DEMO_COMPANY;
+
+    bool by_code = cmd->code != NULL;
+    err = by_code ? login_by_code(ctx, cmd, &c) : login_by_password(ctx, cmd, &c);
+    if (err != TA_OK)
+        return err;
+    if (c.status == CUSTOMER_DISABLED)
+        return TA_E_DISABLED;
+    if (c.status == CUSTOMER_PENDING)
+        return TA_E_PENDING_REVIEW;
+    if (by_code) {
+        err = auth_check_mfa(ctx, &c, cmd->google_code);
+        if (err != TA_OK)
+            return err;
+    }
+    err = open_session(ctx, &c, (int)cmd->device, v);
+    if (err == TA_OK)
+        audit_record(ctx, c.id, "login_ok", TA_OK, (int)cmd->device, by_code ? "code" : "password");
+    return err;
+}
+
+static const char *nz(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+ta_err auth_register(struct dctx *ctx, const struct register_cmd *cmd, struct customer_view *v)
+{
+    const struct company *co = ctx->co;
+    struct customer c;
+    char email[CONTACT_MAX], area[8], rcpt[CONTACT_MAX];
+    char pw_hash[PASSWD_HASH_MAX];
+    ta_err err;
+
+    if (co->type == COMPANY_DEMO)
+        return TA_E_DEMO_COMPANY;
+    memset(&c, 0, sizeof c);
+    if (cmd->type == LOGIN_EMAIL) {
+        if (!contact_email(cmd->login_name, email))
+            return dctx_fail(ctx, TA_E_FIELD, "loginName");
+        c.email = email;
+        snprintf(rcpt, sizeof rcpt, "%s", email);
+    } else {
+        if (!contact_phone(cmd->login_name))
+            return dctx_fail(ctx, TA_E_FIELD, "loginName");
+        if (!contact_area(cmd->phone_area ? cmd->phone_area : "+86", area))
+            return dctx_fail(ctx, TA_E_FIELD, "phoneArea");
+        c.phone_area = area;
+        c.phone = (char *)cmd->login_name;
+        contact_phone_recipient(area, cmd->login_name, rcpt);
+    }
+    c.group_id = cmd->group_id != 0 ? cmd->group_id : company_default_group(co);
+    if (!company_has_group(co, c.group_id))
+        return dctx_fail(ctx, TA_E_FIELD, "customerGroupId");
+    err = customer_pairs_check(ctx, co, cmd->pairs, cmd->n_pairs);
+    if (err != TA_OK)
+        return err;
+
+    /* Taken already? Answer before the code is looked at, so no attempt is spent. */
+    struct customer other;
+    err = c.email ? STORE(ctx->st, customer_by_email, co->id, c.email, ctx->a, &other)
+                  : STORE(ctx->st, customer_by_phone, co->id, c.phone_area, c.phone, ctx->a,
+                          &other);
+    if (err == TA_OK)
+        return TA_E_DUPLICATE;
+    if (err != TA_E_NOT_FOUND)
+        return err;
+
+    const struct biz_type *b = codes_biz_for(
+        PURPOSE_REGISTER, cmd->type == LOGIN_EMAIL ? CHANNEL_EMAIL : CHANNEL_SMS);
+    struct ticket t;
+    err = codes_verify(ctx, b, rcpt, cmd->send_token, cmd->code, &t);
+    if (err != TA_OK)
+        return err;
+
+    if (cmd->password != NULL) {
+        struct passwd_params pw = dctx_pw_params(ctx);
+        err = passwd_hash(&pw, cmd->password, pw_hash);
+        if (err != TA_OK)
+            return err;
+        c.pw_hash = pw_hash;
+    }
+    c.country = (char *)cmd->country;
+    c.lang = (char *)nz(cmd->lang);
+    c.register_source = (int)cmd->register_source;
+    c.register_device = (char *)nz(cmd->register_device);
+    c.utm_source = (char *)nz(cmd->utm_source);
+    c.utm_medium = (char *)nz(cmd->utm_medium);
+    c.utm_campaign = (char *)nz(cmd->utm_campaign);
+    c.utm_content = (char *)nz(cmd->utm_content);
+    c.utm_term = (char *)nz(cmd->utm_term);
+    c.third_server_code = (char *)nz(cmd->third_server_code);
+    c.third_server_source = (char *)nz(cmd->third_server_source);
+    c.open_account_type = (int)cmd->open_account_type;
+    c.kyc_audit_status = co->kyc_on ? 0 : 2;
+    c.status = co->manual_review ? CUSTOMER_PENDING : CUSTOMER_NORMAL;
+    c.mfa_id = -1;
+
+    struct session_tokens tk;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        struct customer fresh = c;
+        err = store_begin(ctx->st);
+        if (err == TA_OK)
+            err = codes_consume(ctx, &t);
+        if (err == TA_OK)
+            err = customer_create(ctx, co, &fresh, cmd->pairs, cmd->n_pairs);
+        if (err == TA_OK && fresh.status == CUSTOMER_NORMAL)
+            err = session_open(ctx, co, &fresh, (int)cmd->register_source, &tk);
+        if (err == TA_OK)
+            err = store_commit(ctx->st);
+        if (err == TA_OK) {
+            c = fresh;
+            break;
+        }
+        store_rollback(ctx->st);
+        if (err == TA_E_CONFLICT)
+            err = TA_E_DUPLICATE;
+        if (err != TA_E_RETRY)
+            break;
+    }
+    sodium_memzero(pw_hash, sizeof pw_hash);
+    c.pw_hash = c.pw_hash ? (char *)"set" : NULL; /* the view only needs to know it exists */
+    if (err != TA_OK)
+        return err;
+    audit_record(ctx, c.id, "register", TA_OK, (int)cmd->register_source, NULL);
+    if (c.pw_hash)
+        audit_record(ctx, c.id, "password_set", TA_OK, (int)cmd->register_source, NULL);
+    /* Strings of c point at this frame; the view gets arena copies through a reload. */
+    struct customer saved;
+    err = STORE(ctx->st, customer_get, c.id, ctx->a, &saved);
+    if (err != TA_OK)
+        return err;
+    err = customer_view_load(ctx, &saved, co, v);
+    if (err != TA_OK)
+        return err;
+    if (saved.status == CUSTOMER_PENDING)
+        return TA_E_PENDING_REVIEW;
+    v->login_ms = tk.created_ms;
+    v->token = arena_strdup(ctx->a, tk.token);
+    v->rtoken = arena_strdup(ctx->a, tk.rtoken);
+    sodium_memzero(&tk, sizeof tk);
+    return TA_OK;
+}

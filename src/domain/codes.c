@@ -1,0 +1,249 @@
+/* domain/codes.c — a code is stored only as a keyed hash bound to its ticket. Sends for
+ * unknown recipients on LOGIN/PASSWORD look the same as real ones (a ticket and a token)
+ * but write no outbox row: no probing, no SMS cost. */
+#include "domain/codes.h"
+#include "domain/keys.h"
+#include "domain/limits.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/config.h"
+#include "util/i18n.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct biz_type biz_types[] = {
+    {"SMS_REGISTER_VERIFICATION_CODE", PURPOSE_REGISTER, CHANNEL_SMS},
+    {"EMAIL_REGISTER_VERIFICATION_CODE", PURPOSE_REGISTER, CHANNEL_EMAIL},
+    {"SMS_LOGIN_VERIFICATION_CODE", PURPOSE_LOGIN, CHANNEL_SMS},
+    {"EMAIL_LOGIN_VERIFICATION_CODE", PURPOSE_LOGIN, CHANNEL_EMAIL},
+    {"SMS_PASSWORD_VERIFICATION_CODE", PURPOSE_PASSWORD, CHANNEL_SMS},
+    {"EMAIL_PASSWORD_VERIFICATION_CODE", PURPOSE_PASSWORD, CHANNEL_EMAIL},
+    {"SMS_LOGINED_VERIFICATION_CODE", PURPOSE_LOGINED, CHANNEL_SMS},
+    {"EMAIL_LOGINED_VERIFICATION_CODE", PURPOSE_LOGINED, CHANNEL_EMAIL},
+    {"SMS_COMMON_VERIFICATION_CODE", PURPOSE_COMMON, CHANNEL_SMS},
+    {"EMAIL_COMMON_VERIFICATION_CODE", PURPOSE_COMMON, CHANNEL_EMAIL},
+};
+
+static const char *const purpose_key[] = {"code.text.REGISTER", "code.text.LOGIN",
+                                          "code.text.PASSWORD", "code.text.LOGINED",
+                                          "code.text.COMMON"};
+
+const struct biz_type *codes_biz_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof biz_types / sizeof biz_types[0]; i++)
+        if (strcmp(biz_types[i].name, name) == 0)
+            return &biz_types[i];
+    return NULL;
+}
+
+const struct biz_type *codes_biz_for(enum code_purpose p, enum code_channel ch)
+{
+    return &biz_types[(size_t)p * 2 + (ch == CHANNEL_EMAIL)];
+}
+
+bool codes_biz_needs_token(const struct biz_type *b)
+{
+    return b->purpose == PURPOSE_LOGINED || b->purpose == PURPOSE_COMMON;
+}
+
+bool codes_customer_recipient(const struct customer *c, enum code_channel ch,
+                              char out[CONTACT_MAX])
+{
+    if (ch == CHANNEL_EMAIL) {
+        if (c->email == NULL)
+            return false;
+        snprintf(out, CONTACT_MAX, "%s", c->email);
+        return true;
+    }
+    if (c->phone == NULL || c->phone_area == NULL)
+        return false;
+    contact_phone_recipient(c->phone_area, c->phone, out);
+    return true;
+}
+
+/* Parses toUser for the channel; the recipient and, for phones, its parts. */
+static bool parse_to(const struct biz_type *b, const char *to_user, char rcpt[CONTACT_MAX],
+                     char area[8], char phone[24])
+{
+    if (to_user == NULL)
+        return false;
+    if (b->channel == CHANNEL_EMAIL)
+        return contact_email(to_user, rcpt);
+    if (!contact_sms_to(to_user, area, phone))
+        return false;
+    contact_phone_recipient(area, phone, rcpt);
+    return true;
+}
+
+static ta_err registered(struct dctx *ctx, const struct biz_type *b, const char *rcpt,
+                         const char *area, const char *phone, bool *yes)
+{
+    struct customer c;
+    ta_err err = b->channel == CHANNEL_EMAIL
+                     ? STORE(ctx->st, customer_by_email, ctx->co->id, rcpt, ctx->a, &c)
+                     : STORE(ctx->st, customer_by_phone, ctx->co->id, area, phone, ctx->a, &c);
+    *yes = err == TA_OK;
+    return err == TA_E_NOT_FOUND ? TA_OK : err;
+}
+
+/* Every limit of D for a send, counted inside the transaction: a refused send rolls back
+ * and so writes nothing, not even its own count. */
+static ta_err count_send(struct dctx *ctx, const struct biz_type *b, const char *rcpt)
+{
+    const struct config *cfg = ctx->cfg;
+    int64_t co = ctx->co->id;
+    char key[256];
+    ta_err err;
+
+    if (cfg->code_resend_s > 0) {
+        snprintf(key, sizeof key, "cd:%" PRId64 ":%s:%s", co, b->name, rcpt);
+        err = limit_hit(ctx, key, (int64_t)cfg->code_resend_s * 1000, 1, TA_E_CODE_COOLDOWN, true);
+        if (err != TA_OK)
+            return err;
+    }
+    snprintf(key, sizeof key, "rh:%" PRId64 ":%s", co, rcpt);
+    err = limit_hit(ctx, key, 3600000, cfg->codes_per_recipient_hour, TA_E_SEND_LIMIT, false);
+    if (err != TA_OK)
+        return err;
+    snprintf(key, sizeof key, "rd:%" PRId64 ":%s", co, rcpt);
+    err = limit_hit(ctx, key, 86400000, cfg->codes_per_recipient_day, TA_E_SEND_LIMIT, false);
+    if (err != TA_OK)
+        return err;
+    snprintf(key, sizeof key, "ah:%s", ctx->client_addr ? ctx->client_addr : "");
+    err = limit_hit(ctx, key, 3600000, cfg->codes_per_address_hour, TA_E_SEND_LIMIT, false);
+    if (err != TA_OK)
+        return err;
+    snprintf(key, sizeof key, "cday:%" PRId64, co);
+    return limit_hit(ctx, key, 86400000, cfg->codes_per_company_day, TA_E_SEND_LIMIT, false);
+}
+
+static ta_err write_ticket(struct dctx *ctx, const struct biz_type *b, const char *rcpt,
+                           bool deliver, const char *lang, char send_token[TOKEN_TEXT_MAX])
+{
+    struct ticket t;
+    char code[7];
+    char text[512];
+    ta_err err;
+
+    memset(&t, 0, sizeof t);
+    t.company_id = ctx->co->id;
+    snprintf(t.biz_type, sizeof t.biz_type, "%s", b->name);
+    snprintf(t.recipient, sizeof t.recipient, "%s", rcpt);
+    t.created_ms = ctx->now_ms;
+    t.expires_ms = ctx->now_ms + (int64_t)ctx->cfg->code_ttl_s * 1000;
+    t.attempts_left = ctx->cfg->code_attempts;
+    token_code6(code);
+    token_hex64_new(send_token);
+    token_hash("send", send_token, t.send_hash);
+    token_code_hash(keys_code_key(), t.send_hash, code, t.code_hash);
+
+    int64_t id;
+    err = STORE(ctx->st, ticket_insert, &t, &id);
+    if (err == TA_OK && deliver) {
+        struct outbox_row o;
+        memset(&o, 0, sizeof o);
+        o.company_id = ctx->co->id;
+        snprintf(o.channel, sizeof o.channel, "%s", b->channel == CHANNEL_SMS ? "sms" : "email");
+        o.to = (char *)rcpt;
+        o.biz_type = (char *)b->name;
+        o.code = code;
+        o.lang = (char *)lang;
+        o.subject = (char *)i18n_text(lang, "code.subject");
+        i18n_format(lang, purpose_key[b->purpose], code, text, sizeof text);
+        o.text = text;
+        o.next_at_ms = ctx->now_ms;
+        o.expires_ms = t.expires_ms;
+        o.created_ms = ctx->now_ms;
+        err = STORE(ctx->st, outbox_insert, &o, &id);
+    }
+    sodium_memzero(code, sizeof code);
+    sodium_memzero(text, sizeof text);
+    return err;
+}
+
+ta_err codes_send(struct dctx *ctx, const struct biz_type *b, const char *to_user,
+                  const struct auth *au, char send_token[TOKEN_TEXT_MAX])
+{
+    char rcpt[CONTACT_MAX], area[8] = "", phone[24] = "";
+    bool deliver = true;
+    const char *lang = ctx->lang;
+    ta_err err;
+
+    if (b->purpose == PURPOSE_LOGINED) {
+        if (!codes_customer_recipient(&au->c, b->channel, rcpt))
+            return TA_E_BIZTYPE;
+    } else if (!parse_to(b, to_user, rcpt, area, phone)) {
+        return TA_E_BIZTYPE;
+    }
+    if (au != NULL && au->c.lang != NULL)
+        lang = i18n_lang(au->c.lang); /* changeLang: this customer's codes use it */
+
+    if (b->purpose == PURPOSE_REGISTER || b->purpose == PURPOSE_LOGIN ||
+        b->purpose == PURPOSE_PASSWORD) {
+        bool known;
+        err = registered(ctx, b, rcpt, area, phone, &known);
+        if (err != TA_OK)
+            return err;
+        if (b->purpose == PURPOSE_REGISTER && known)
+            return TA_E_DUPLICATE;
+        deliver = b->purpose == PURPOSE_REGISTER || known;
+    }
+
+    for (int attempt = 0; attempt < 5; attempt++) {
+        err = store_begin(ctx->st);
+        if (err == TA_OK)
+            err = count_send(ctx, b, rcpt);
+        if (err == TA_OK)
+            err = write_ticket(ctx, b, rcpt, deliver, lang, send_token);
+        if (err == TA_OK)
+            err = store_commit(ctx->st);
+        if (err == TA_OK)
+            return TA_OK;
+        store_rollback(ctx->st);
+        if (err != TA_E_RETRY)
+            return err;
+    }
+    return TA_FAIL(TA_E_INTERNAL);
+}
+
+ta_err codes_verify(struct dctx *ctx, const struct biz_type *b, const char *recipient,
+                    const char *send_token, const char *code, struct ticket *out)
+{
+    struct ticket t;
+    unsigned char hash[TOKEN_HASH_BYTES], code_hash[TOKEN_HASH_BYTES];
+
+    if (send_token == NULL || code == NULL)
+        return TA_E_CODE_SPENT;
+    token_hash("send", send_token, hash);
+    ta_err err = STORE(ctx->st, ticket_by_send, ctx->co->id, hash, &t);
+    if (err == TA_E_NOT_FOUND)
+        return TA_E_CODE_SPENT;
+    if (err != TA_OK)
+        return err;
+    if (strcmp(t.biz_type, b->name) != 0 || strcmp(t.recipient, recipient) != 0 || t.consumed ||
+        ctx->now_ms >= t.expires_ms)
+        return TA_E_CODE_SPENT;
+    if (t.attempts_left <= 0)
+        return TA_E_CODE_EXHAUSTED;
+    token_code_hash(keys_code_key(), t.send_hash, code, code_hash);
+    if (token_equal(code_hash, t.code_hash, TOKEN_HASH_BYTES)) {
+        *out = t;
+        return TA_OK;
+    }
+    int left = 0;
+    err = STORE(ctx->st, ticket_spend, t.id, &left);
+    if (err == TA_E_NOT_FOUND || (err == TA_OK && left == 0))
+        return TA_E_CODE_EXHAUSTED;
+    if (err != TA_OK)
+        return err;
+    return dctx_fail(ctx, TA_E_CODE_WRONG, "%d", left);
+}
+
+ta_err codes_consume(struct dctx *ctx, const struct ticket *t)
+{
+    ta_err err = STORE(ctx->st, ticket_consume, t->id);
+    return err == TA_E_CONFLICT || err == TA_E_NOT_FOUND ? TA_E_CODE_SPENT : err;
+}

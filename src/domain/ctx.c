@@ -1,0 +1,25 @@
+/* domain/ctx.c — small helpers shared by every use case. */
+#include "domain/ctx.h"
+#include "util/arena.h"
+#include "util/config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+ta_err dctx_fail(struct dctx *ctx, ta_err e, const char *fmt, ...)
+{
+    char buf[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    ctx->detail = arena_strdup(ctx->a, buf);
+    return e;
+}
+
+struct passwd_params dctx_pw_params(const struct dctx *ctx)
+{
+    struct passwd_params p = {(unsigned long long)ctx->cfg->argon2_ops,
+                              (size_t)ctx->cfg->argon2_mem_kib * 1024u};
+    return p;
+}

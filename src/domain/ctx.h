@@ -1,0 +1,55 @@
+/* domain/ctx.h — what a use case needs to know about the request it serves, without HTTP:
+ * the thread's store, the request arena, the resolved company, time, address and language.
+ * Domain functions report a message parameter (seconds to wait, field name) in `detail`. */
+#ifndef TA_DOMAIN_CTX_H
+#define TA_DOMAIN_CTX_H
+
+#include <stdint.h>
+
+#include "crypto/passwd.h"
+#include "store/model.h"
+#include "util/err.h"
+
+struct arena;
+struct config;
+struct store;
+
+struct dctx {
+    const struct config *cfg;
+    struct store *st;
+    struct arena *a;
+    const struct company *co; /* the companyId header's company */
+    int64_t now_ms;
+    const char *client_addr;  /* after trusted-proxy resolution */
+    const char *user_agent;   /* may be NULL */
+    const char *lang;         /* canonical tag of the request */
+    const char *trace;
+    const char *detail;       /* out: the msgParams value of the answer, or NULL */
+};
+
+/* The signed-in customer of a token route. */
+struct auth {
+    struct session s;
+    struct customer c;
+    const char *token; /* as presented */
+};
+
+/* Sets ctx->detail to a formatted string from the arena and returns e. */
+ta_err dctx_fail(struct dctx *ctx, ta_err e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* argon2id parameters from the configuration. */
+struct passwd_params dctx_pw_params(const struct dctx *ctx);
+
+/* Runs a store transaction body again when the backend reports a serialization failure;
+ * body must roll back on every error itself. */
+#define DCTX_RETRY(err, body)                                                                      \
+    do {                                                                                           \
+        for (int retry_ = 0; retry_ < 5; retry_++) {                                               \
+            err = (body);                                                                          \
+            if (err != TA_E_RETRY)                                                                 \
+                break;                                                                             \
+        }                                                                                          \
+    } while (0)
+
+#endif

@@ -1,0 +1,113 @@
+/* http/metrics.c — a fixed table indexed by route and outcome; a request costs two
+ * relaxed atomic increments, so metrics never show up in a profile. */
+#include "http/metrics.h"
+#include "api/api.h"
+#include "util/mem.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ROUTES 64
+static const double bounds_ms[] = {0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500};
+#define NB (sizeof bounds_ms / sizeof bounds_ms[0])
+
+static _Atomic uint64_t answers[MAX_ROUTES + 1][TA_ERR_COUNT_];
+static _Atomic uint64_t buckets[MAX_ROUTES + 1][NB + 1];
+static _Atomic uint64_t sum_us[MAX_ROUTES + 1];
+
+static size_t index_of(const struct route *r)
+{
+    if (r == NULL)
+        return MAX_ROUTES;
+    size_t i = (size_t)(r - api_routes);
+    return i < MAX_ROUTES ? i : MAX_ROUTES;
+}
+
+void metrics_route_done(const struct route *r, ta_err e, int64_t duration_ns)
+{
+    size_t i = index_of(r);
+    unsigned k = (unsigned)e < TA_ERR_COUNT_ ? (unsigned)e : (unsigned)TA_E_INTERNAL;
+    atomic_fetch_add_explicit(&answers[i][k], 1, memory_order_relaxed);
+    double ms = (double)duration_ns / 1e6;
+    size_t b = 0;
+    while (b < NB && ms > bounds_ms[b])
+        b++;
+    atomic_fetch_add_explicit(&buckets[i][b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&sum_us[i], (uint64_t)(duration_ns / 1000), memory_order_relaxed);
+}
+
+struct buf {
+    char *p;
+    size_t len, cap;
+};
+
+static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n >= 0 && (size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        b->cap = b->cap * 2 + (n > 0 ? (size_t)n : 0);
+        b->p = xrealloc(b->p, b->cap);
+    }
+}
+
+static const char *route_name(size_t i)
+{
+    return i == MAX_ROUTES ? "none" : api_routes[i].name;
+}
+
+char *metrics_render(size_t hash_depth)
+{
+    struct buf b = {xmalloc(8192), 0, 8192};
+    size_t n_routes = 0;
+    while (api_routes[n_routes].path != NULL && n_routes < MAX_ROUTES)
+        n_routes++;
+
+    put(&b, "# HELP tradeauth_requests_total Answers by route and envelope code.\n"
+            "# TYPE tradeauth_requests_total counter\n");
+    for (size_t i = 0; i <= MAX_ROUTES; i++) {
+        if (i >= n_routes && i != MAX_ROUTES)
+            continue;
+        for (unsigned k = 0; k < TA_ERR_COUNT_; k++) {
+            uint64_t v = atomic_load_explicit(&answers[i][k], memory_order_relaxed);
+            if (v != 0)
+                put(&b, "tradeauth_requests_total{route=\"%s\",code=\"%s\",outcome=\"%s\"} %llu\n",
+                    route_name(i), ta_err_wire((ta_err)k), ta_err_name((ta_err)k),
+                    (unsigned long long)v);
+        }
+    }
+    put(&b, "# HELP tradeauth_request_duration_seconds Time from first byte to answer.\n"
+            "# TYPE tradeauth_request_duration_seconds histogram\n");
+    for (size_t i = 0; i <= MAX_ROUTES; i++) {
+        if (i >= n_routes && i != MAX_ROUTES)
+            continue;
+        uint64_t cum = 0;
+        for (size_t k = 0; k <= NB; k++) {
+            cum += atomic_load_explicit(&buckets[i][k], memory_order_relaxed);
+            if (k < NB)
+                put(&b, "tradeauth_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+                    route_name(i), bounds_ms[k] / 1000.0, (unsigned long long)cum);
+            else
+                put(&b, "tradeauth_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+                    route_name(i), (unsigned long long)cum);
+        }
+        put(&b, "tradeauth_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_name(i),
+            (double)atomic_load_explicit(&sum_us[i], memory_order_relaxed) / 1e6);
+        put(&b, "tradeauth_request_duration_seconds_count{route=\"%s\"} %llu\n", route_name(i),
+            (unsigned long long)cum);
+    }
+    put(&b, "# HELP tradeauth_hash_queue_depth Password hashes waiting for a worker.\n"
+            "# TYPE tradeauth_hash_queue_depth gauge\ntradeauth_hash_queue_depth %zu\n",
+        hash_depth);
+    return b.p;
+}

@@ -1,0 +1,18 @@
+/* http/metrics.h — process-wide counters for GET /metrics (contract C18), Prometheus
+ * text format. Lock-free: relaxed atomics, summed when scraped. No customer data. */
+#ifndef TA_HTTP_METRICS_H
+#define TA_HTTP_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct route;
+
+/* Counts one answer of route r (NULL: no route) with its duration. */
+void metrics_route_done(const struct route *r, ta_err e, int64_t duration_ns);
+/* The exposition text (caller frees). hash_depth: jobs waiting in the hash pool. */
+char *metrics_render(size_t hash_depth);
+
+#endif

@@ -1,0 +1,429 @@
+/* store/pg/pg_company.c — settings (meta) and companies with their assets, offers and groups.
+ * A company and its three lists are written by one statement (lists travel as arrays and are
+ * unnested server-side) and read by one statement (the lists joined in as extra rows). */
+#include "store/pg/pg_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/arena.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+/*---- settings ----*/
+
+static const struct pg_stmt q_meta_get = {
+    PG_Q_META_GET, "meta_get", "SELECT value FROM meta WHERE key = $1::text"};
+
+static const struct pg_stmt q_meta_put_new = {
+    PG_Q_META_PUT_NEW, "meta_put_new",
+    "INSERT INTO meta (key, value) VALUES ($1::text, $2::text) ON CONFLICT (key) DO NOTHING"};
+
+ta_err pg__meta_get(struct store *st, const char *key, struct arena *a, char **value_out)
+{
+    struct pg_store *p = (struct pg_store *)st;
+    struct pg_params pp;
+    PGresult *res;
+
+    pg__p_init(&pp);
+    pg__p_text(&pp, key);
+    ta_err err = pg__exec_row(p, &q_meta_get, &pp, &res);
+    if (err != TA_OK)
+        return err;
+    char *value;
+    err = pg__str(a, res, 0, 0, &value) ? TA_OK : TA_E_TOO_LARGE;
+    PQclear(res);
+    if (err == TA_OK)
+        *value_out = value;
+    return err;
+}
+
+ta_err pg__meta_put_new(struct store *st, const char *key, const char *value)
+{
+    struct pg_params pp;
+
+    pg__p_init(&pp);
+    pg__p_text(&pp, key);
+    pg__p_text(&pp, value);
+    /* ON CONFLICT DO NOTHING rather than a unique violation: inside a transaction an error
+     * would abort it, while the contract makes a taken key an ordinary answer. */
+    ta_err err = pg__exec_touch((struct pg_store *)st, &q_meta_put_new, &pp);
+    return err == TA_E_NOT_FOUND ? TA_E_CONFLICT : err;
+}
+
+/*---- array parameters ----*/
+
+/* A growing text buffer for array literals such as {"USDT","BTC"}. */
+struct buf {
+    char *p;
+    size_t len, cap;
+};
+
+static void buf_putc(struct buf *b, char c)
+{
+    if (b->len + 2 > b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 256;
+        b->p = xrealloc(b->p, b->cap);
+    }
+    b->p[b->len++] = c;
+    b->p[b->len] = '\0';
+}
+
+static void buf_puts(struct buf *b, const char *s)
+{
+    while (*s)
+        buf_putc(b, *s++);
+}
+
+/* Array elements in double quotes, with " and \ escaped: any currency text survives. */
+static void buf_quoted(struct buf *b, const char *s, size_t size)
+{
+    buf_putc(b, '"');
+    for (size_t i = 0; i < size && s[i] != '\0'; i++) {
+        if (s[i] == '"' || s[i] == '\\')
+            buf_putc(b, '\\');
+        buf_putc(b, s[i]);
+    }
+    buf_putc(b, '"');
+}
+
+static void buf_i64(struct buf *b, int64_t v)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%" PRId64, v);
+    buf_puts(b, num);
+}
+
+static void buf_sep(struct buf *b, size_t i)
+{
+    buf_putc(b, i == 0 ? '{' : ',');
+}
+
+static void buf_end(struct buf *b, size_t n)
+{
+    if (n == 0)
+        buf_putc(b, '{');
+    buf_putc(b, '}');
+}
+
+/* The nine array parameters of the three lists, in statement order. */
+struct lists {
+    struct buf arr[9];
+};
+
+static void lists_build(struct lists *l, const struct company *co)
+{
+    size_t na = co->n_assets < TA_MAX_ASSETS ? co->n_assets : TA_MAX_ASSETS;
+    size_t no = co->n_offers < TA_MAX_OFFERS ? co->n_offers : TA_MAX_OFFERS;
+    size_t ng = co->n_groups < TA_MAX_GROUPS ? co->n_groups : TA_MAX_GROUPS;
+
+    memset(l, 0, sizeof *l);
+    for (size_t i = 0; i < na; i++) {
+        const struct company_asset *x = &co->assets[i];
+        for (int k = 0; k < 4; k++)
+            buf_sep(&l->arr[k], i);
+        buf_quoted(&l->arr[0], x->currency, sizeof x->currency);
+        buf_i64(&l->arr[1], x->assets_id);
+        buf_i64(&l->arr[2], x->digits);
+        buf_i64(&l->arr[3], x->demo_balance);
+    }
+    for (int k = 0; k < 4; k++)
+        buf_end(&l->arr[k], na);
+    for (size_t i = 0; i < no; i++) {
+        const struct company_offer *x = &co->offers[i];
+        for (int k = 4; k < 7; k++)
+            buf_sep(&l->arr[k], i);
+        buf_i64(&l->arr[4], x->trade_type);
+        buf_quoted(&l->arr[5], x->currency, sizeof x->currency);
+        buf_putc(&l->arr[6], x->is_default ? 't' : 'f');
+    }
+    for (int k = 4; k < 7; k++)
+        buf_end(&l->arr[k], no);
+    for (size_t i = 0; i < ng; i++) {
+        const struct company_group *x = &co->groups[i];
+        for (int k = 7; k < 9; k++)
+            buf_sep(&l->arr[k], i);
+        buf_i64(&l->arr[7], x->id);
+        buf_putc(&l->arr[8], x->is_default ? 't' : 'f');
+    }
+    for (int k = 7; k < 9; k++)
+        buf_end(&l->arr[k], ng);
+}
+
+static void lists_free(struct lists *l)
+{
+    for (int k = 0; k < 9; k++)
+        free(l->arr[k].p);
+}
+
+/* The ten scalar fields, in the order of the INSERT and UPDATE statements. */
+static void scalar_params(struct pg_params *pp, const struct company *co)
+{
+    pg__p_chars(pp, co->name, sizeof co->name);
+    pg__p_i64(pp, co->type);
+    pg__p_i64(pp, co->twin_id);
+    pg__p_bool(pp, co->kyc_on);
+    pg__p_bool(pp, co->manual_review);
+    pg__p_chars(pp, co->no_prefix, sizeof co->no_prefix);
+    pg__p_bool(pp, co->single_session);
+    pg__p_i64(pp, co->session_idle_ms);
+    pg__p_i64(pp, co->session_absolute_ms);
+    pg__p_i64(pp, co->refresh_ms);
+}
+
+static void list_params(struct pg_params *pp, const struct lists *l)
+{
+    for (int k = 0; k < 9; k++)
+        pg__p_text(pp, l->arr[k].p);
+}
+
+/* Inserts the lists ($2..$10) of the company returned by CTE c; shared by insert and update. */
+#define LIST_INSERTS                                                                               \
+    "a AS (INSERT INTO company_asset (company_id, pos, currency, assets_id, digits, demo_balance)" \
+    "  SELECT c.id, t.pos, t.cur, t.aid, t.dig, t.bal FROM c,"                                     \
+    "  unnest($2::text[], $3::bigint[], $4::integer[], $5::bigint[])"                              \
+    "  WITH ORDINALITY AS t(cur, aid, dig, bal, pos)),"                                            \
+    "o AS (INSERT INTO company_offer (company_id, pos, trade_type, currency, is_default)"          \
+    "  SELECT c.id, t.pos, t.tt, t.cur, t.def FROM c,"                                             \
+    "  unnest($6::integer[], $7::text[], $8::boolean[]) WITH ORDINALITY AS t(tt, cur, def, pos)),"  \
+    "g AS (INSERT INTO company_group (company_id, pos, group_id, is_default)"                      \
+    "  SELECT c.id, t.pos, t.gid, t.def FROM c,"                                                   \
+    "  unnest($9::bigint[], $10::boolean[]) WITH ORDINALITY AS t(gid, def, pos))"
+
+/* $1 id, $2..$10 the lists, $11..$20 the scalar fields. An explicit id leaves the sequence
+ * behind; setval moves it past, so that a later insert with id 0 does not collide. COALESCE
+ * evaluates nextval only when it is needed. */
+static const struct pg_stmt q_company_insert = {
+    PG_Q_COMPANY_INSERT, "company_insert",
+    "WITH c AS (INSERT INTO company (id, name, type, twin_id, kyc_on, manual_review, no_prefix,"
+    "  single_session, session_idle_ms, session_absolute_ms, refresh_ms)"
+    "  VALUES (coalesce(nullif($1::bigint, 0), nextval('company_id_seq')), $11::text,"
+    "  $12::integer, $13::bigint, $14::boolean, $15::boolean, $16::text, $17::boolean,"
+    "  $18::bigint, $19::bigint, $20::bigint)"
+    "  ON CONFLICT (id) DO NOTHING RETURNING id),"
+    "s AS (SELECT setval('company_id_seq', greatest(c.id, (SELECT last_value FROM company_id_seq)))"
+    "  FROM c WHERE $1::bigint <> 0)," LIST_INSERTS
+    " SELECT c.id, (SELECT count(*) FROM s) FROM c"};
+
+ta_err pg__company_insert(struct store *st, const struct company *co, int64_t *id_out)
+{
+    struct pg_store *p = (struct pg_store *)st;
+    struct pg_params pp;
+    struct lists l;
+    PGresult *res;
+
+    lists_build(&l, co);
+    pg__p_init(&pp);
+    pg__p_i64(&pp, co->id);
+    list_params(&pp, &l);
+    scalar_params(&pp, co);
+    ta_err err = pg__exec_row(p, &q_company_insert, &pp, &res);
+    lists_free(&l);
+    if (err == TA_E_NOT_FOUND)
+        return TA_E_CONFLICT; /* the id is taken */
+    if (err != TA_OK)
+        return err;
+    *id_out = pg__i64(res, 0, 0);
+    PQclear(res);
+    return TA_OK;
+}
+
+/* Two statements. The row lock of the first orders concurrent updates; the second then runs
+ * with a fresh snapshot, so it deletes exactly the lists the previous updater wrote (within
+ * one statement a waiting updater would miss them and leave duplicates). */
+static const struct pg_stmt q_company_update = {
+    PG_Q_COMPANY_UPDATE, "company_update",
+    "UPDATE company SET name = $2::text, type = $3::integer, twin_id = $4::bigint,"
+    "  kyc_on = $5::boolean, manual_review = $6::boolean, no_prefix = $7::text,"
+    "  single_session = $8::boolean, session_idle_ms = $9::bigint,"
+    "  session_absolute_ms = $10::bigint, refresh_ms = $11::bigint"
+    " WHERE id = $1::bigint"};
+
+static const struct pg_stmt q_company_lists = {
+    PG_Q_COMPANY_LISTS, "company_lists",
+    "WITH c AS (SELECT $1::bigint AS id),"
+    "da AS (DELETE FROM company_asset WHERE company_id = $1::bigint),"
+    "dof AS (DELETE FROM company_offer WHERE company_id = $1::bigint),"
+    "dg AS (DELETE FROM company_group WHERE company_id = $1::bigint)," LIST_INSERTS
+    " SELECT 1"};
+
+static ta_err company_update_body(struct pg_store *p, const struct company *co)
+{
+    struct pg_params pp;
+    struct lists l;
+    PGresult *res;
+
+    pg__p_init(&pp);
+    pg__p_i64(&pp, co->id);
+    scalar_params(&pp, co);
+    ta_err err = pg__exec_touch(p, &q_company_update, &pp);
+    if (err != TA_OK)
+        return err;
+
+    lists_build(&l, co);
+    pg__p_init(&pp);
+    pg__p_i64(&pp, co->id);
+    list_params(&pp, &l);
+    err = pg__exec(p, &q_company_lists, &pp, &res);
+    lists_free(&l);
+    if (err == TA_OK)
+        PQclear(res);
+    return err;
+}
+
+ta_err pg__company_update(struct store *st, const struct company *co)
+{
+    struct pg_store *p = (struct pg_store *)st;
+    bool own_tx = !p->in_tx;
+    ta_err err = TA_OK;
+
+    /* Outside a caller's transaction the two statements need one of their own. */
+    if (own_tx)
+        err = store_begin(st);
+    if (err == TA_OK)
+        err = company_update_body(p, co);
+    if (own_tx && err == TA_OK)
+        err = store_commit(st);
+    if (own_tx && err != TA_OK)
+        store_rollback(st);
+    return err;
+}
+
+/* Each company row comes once per list item (kind 1 asset, 2 offer, 3 group), or once with a
+ * NULL kind when it has no items. */
+#define COMPANY_SELECT                                                                             \
+    "SELECT c.id, c.name, c.type, c.twin_id, c.kyc_on, c.manual_review, c.no_prefix,"              \
+    "  c.single_session, c.session_idle_ms, c.session_absolute_ms, c.refresh_ms,"                  \
+    "  k.kind, k.currency, k.n1, k.n2, k.n3, k.flag"                                               \
+    " FROM company c LEFT JOIN LATERAL ("                                                          \
+    "  SELECT 1 AS kind, pos, currency, assets_id AS n1, digits::bigint AS n2,"                    \
+    "    demo_balance AS n3, false AS flag FROM company_asset WHERE company_id = c.id"             \
+    "  UNION ALL SELECT 2, pos, currency, trade_type, 0, 0, is_default"                            \
+    "    FROM company_offer WHERE company_id = c.id"                                               \
+    "  UNION ALL SELECT 3, pos, NULL, group_id, 0, 0, is_default"                                  \
+    "    FROM company_group WHERE company_id = c.id) k ON true"
+
+static const struct pg_stmt q_company_get = {
+    PG_Q_COMPANY_GET, "company_get",
+    COMPANY_SELECT " WHERE c.id = $1::bigint ORDER BY k.kind, k.pos"};
+
+static const struct pg_stmt q_company_list = {
+    PG_Q_COMPANY_LIST, "company_list", COMPANY_SELECT " ORDER BY c.id, k.kind, k.pos"};
+
+/* Reads the company starting at *row into co and advances *row past its rows. */
+static void read_company(const PGresult *res, int *row, struct company *co)
+{
+    int r = *row;
+    int64_t id = pg__i64(res, r, 0);
+
+    memset(co, 0, sizeof *co);
+    co->id = id;
+    pg__copy(co->name, sizeof co->name, res, r, 1);
+    co->type = pg__int(res, r, 2);
+    co->twin_id = pg__i64(res, r, 3);
+    co->kyc_on = pg__bool(res, r, 4);
+    co->manual_review = pg__bool(res, r, 5);
+    pg__copy(co->no_prefix, sizeof co->no_prefix, res, r, 6);
+    co->single_session = pg__bool(res, r, 7);
+    co->session_idle_ms = pg__i64(res, r, 8);
+    co->session_absolute_ms = pg__i64(res, r, 9);
+    co->refresh_ms = pg__i64(res, r, 10);
+
+    int n = PQntuples(res);
+    for (; r < n && pg__i64(res, r, 0) == id; r++) {
+        switch (pg__int(res, r, 11)) {
+        case 1:
+            if (co->n_assets < TA_MAX_ASSETS) {
+                struct company_asset *x = &co->assets[co->n_assets++];
+                pg__copy(x->currency, sizeof x->currency, res, r, 12);
+                x->assets_id = pg__i64(res, r, 13);
+                x->digits = pg__int(res, r, 14);
+                x->demo_balance = pg__i64(res, r, 15);
+            }
+            break;
+        case 2:
+            if (co->n_offers < TA_MAX_OFFERS) {
+                struct company_offer *x = &co->offers[co->n_offers++];
+                x->trade_type = pg__int(res, r, 13);
+                pg__copy(x->currency, sizeof x->currency, res, r, 12);
+                x->is_default = pg__bool(res, r, 16);
+            }
+            break;
+        case 3:
+            if (co->n_groups < TA_MAX_GROUPS) {
+                struct company_group *x = &co->groups[co->n_groups++];
+                x->id = pg__i64(res, r, 13);
+                x->is_default = pg__bool(res, r, 16);
+            }
+            break;
+        default: /* NULL kind: a company without list items */
+            break;
+        }
+    }
+    *row = r;
+}
+
+ta_err pg__company_get(struct store *st, int64_t id, struct company *out)
+{
+    struct pg_params pp;
+    PGresult *res;
+
+    pg__p_init(&pp);
+    pg__p_i64(&pp, id);
+    ta_err err = pg__exec_row((struct pg_store *)st, &q_company_get, &pp, &res);
+    if (err != TA_OK)
+        return err;
+    int row = 0;
+    read_company(res, &row, out);
+    PQclear(res);
+    return TA_OK;
+}
+
+ta_err pg__company_list(struct store *st, struct arena *a, struct company **out, size_t *n_out)
+{
+    struct pg_params pp;
+    PGresult *res;
+
+    pg__p_init(&pp);
+    ta_err err = pg__exec((struct pg_store *)st, &q_company_list, &pp, &res);
+    if (err != TA_OK)
+        return err;
+
+    int rows = PQntuples(res);
+    size_t count = 0;
+    for (int r = 0; r < rows; r++)
+        if (r == 0 || pg__i64(res, r, 0) != pg__i64(res, r - 1, 0))
+            count++;
+    struct company *list = arena_alloc(a, (count ? count : 1) * sizeof *list);
+    if (list == NULL) {
+        PQclear(res);
+        return TA_E_TOO_LARGE;
+    }
+    for (int r = 0, i = 0; r < rows; i++)
+        read_company(res, &r, &list[i]);
+    PQclear(res);
+    *out = list;
+    *n_out = count;
+    return TA_OK;
+}
+
+static const struct pg_stmt q_company_next_no = {
+    PG_Q_COMPANY_NEXT_NO, "company_next_no",
+    "UPDATE company SET next_no = next_no + 1 WHERE id = $1::bigint RETURNING next_no"};
+
+ta_err pg__company_next_no(struct store *st, int64_t company_id, int64_t *seq_out)
+{
+    struct pg_params pp;
+    PGresult *res;
+
+    pg__p_init(&pp);
+    pg__p_i64(&pp, company_id);
+    ta_err err = pg__exec_row((struct pg_store *)st, &q_company_next_no, &pp, &res);
+    if (err != TA_OK)
+        return err;
+    *seq_out = pg__i64(res, 0, 0);
+    PQclear(res);
+    return TA_OK;
+}

@@ -1,0 +1,218 @@
+/* store/pg/pg_int.h — what the files of the PostgreSQL backend share, and nothing else uses.
+ * One pg_store per thread wraps one libpq connection, its prepared statements and the
+ * state needed to recover from a lost connection. */
+#ifndef TA_STORE_PG_PG_INT_H
+#define TA_STORE_PG_PG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "store/store.h"
+
+struct arena;
+
+extern const struct store_ops store_pg_ops;
+
+/* Every prepared statement of the backend; the value indexes pg_store.prepared. */
+enum pg_q {
+    PG_Q_META_GET,
+    PG_Q_META_PUT_NEW,
+    PG_Q_COMPANY_INSERT,
+    PG_Q_COMPANY_UPDATE,
+    PG_Q_COMPANY_LISTS,
+    PG_Q_COMPANY_GET,
+    PG_Q_COMPANY_LIST,
+    PG_Q_COMPANY_NEXT_NO,
+    PG_Q_CUSTOMER_INSERT,
+    PG_Q_CUSTOMER_GET,
+    PG_Q_CUSTOMER_BY_EMAIL,
+    PG_Q_CUSTOMER_BY_PHONE,
+    PG_Q_CUSTOMER_BY_PHONE_ANY,
+    PG_Q_CUSTOMER_BY_NO,
+    PG_Q_CUSTOMER_LIST,
+    PG_Q_CUSTOMER_SET_PASSWORD,
+    PG_Q_CUSTOMER_SET_LANG,
+    PG_Q_CUSTOMER_SET_STATUS,
+    PG_Q_CUSTOMER_SET_KYC,
+    PG_Q_CUSTOMER_SET_RELATION,
+    PG_Q_CUSTOMER_SET_MFA,
+    PG_Q_CUSTOMER_MFA_ADVANCE,
+    PG_Q_ACCOUNT_INSERT,
+    PG_Q_ACCOUNT_LIST,
+    PG_Q_ACCOUNT_SET_AMOUNTS,
+    PG_Q_SESSION_INSERT,
+    PG_Q_SESSION_BY_TOKEN,
+    PG_Q_SESSION_BY_REFRESH,
+    PG_Q_SESSION_GET,
+    PG_Q_SESSION_TOUCH,
+    PG_Q_SESSION_ROTATE,
+    PG_Q_SESSION_END,
+    PG_Q_SESSION_END_CUSTOMER,
+    PG_Q_SESSION_COUNT_LIVE,
+    PG_Q_TICKET_INSERT,
+    PG_Q_TICKET_BY_SEND,
+    PG_Q_TICKET_SPEND,
+    PG_Q_TICKET_CONSUME,
+    PG_Q_ONETIME_INSERT,
+    PG_Q_ONETIME_CONSUME,
+    PG_Q_ONETIME_PEEK,
+    PG_Q_COUNTER_HIT,
+    PG_Q_COUNTER_PEEK,
+    PG_Q_COUNTER_CLEAR,
+    PG_Q_OUTBOX_INSERT,
+    PG_Q_OUTBOX_CLAIM,
+    PG_Q_OUTBOX_FINISH,
+    PG_Q_OUTBOX_COUNT,
+    PG_Q_AUDIT_INSERT,
+    PG_Q_AUDIT_LIST,
+    PG_Q_COUNT_
+};
+
+/* A statement: its slot, the server-side name and the SQL (parameters $1.. as text, except
+ * hashes, which travel as binary bytea). Defined next to the method that runs it. */
+struct pg_stmt {
+    enum pg_q id;
+    const char *name;
+    const char *sql;
+};
+
+struct pg_store {
+    struct store base; /* first, so struct store * casts back */
+    PGconn *conn;
+    bool prepared[PG_Q_COUNT_];
+    bool in_tx;  /* between begin and commit/rollback */
+    bool broken; /* the connection was lost: reset before the next statement */
+};
+
+#define PG_MAX_PARAMS 40
+
+/* Parameters of one statement. Numbers are formatted into nums, so the struct must outlive
+ * the execution; strings and byte buffers are borrowed. */
+struct pg_params {
+    int n;
+    const char *values[PG_MAX_PARAMS];
+    int lengths[PG_MAX_PARAMS];
+    int formats[PG_MAX_PARAMS];
+    char nums[PG_MAX_PARAMS][24];
+};
+
+/* ---- connection, statements, errors (pg_conn.c) ---- */
+
+/* Makes the connection usable: resets a lost one (once per call) unless a transaction was
+ * lost with it, which only rollback clears. */
+ta_err pg__ready(struct pg_store *p);
+/* Prepares q on first use on this connection, runs it. On TA_OK *res_out is a result the
+ * caller must PQclear; otherwise the error is mapped (and logged when unexpected). */
+ta_err pg__exec(struct pg_store *p, const struct pg_stmt *q, const struct pg_params *pp,
+                PGresult **res_out);
+/* Runs SQL without parameters through the simple protocol (transactions, migrations). */
+ta_err pg__simple(struct pg_store *p, const char *what, const char *sql, PGresult **res_out);
+/* Maps a failed result: 23505 TA_E_CONFLICT, 40001/40P01 TA_E_RETRY, a lost connection or
+ * anything else TA_E_INTERNAL (logged). res may be NULL. */
+ta_err pg__error(struct pg_store *p, const PGresult *res, const char *what);
+/* Runs q expecting at most one row; TA_E_NOT_FOUND when there is none. */
+ta_err pg__exec_row(struct pg_store *p, const struct pg_stmt *q, const struct pg_params *pp,
+                    PGresult **res_out);
+/* Runs q and answers TA_E_NOT_FOUND when it touched no row. */
+ta_err pg__exec_touch(struct pg_store *p, const struct pg_stmt *q, const struct pg_params *pp);
+
+/* ---- parameters ---- */
+void pg__p_init(struct pg_params *pp);
+void pg__p_i64(struct pg_params *pp, int64_t v);
+void pg__p_bool(struct pg_params *pp, bool v);
+void pg__p_text(struct pg_params *pp, const char *s); /* NULL: SQL NULL */
+/* A fixed-size char array of a record: sent up to its NUL, never past size. */
+void pg__p_chars(struct pg_params *pp, const char *s, size_t size);
+void pg__p_bytes(struct pg_params *pp, const void *b, size_t n);
+/* A hash whose bytes are all zero means "none" in the records: sent as NULL. */
+void pg__p_hash_or_null(struct pg_params *pp, const unsigned char *h, size_t n);
+
+/* ---- result columns (NULL reads as 0, false, empty) ---- */
+int64_t pg__i64_text(const char *s); /* a decimal from the server, such as PQcmdTuples */
+int64_t pg__i64(const PGresult *res, int row, int col);
+int pg__int(const PGresult *res, int row, int col);
+bool pg__bool(const PGresult *res, int row, int col);
+/* Copies a text column into a fixed array, truncated to fit and NUL-terminated. */
+void pg__copy(char *dst, size_t size, const PGresult *res, int row, int col);
+/* Decodes a bytea column (hex output) into dst; *len_out gets the byte count (may be NULL).
+ * Bytes past size are dropped; the rest of dst is zeroed. */
+void pg__bytes(unsigned char *dst, size_t size, const PGresult *res, int row, int col,
+               size_t *len_out);
+/* A text column as an arena string, NULL for SQL NULL. False when the arena is full. */
+bool pg__str(struct arena *a, const PGresult *res, int row, int col, char **out);
+
+/* ---- the methods, by file ---- */
+ta_err pg__migrate(struct store *st);
+
+ta_err pg__meta_get(struct store *st, const char *key, struct arena *a, char **value_out);
+ta_err pg__meta_put_new(struct store *st, const char *key, const char *value);
+ta_err pg__company_insert(struct store *st, const struct company *co, int64_t *id_out);
+ta_err pg__company_update(struct store *st, const struct company *co);
+ta_err pg__company_get(struct store *st, int64_t id, struct company *out);
+ta_err pg__company_list(struct store *st, struct arena *a, struct company **out, size_t *n_out);
+ta_err pg__company_next_no(struct store *st, int64_t company_id, int64_t *seq_out);
+
+ta_err pg__customer_insert(struct store *st, const struct customer *c, int64_t *id_out);
+ta_err pg__customer_get(struct store *st, int64_t id, struct arena *a, struct customer *out);
+ta_err pg__customer_by_email(struct store *st, int64_t company_id, const char *email,
+                             struct arena *a, struct customer *out);
+ta_err pg__customer_by_phone(struct store *st, int64_t company_id, const char *phone_area,
+                             const char *phone, struct arena *a, struct customer *out);
+ta_err pg__customer_by_no(struct store *st, int64_t company_id, const char *customer_no,
+                          struct arena *a, struct customer *out);
+ta_err pg__customer_list(struct store *st, int64_t company_id, int64_t after_id, size_t limit,
+                         struct arena *a, struct customer **out, size_t *n_out);
+ta_err pg__customer_set_password(struct store *st, int64_t id, const char *pw_hash);
+ta_err pg__customer_set_lang(struct store *st, int64_t id, const char *lang);
+ta_err pg__customer_set_status(struct store *st, int64_t id, int status);
+ta_err pg__customer_set_kyc(struct store *st, int64_t id, int audit_status, const char *remark);
+ta_err pg__customer_set_relation(struct store *st, int64_t id, int64_t relation_id);
+ta_err pg__customer_set_mfa(struct store *st, int64_t id, const char *secret, int64_t mfa_id);
+ta_err pg__customer_mfa_advance(struct store *st, int64_t id, int64_t step);
+ta_err pg__account_insert(struct store *st, const struct account *acc, int64_t *id_out);
+ta_err pg__account_list(struct store *st, int64_t customer_id, struct arena *a,
+                        struct account **out, size_t *n_out);
+ta_err pg__account_set_amounts(struct store *st, const struct account *acc);
+
+ta_err pg__session_insert(struct store *st, const struct session *s, int64_t *id_out);
+ta_err pg__session_by_token(struct store *st, const unsigned char *hash, int64_t now_ms,
+                            struct session *out);
+ta_err pg__session_by_refresh(struct store *st, const unsigned char *hash, struct session *out);
+ta_err pg__session_get(struct store *st, int64_t id, struct session *out);
+ta_err pg__session_touch(struct store *st, int64_t id, int64_t now_ms);
+ta_err pg__session_rotate(struct store *st, int64_t id, const unsigned char *old_refresh_hash,
+                          const struct session *next, int64_t now_ms);
+ta_err pg__session_end(struct store *st, int64_t id, int64_t now_ms, int reason);
+ta_err pg__session_end_customer(struct store *st, int64_t customer_id, int64_t except_id,
+                                int device_class, int64_t now_ms, int reason, size_t *n_out);
+ta_err pg__session_count_live(struct store *st, int64_t idle_since_ms, int64_t *n_out);
+
+ta_err pg__ticket_insert(struct store *st, const struct ticket *t, int64_t *id_out);
+ta_err pg__ticket_by_send(struct store *st, int64_t company_id, const unsigned char *hash,
+                          struct ticket *out);
+ta_err pg__ticket_spend(struct store *st, int64_t id, int *left_out);
+ta_err pg__ticket_consume(struct store *st, int64_t id);
+ta_err pg__onetime_insert(struct store *st, const struct onetime *o, int64_t *id_out);
+ta_err pg__onetime_consume(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,
+                           struct onetime *out);
+ta_err pg__onetime_peek(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,
+                        struct onetime *out);
+
+ta_err pg__counter_hit(struct store *st, const char *key, int64_t now_ms, int64_t window_ms,
+                       int64_t inc, struct counter *out);
+ta_err pg__counter_peek(struct store *st, const char *key, int64_t now_ms, int64_t window_ms,
+                        struct counter *out);
+ta_err pg__counter_clear(struct store *st, const char *key);
+ta_err pg__outbox_insert(struct store *st, const struct outbox_row *row, int64_t *id_out);
+ta_err pg__outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms, size_t max,
+                        struct arena *a, struct outbox_row **out, size_t *n_out);
+ta_err pg__outbox_finish(struct store *st, int64_t id, int status, int64_t next_at_ms);
+ta_err pg__outbox_count(struct store *st, int status, int64_t *n_out);
+ta_err pg__audit_insert(struct store *st, const struct audit_row *row);
+ta_err pg__audit_list(struct store *st, int64_t customer_id, size_t limit, struct arena *a,
+                      struct audit_row **out, size_t *n_out);
+
+#endif

@@ -1,0 +1,277 @@
+/* store/pg/pg_schema.c — the PostgreSQL schema as numbered migrations, and migrate().
+ * Migrations only ever get appended: a database records the highest number it has applied
+ * in schema_version, and instances starting together take turns on an advisory lock. */
+#include "store/pg/pg_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/log.h"
+
+/* Any constant works as long as nothing else in the database uses it: "tauth" in ASCII. */
+#define MIGRATE_LOCK_KEY "499848721512"
+
+static const char *const migrations[] = {
+    /* 1: the whole first schema. Hashes are bytea; an all-zero "none" hash is NULL. No
+     * foreign keys between customers, sessions and companies: those rows are checked by the
+     * domain, and every lookup already carries the company id. */
+    "CREATE TABLE meta ("
+    "  key text PRIMARY KEY,"
+    "  value text NOT NULL);"
+
+    "CREATE TABLE company ("
+    "  id bigserial PRIMARY KEY,"
+    "  name text NOT NULL,"
+    "  type integer NOT NULL,"
+    "  twin_id bigint NOT NULL,"
+    "  kyc_on boolean NOT NULL,"
+    "  manual_review boolean NOT NULL,"
+    "  no_prefix text NOT NULL,"
+    "  single_session boolean NOT NULL,"
+    "  session_idle_ms bigint NOT NULL,"
+    "  session_absolute_ms bigint NOT NULL,"
+    "  refresh_ms bigint NOT NULL,"
+    "  next_no bigint NOT NULL DEFAULT 0);"
+    /* The three lists keep no unique key on purpose: company_update deletes and re-inserts
+     * them in one statement, whose parts share one snapshot and run in no fixed order. */
+    "CREATE TABLE company_asset ("
+    "  company_id bigint NOT NULL REFERENCES company (id) ON DELETE CASCADE,"
+    "  pos integer NOT NULL,"
+    "  currency text NOT NULL,"
+    "  assets_id bigint NOT NULL,"
+    "  digits integer NOT NULL,"
+    "  demo_balance bigint NOT NULL);"
+    "CREATE INDEX company_asset_company ON company_asset (company_id);"
+    "CREATE TABLE company_offer ("
+    "  company_id bigint NOT NULL REFERENCES company (id) ON DELETE CASCADE,"
+    "  pos integer NOT NULL,"
+    "  trade_type integer NOT NULL,"
+    "  currency text NOT NULL,"
+    "  is_default boolean NOT NULL);"
+    "CREATE INDEX company_offer_company ON company_offer (company_id);"
+    "CREATE TABLE company_group ("
+    "  company_id bigint NOT NULL REFERENCES company (id) ON DELETE CASCADE,"
+    "  pos integer NOT NULL,"
+    "  group_id bigint NOT NULL,"
+    "  is_default boolean NOT NULL);"
+    "CREATE INDEX company_group_company ON company_group (company_id);"
+
+    "CREATE TABLE customer ("
+    "  id bigserial PRIMARY KEY,"
+    "  company_id bigint NOT NULL,"
+    "  group_id bigint NOT NULL,"
+    "  customer_no text,"
+    "  email text,"
+    "  phone_area text,"
+    "  phone text,"
+    "  pw_hash text,"
+    "  country text,"
+    "  lang text,"
+    "  register_source integer NOT NULL,"
+    "  register_device text,"
+    "  utm_source text,"
+    "  utm_medium text,"
+    "  utm_campaign text,"
+    "  utm_content text,"
+    "  utm_term text,"
+    "  third_server_code text,"
+    "  third_server_source text,"
+    "  open_account_type integer NOT NULL,"
+    "  kyc_audit_status integer NOT NULL,"
+    "  kyc_audit_remark text,"
+    "  type integer NOT NULL,"
+    "  status integer NOT NULL,"
+    "  mfa_secret text,"
+    "  mfa_id bigint NOT NULL,"
+    "  mfa_last_step bigint NOT NULL,"
+    "  relation_customer_id bigint NOT NULL,"
+    "  created_ms bigint NOT NULL,"
+    "  UNIQUE (company_id, customer_no),"
+    "  UNIQUE (company_id, email),"
+    "  UNIQUE (company_id, phone_area, phone));"
+    "CREATE INDEX customer_phone ON customer (company_id, phone);"
+
+    "CREATE TABLE account ("
+    "  id bigserial PRIMARY KEY,"
+    "  customer_id bigint NOT NULL,"
+    "  company_id bigint NOT NULL,"
+    "  trade_type integer NOT NULL,"
+    "  currency text NOT NULL,"
+    "  assets_id bigint NOT NULL,"
+    "  digits integer NOT NULL,"
+    "  balance bigint NOT NULL,"
+    "  frozen bigint NOT NULL,"
+    "  liabilities bigint NOT NULL,"
+    "  interest bigint NOT NULL,"
+    "  not_withdraw bigint NOT NULL,"
+    "  first_deposit_ms bigint NOT NULL,"
+    "  first_withdraw_ms bigint NOT NULL,"
+    "  created_ms bigint NOT NULL,"
+    "  activated_ms bigint NOT NULL,"
+    "  UNIQUE (customer_id, trade_type, currency));"
+
+    "CREATE TABLE session ("
+    "  id bigserial PRIMARY KEY,"
+    "  customer_id bigint NOT NULL,"
+    "  company_id bigint NOT NULL,"
+    "  device integer NOT NULL,"
+    "  token_hash bytea NOT NULL,"
+    "  prev_token_hash bytea,"
+    "  prev_token_until_ms bigint NOT NULL,"
+    "  refresh_hash bytea,"
+    "  prev_refresh_hash bytea,"
+    "  rotated_ms bigint NOT NULL,"
+    "  grace_box bytea NOT NULL,"
+    "  client_addr text NOT NULL,"
+    "  user_agent text NOT NULL,"
+    "  created_ms bigint NOT NULL,"
+    "  last_used_ms bigint NOT NULL,"
+    "  refresh_expires_ms bigint NOT NULL,"
+    "  ended_ms bigint NOT NULL,"
+    "  end_reason integer NOT NULL);"
+    "CREATE INDEX session_token ON session (token_hash);"
+    "CREATE INDEX session_prev_token ON session (prev_token_hash)"
+    "  WHERE prev_token_hash IS NOT NULL;"
+    "CREATE INDEX session_refresh ON session (refresh_hash);"
+    "CREATE INDEX session_prev_refresh ON session (prev_refresh_hash)"
+    "  WHERE prev_refresh_hash IS NOT NULL;"
+    "CREATE INDEX session_customer_live ON session (customer_id) WHERE ended_ms = 0;"
+    "CREATE INDEX session_live_used ON session (last_used_ms) WHERE ended_ms = 0;"
+
+    "CREATE TABLE ticket ("
+    "  id bigserial PRIMARY KEY,"
+    "  company_id bigint NOT NULL,"
+    "  biz_type text NOT NULL,"
+    "  recipient text NOT NULL,"
+    "  code_hash bytea,"
+    "  send_hash bytea,"
+    "  created_ms bigint NOT NULL,"
+    "  expires_ms bigint NOT NULL,"
+    "  attempts_left integer NOT NULL,"
+    "  consumed boolean NOT NULL);"
+    "CREATE INDEX ticket_send ON ticket (send_hash);"
+    "CREATE INDEX ticket_open ON ticket (company_id, biz_type, recipient) WHERE NOT consumed;"
+
+    "CREATE TABLE onetime ("
+    "  id bigserial PRIMARY KEY,"
+    "  kind integer NOT NULL,"
+    "  hash bytea NOT NULL,"
+    "  company_id bigint NOT NULL,"
+    "  customer_id bigint NOT NULL,"
+    "  ref_id bigint NOT NULL,"
+    "  device integer NOT NULL,"
+    "  data text NOT NULL,"
+    "  expires_ms bigint NOT NULL);"
+    "CREATE INDEX onetime_hash ON onetime (hash);"
+
+    "CREATE TABLE counter ("
+    "  key text PRIMARY KEY,"
+    "  count bigint NOT NULL,"
+    "  window_start_ms bigint NOT NULL);"
+
+    "CREATE TABLE outbox ("
+    "  id bigserial PRIMARY KEY,"
+    "  company_id bigint NOT NULL,"
+    "  channel text NOT NULL,"
+    "  recipient text,"
+    "  biz_type text,"
+    "  code text,"
+    "  lang text,"
+    "  subject text,"
+    "  body text,"
+    "  status integer NOT NULL,"
+    "  attempts integer NOT NULL,"
+    "  next_at_ms bigint NOT NULL,"
+    "  expires_ms bigint NOT NULL,"
+    "  created_ms bigint NOT NULL);"
+    "CREATE INDEX outbox_pending ON outbox (id) WHERE status = 0;"
+
+    "CREATE TABLE audit ("
+    "  id bigserial PRIMARY KEY,"
+    "  time_ms bigint NOT NULL,"
+    "  company_id bigint NOT NULL,"
+    "  customer_id bigint NOT NULL,"
+    "  event text NOT NULL,"
+    "  outcome text NOT NULL,"
+    "  client_addr text NOT NULL,"
+    "  device integer NOT NULL,"
+    "  detail text NOT NULL);"
+    "CREATE INDEX audit_customer ON audit (customer_id, time_ms DESC, id DESC);",
+};
+
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* Runs inside the caller's transaction, which holds the advisory lock. *applied_out counts
+ * the migrations run. */
+static ta_err apply_pending(struct pg_store *p, int *applied_out)
+{
+    ta_err err = pg__simple(p, "migrate", "CREATE TABLE IF NOT EXISTS schema_version ("
+                                          "  version integer PRIMARY KEY,"
+                                          "  applied_at timestamptz NOT NULL DEFAULT now())",
+                            NULL);
+    if (err != TA_OK)
+        return err;
+
+    PGresult *res;
+    err = pg__simple(p, "migrate", "SELECT coalesce(max(version), 0) FROM schema_version", &res);
+    if (err != TA_OK)
+        return err;
+    int have = pg__int(res, 0, 0);
+    PQclear(res);
+
+    if (have > N_MIGRATIONS) {
+        /* A newer build migrated this database. Its migrations only add, so serve on. */
+        log_warn(NULL, "pg migrate: database schema %d is newer than this build's %d", have,
+                 N_MIGRATIONS);
+        return TA_OK;
+    }
+    for (int v = have + 1; v <= N_MIGRATIONS && err == TA_OK; v++) {
+        char record[96];
+        snprintf(record, sizeof record, "INSERT INTO schema_version (version) VALUES (%d)", v);
+        err = pg__simple(p, "migrate", migrations[v - 1], NULL);
+        if (err == TA_OK)
+            err = pg__simple(p, "migrate", record, NULL);
+        if (err == TA_OK) {
+            log_info(NULL, "pg migrate: applied schema %d", v);
+            (*applied_out)++;
+        }
+    }
+    return err;
+}
+
+ta_err pg__migrate(struct store *st)
+{
+    struct pg_store *p = (struct pg_store *)st;
+
+    if (p->in_tx) {
+        log_error(NULL, "pg migrate: called inside a transaction");
+        return TA_FAIL(TA_E_INTERNAL);
+    }
+    ta_err err = pg__ready(p);
+    if (err != TA_OK)
+        return err;
+
+    /* DDL is transactional in PostgreSQL: a migration applies completely or not at all. The
+     * advisory lock is taken before schema_version is even looked at, so a second instance
+     * waits here and then finds the work done. */
+    err = pg__simple(p, "migrate", "BEGIN", NULL);
+    if (err != TA_OK)
+        return err;
+    int applied = 0;
+    err = pg__simple(p, "migrate", "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK_KEY ")", NULL);
+    if (err == TA_OK)
+        err = apply_pending(p, &applied);
+    if (err == TA_OK)
+        err = pg__simple(p, "migrate", "COMMIT", NULL);
+    if (err != TA_OK) {
+        if (!p->broken)
+            (void)pg__simple(p, "migrate", "ROLLBACK", NULL);
+        return err;
+    }
+    if (applied > 0) {
+        /* A statement prepared before a migration could keep the old result shape. */
+        err = pg__simple(p, "migrate", "DEALLOCATE ALL", NULL);
+        memset(p->prepared, 0, sizeof p->prepared);
+    }
+    return err;
+}

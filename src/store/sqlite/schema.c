@@ -1,0 +1,224 @@
+/* store/sqlite/schema.c — the numbered SQLite migrations, oldest first.
+ * Append only: a shipped migration is never edited, a change is a new entry. migrate() in
+ * store_sqlite.c applies the missing ones in one transaction and records each version. */
+#include "store/sqlite/sqlite_int.h"
+
+/* Conventions: ids are INTEGER PRIMARY KEY (the rowid), times are epoch ms, money is
+ * INTEGER minor units, hashes are 32-byte BLOBs, absent strings are NULL. Each index below
+ * names the store method that needs it. */
+static const char migration_001[] =
+    "CREATE TABLE meta ("
+    "  key   TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+
+    /* next_no is the customer-number sequence (company_next_no). */
+    "CREATE TABLE companies ("
+    "  id                  INTEGER PRIMARY KEY,"
+    "  name                TEXT NOT NULL,"
+    "  type                INTEGER NOT NULL CHECK (type IN (1, 2)),"
+    "  twin_id             INTEGER NOT NULL DEFAULT 0,"
+    "  kyc_on              INTEGER NOT NULL DEFAULT 0,"
+    "  manual_review       INTEGER NOT NULL DEFAULT 0,"
+    "  no_prefix           TEXT NOT NULL DEFAULT '',"
+    "  single_session      INTEGER NOT NULL DEFAULT 0,"
+    "  session_idle_ms     INTEGER NOT NULL DEFAULT 0,"
+    "  session_absolute_ms INTEGER NOT NULL DEFAULT 0,"
+    "  refresh_ms          INTEGER NOT NULL DEFAULT 0,"
+    "  next_no             INTEGER NOT NULL DEFAULT 0"
+    ");"
+
+    /* Children keep the caller's order in ord; company_update replaces them wholesale. */
+    "CREATE TABLE company_assets ("
+    "  company_id   INTEGER NOT NULL REFERENCES companies (id) ON DELETE CASCADE,"
+    "  ord          INTEGER NOT NULL,"
+    "  currency     TEXT NOT NULL,"
+    "  assets_id    INTEGER NOT NULL,"
+    "  digits       INTEGER NOT NULL CHECK (digits BETWEEN 0 AND 18),"
+    "  demo_balance INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (company_id, ord),"
+    "  UNIQUE (company_id, currency)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE company_offers ("
+    "  company_id INTEGER NOT NULL REFERENCES companies (id) ON DELETE CASCADE,"
+    "  ord        INTEGER NOT NULL,"
+    "  trade_type INTEGER NOT NULL,"
+    "  currency   TEXT NOT NULL,"
+    "  is_default INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (company_id, ord),"
+    "  UNIQUE (company_id, trade_type, currency)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE company_groups ("
+    "  company_id INTEGER NOT NULL REFERENCES companies (id) ON DELETE CASCADE,"
+    "  ord        INTEGER NOT NULL,"
+    "  group_id   INTEGER NOT NULL,"
+    "  is_default INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (company_id, ord),"
+    "  UNIQUE (company_id, group_id)"
+    ") WITHOUT ROWID;"
+
+    "CREATE TABLE customers ("
+    "  id                   INTEGER PRIMARY KEY,"
+    "  company_id           INTEGER NOT NULL REFERENCES companies (id),"
+    "  group_id             INTEGER NOT NULL DEFAULT 0,"
+    "  customer_no          TEXT,"
+    "  email                TEXT,"
+    "  phone_area           TEXT,"
+    "  phone                TEXT,"
+    "  pw_hash              TEXT,"
+    "  country              TEXT,"
+    "  lang                 TEXT,"
+    "  register_source      INTEGER NOT NULL DEFAULT 0,"
+    "  register_device      TEXT,"
+    "  utm_source           TEXT,"
+    "  utm_medium           TEXT,"
+    "  utm_campaign         TEXT,"
+    "  utm_content          TEXT,"
+    "  utm_term             TEXT,"
+    "  third_server_code    TEXT,"
+    "  third_server_source  TEXT,"
+    "  open_account_type    INTEGER NOT NULL DEFAULT 0,"
+    "  kyc_audit_status     INTEGER NOT NULL DEFAULT 0,"
+    "  kyc_audit_remark     TEXT,"
+    "  type                 INTEGER NOT NULL DEFAULT 0,"
+    "  status               INTEGER NOT NULL DEFAULT 1,"
+    "  mfa_secret           TEXT,"
+    "  mfa_id               INTEGER NOT NULL DEFAULT -1,"
+    "  mfa_last_step        INTEGER NOT NULL DEFAULT 0,"
+    "  relation_customer_id INTEGER NOT NULL DEFAULT 0,"
+    "  created_ms           INTEGER NOT NULL"
+    ");"
+    /* customer_by_email: emails are stored lowercased; the index is on lower() as well so a
+     * row written by hand in another case still cannot duplicate one. */
+    "CREATE UNIQUE INDEX customers_email ON customers (company_id, lower(email));"
+    /* customer_by_phone: (company, phone) leads, so the same index answers a lookup without
+     * the area (any area) and keeps (company, area, phone) unique. */
+    "CREATE UNIQUE INDEX customers_phone ON customers (company_id, phone, phone_area);"
+    "CREATE UNIQUE INDEX customers_no ON customers (company_id, customer_no);"
+    /* customer_list: (company_id, rowid) order gives the id order for after_id paging. */
+    "CREATE INDEX customers_company ON customers (company_id);"
+
+    "CREATE TABLE accounts ("
+    "  id                INTEGER PRIMARY KEY,"
+    "  customer_id       INTEGER NOT NULL REFERENCES customers (id),"
+    "  company_id        INTEGER NOT NULL,"
+    "  trade_type        INTEGER NOT NULL,"
+    "  currency          TEXT NOT NULL,"
+    "  assets_id         INTEGER NOT NULL,"
+    "  digits            INTEGER NOT NULL,"
+    "  balance           INTEGER NOT NULL DEFAULT 0,"
+    "  frozen            INTEGER NOT NULL DEFAULT 0,"
+    "  liabilities       INTEGER NOT NULL DEFAULT 0,"
+    "  interest          INTEGER NOT NULL DEFAULT 0,"
+    "  not_withdraw      INTEGER NOT NULL DEFAULT 0,"
+    "  first_deposit_ms  INTEGER NOT NULL DEFAULT 0,"
+    "  first_withdraw_ms INTEGER NOT NULL DEFAULT 0,"
+    "  created_ms        INTEGER NOT NULL,"
+    "  activated_ms      INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (customer_id, trade_type, currency)" /* also serves account_list */
+    ");"
+
+    /* Optional hashes (prev_*) are NULL rather than zero, so a lookup can never match the
+     * "none" value of thousands of never-rotated sessions. */
+    "CREATE TABLE sessions ("
+    "  id                  INTEGER PRIMARY KEY,"
+    "  customer_id         INTEGER NOT NULL REFERENCES customers (id),"
+    "  company_id          INTEGER NOT NULL,"
+    "  device              INTEGER NOT NULL,"
+    "  token_hash          BLOB NOT NULL,"
+    "  prev_token_hash     BLOB,"
+    "  prev_token_until_ms INTEGER NOT NULL DEFAULT 0,"
+    "  refresh_hash        BLOB NOT NULL,"
+    "  prev_refresh_hash   BLOB,"
+    "  rotated_ms          INTEGER NOT NULL DEFAULT 0,"
+    "  grace_box           BLOB,"
+    "  client_addr         TEXT NOT NULL DEFAULT '',"
+    "  user_agent          TEXT NOT NULL DEFAULT '',"
+    "  created_ms          INTEGER NOT NULL,"
+    "  last_used_ms        INTEGER NOT NULL,"
+    "  refresh_expires_ms  INTEGER NOT NULL,"
+    "  ended_ms            INTEGER NOT NULL DEFAULT 0,"
+    "  end_reason          INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE UNIQUE INDEX sessions_token ON sessions (token_hash);"           /* session_by_token */
+    "CREATE INDEX sessions_prev_token ON sessions (prev_token_hash)"
+    "  WHERE prev_token_hash IS NOT NULL;"
+    "CREATE UNIQUE INDEX sessions_refresh ON sessions (refresh_hash);"       /* by_refresh */
+    "CREATE INDEX sessions_prev_refresh ON sessions (prev_refresh_hash)"
+    "  WHERE prev_refresh_hash IS NOT NULL;"
+    "CREATE INDEX sessions_customer ON sessions (customer_id, ended_ms);"   /* end_customer */
+    "CREATE INDEX sessions_live ON sessions (last_used_ms) WHERE ended_ms = 0;" /* count_live */
+
+    "CREATE TABLE tickets ("
+    "  id            INTEGER PRIMARY KEY,"
+    "  company_id    INTEGER NOT NULL,"
+    "  biz_type      TEXT NOT NULL,"
+    "  recipient     TEXT NOT NULL,"
+    "  code_hash     BLOB NOT NULL,"
+    "  send_hash     BLOB NOT NULL,"
+    "  created_ms    INTEGER NOT NULL,"
+    "  expires_ms    INTEGER NOT NULL,"
+    "  attempts_left INTEGER NOT NULL,"
+    "  consumed      INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE UNIQUE INDEX tickets_send ON tickets (company_id, send_hash);" /* ticket_by_send */
+    /* ticket_insert ends the open tickets of a recipient: only open ones are indexed. */
+    "CREATE INDEX tickets_open ON tickets (company_id, biz_type, recipient)"
+    "  WHERE consumed = 0;"
+
+    "CREATE TABLE onetime ("
+    "  id          INTEGER PRIMARY KEY,"
+    "  kind        INTEGER NOT NULL,"
+    "  hash        BLOB NOT NULL,"
+    "  company_id  INTEGER NOT NULL,"
+    "  customer_id INTEGER NOT NULL DEFAULT 0,"
+    "  ref_id      INTEGER NOT NULL DEFAULT 0,"
+    "  device      INTEGER NOT NULL DEFAULT 0,"
+    "  data        TEXT NOT NULL DEFAULT '',"
+    "  expires_ms  INTEGER NOT NULL,"
+    "  UNIQUE (kind, hash)" /* onetime_consume / onetime_peek */
+    ");"
+
+    "CREATE TABLE counters ("
+    "  key             TEXT PRIMARY KEY,"
+    "  count           INTEGER NOT NULL,"
+    "  window_start_ms INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+
+    /* status: 0 PENDING, 1 SENT, 2 FAILED (enum outbox_status). */
+    "CREATE TABLE outbox ("
+    "  id         INTEGER PRIMARY KEY,"
+    "  company_id INTEGER NOT NULL,"
+    "  channel    TEXT NOT NULL,"
+    "  to_addr    TEXT,"
+    "  biz_type   TEXT,"
+    "  code       TEXT,"
+    "  lang       TEXT,"
+    "  subject    TEXT,"
+    "  text       TEXT,"
+    "  status     INTEGER NOT NULL DEFAULT 0 CHECK (status IN (0, 1, 2)),"
+    "  attempts   INTEGER NOT NULL DEFAULT 0,"
+    "  next_at_ms INTEGER NOT NULL,"
+    "  expires_ms INTEGER NOT NULL,"
+    "  created_ms INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX outbox_ready ON outbox (status, next_at_ms);" /* outbox_claim, outbox_count */
+
+    "CREATE TABLE audit ("
+    "  id          INTEGER PRIMARY KEY,"
+    "  time_ms     INTEGER NOT NULL,"
+    "  company_id  INTEGER NOT NULL,"
+    "  customer_id INTEGER NOT NULL DEFAULT 0,"
+    "  event       TEXT NOT NULL,"
+    "  outcome     TEXT NOT NULL DEFAULT '',"
+    "  client_addr TEXT NOT NULL DEFAULT '',"
+    "  device      INTEGER NOT NULL DEFAULT 0,"
+    "  detail      TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE INDEX audit_customer ON audit (customer_id, time_ms);"; /* audit_list */
+
+const char *const sq__migrations[] = {
+    migration_001,
+};
+
+const size_t sq__migration_count = sizeof sq__migrations / sizeof sq__migrations[0];

@@ -1,0 +1,249 @@
+/* store/sqlite/sqlite_int.h — what the files of the SQLite backend share and nobody else sees:
+ * the connection handle, the statement cache slots and the bind/column/error helpers.
+ * Helpers shared across these files carry the sq__ prefix (STYLE 3: module-internal). */
+#ifndef TA_STORE_SQLITE_SQLITE_INT_H
+#define TA_STORE_SQLITE_SQLITE_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* One slot per cached statement. Each slot is used by exactly one SQL text, which lives
+ * next to the code that runs it; the slot only names where the prepared form is kept. */
+enum sq_slot {
+    SQ_BEGIN,
+    SQ_COMMIT,
+    SQ_ROLLBACK,
+    SQ_SAVEPOINT,
+    SQ_RELEASE,
+    SQ_ROLLBACK_TO,
+    SQ_PING,
+    SQ_META_GET,
+    SQ_META_PUT,
+
+    SQ_COMPANY_INSERT,
+    SQ_COMPANY_UPDATE,
+    SQ_COMPANY_GET,
+    SQ_COMPANY_LIST,
+    SQ_COMPANY_NEXT_NO,
+    SQ_ASSET_INSERT,
+    SQ_ASSET_DELETE,
+    SQ_ASSET_LIST,
+    SQ_OFFER_INSERT,
+    SQ_OFFER_DELETE,
+    SQ_OFFER_LIST,
+    SQ_GROUP_INSERT,
+    SQ_GROUP_DELETE,
+    SQ_GROUP_LIST,
+
+    SQ_CUSTOMER_INSERT,
+    SQ_CUSTOMER_GET,
+    SQ_CUSTOMER_BY_EMAIL,
+    SQ_CUSTOMER_BY_PHONE,
+    SQ_CUSTOMER_BY_NO,
+    SQ_CUSTOMER_LIST,
+    SQ_CUSTOMER_SET_PASSWORD,
+    SQ_CUSTOMER_SET_LANG,
+    SQ_CUSTOMER_SET_STATUS,
+    SQ_CUSTOMER_SET_KYC,
+    SQ_CUSTOMER_SET_RELATION,
+    SQ_CUSTOMER_SET_MFA,
+    SQ_CUSTOMER_MFA_ADVANCE,
+
+    SQ_ACCOUNT_INSERT,
+    SQ_ACCOUNT_LIST,
+    SQ_ACCOUNT_SET_AMOUNTS,
+
+    SQ_SESSION_INSERT,
+    SQ_SESSION_BY_TOKEN,
+    SQ_SESSION_BY_REFRESH,
+    SQ_SESSION_GET,
+    SQ_SESSION_TOUCH,
+    SQ_SESSION_ROTATE,
+    SQ_SESSION_END,
+    SQ_SESSION_EXISTS,
+    SQ_SESSION_END_CUSTOMER,
+    SQ_SESSION_COUNT_LIVE,
+
+    SQ_TICKET_END_OPEN,
+    SQ_TICKET_INSERT,
+    SQ_TICKET_BY_SEND,
+    SQ_TICKET_SPEND,
+    SQ_TICKET_CONSUME,
+
+    SQ_ONETIME_INSERT,
+    SQ_ONETIME_CONSUME,
+    SQ_ONETIME_PEEK,
+
+    SQ_COUNTER_HIT,
+    SQ_COUNTER_PEEK,
+    SQ_COUNTER_CLEAR,
+
+    SQ_OUTBOX_INSERT,
+    SQ_OUTBOX_EXPIRE,
+    SQ_OUTBOX_CLAIM,
+    SQ_OUTBOX_FINISH,
+    SQ_OUTBOX_COUNT,
+
+    SQ_AUDIT_INSERT,
+    SQ_AUDIT_LIST,
+
+    SQ_SLOT_COUNT_
+};
+
+/* The backend's handle: one connection, owned by one thread. */
+struct sq_store {
+    struct store base; /* first, so struct store * casts back */
+    sqlite3 *db;
+    sqlite3_stmt *stmt[SQ_SLOT_COUNT_]; /* prepared on first use, finalized on close */
+};
+
+static inline struct sq_store *sq__from(struct store *st)
+{
+    return (struct sq_store *)st;
+}
+
+/* The method table (store_sqlite.c); store/store.c declares it for its backend list. */
+extern const struct store_ops store_sqlite_ops;
+
+/* The numbered migrations (schema.c); migration i brings the schema to version i + 1. */
+extern const char *const sq__migrations[];
+extern const size_t sq__migration_count;
+
+/* ---- statements and errors (store_sqlite.c) ---- */
+
+/* The cached statement of slot, prepared from sql on first use. NULL (already logged) when
+ * preparing fails. Every user ends with sq__release, so it is handed out clean. */
+sqlite3_stmt *sq__stmt(struct sq_store *sq, enum sq_slot slot, const char *sql);
+/* Resets q and clears its bindings: every use of a cached statement ends with this. */
+void sq__release(sqlite3_stmt *q);
+/* Maps a failed step's rc: BUSY/LOCKED → TA_E_RETRY, UNIQUE/PRIMARYKEY → TA_E_CONFLICT,
+ * anything else is logged with the native message and becomes TA_E_INTERNAL. */
+ta_err sq__error(struct sq_store *sq, int rc, const char *what);
+/* Steps q once more after its only row was read; TA_OK when it reports DONE. */
+ta_err sq__step_done(struct sq_store *sq, sqlite3_stmt *q, const char *what);
+/* Steps a statement that returns no rows; *changes_out (may be NULL) gets the rows changed.
+ * Does not release q. */
+ta_err sq__run(struct sq_store *sq, sqlite3_stmt *q, const char *what, int *changes_out);
+/* Prepares (once) and runs a statement without parameters, then releases it. */
+ta_err sq__exec(struct sq_store *sq, enum sq_slot slot, const char *sql, const char *what);
+
+/* Makes a multi-statement method atomic. Outside a transaction it runs BEGIN IMMEDIATE and
+ * owns the transaction; inside the caller's one it opens a savepoint when use_savepoint is
+ * set, so a CONFLICT answer halfway leaves the caller's transaction as it was. */
+struct sq_atomic {
+    bool own_tx;
+    bool savepoint;
+};
+ta_err sq__atomic_begin(struct sq_store *sq, bool use_savepoint, struct sq_atomic *at);
+/* Commits/releases when err is TA_OK, else undoes; returns the final answer. */
+ta_err sq__atomic_end(struct sq_store *sq, const struct sq_atomic *at, ta_err err);
+
+/* ---- binding (the caller's buffers outlive the step, hence SQLITE_STATIC) ---- */
+
+/* bind results are not checked: with SQLITE_STATIC they fail only for an out-of-range index
+ * (a bug the contract tests catch) or a value over SQLite's 1 GB limit. */
+static inline void sq__bind_str(sqlite3_stmt *q, int i, const char *s)
+{
+    if (s == NULL)
+        sqlite3_bind_null(q, i);
+    else
+        sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+}
+
+/* A fixed char array of the model: bounded even if the caller forgot the NUL. */
+void sq__bind_fixed(sqlite3_stmt *q, int i, const char *buf, size_t cap);
+/* A TA_HASH_BYTES hash; with or_null, an all-zero hash (the model's "none") binds NULL. */
+void sq__bind_hash(sqlite3_stmt *q, int i, const unsigned char *hash, bool or_null);
+
+/* ---- reading columns ---- */
+
+/* Arena copy of a text column; a NULL column gives NULL. On failure *err becomes
+ * TA_E_TOO_LARGE (arena cap) and the result is NULL. */
+char *sq__col_str(sqlite3_stmt *q, int i, struct arena *a, ta_err *err);
+/* Copies a text column into a fixed array (truncated to fit, NUL-terminated). */
+void sq__col_fixed(sqlite3_stmt *q, int i, char *dst, size_t cap);
+/* Copies a hash column; NULL or a wrong length reads as all zero. */
+void sq__col_hash(sqlite3_stmt *q, int i, unsigned char *dst);
+
+/* Grows an arena array of records by one slot (geometric growth, old copy left in the
+ * arena). NULL when the arena is full. */
+void *sq__grow(struct arena *a, void **items, size_t *cap, size_t n, size_t size);
+
+/* ---- the methods, one group per file ---- */
+
+/* sqlite_company.c */
+ta_err sq__company_insert(struct store *st, const struct company *co, int64_t *id_out);
+ta_err sq__company_update(struct store *st, const struct company *co);
+ta_err sq__company_get(struct store *st, int64_t id, struct company *out);
+ta_err sq__company_list(struct store *st, struct arena *a, struct company **out, size_t *n_out);
+ta_err sq__company_next_no(struct store *st, int64_t company_id, int64_t *seq_out);
+
+/* sqlite_customer.c */
+ta_err sq__customer_insert(struct store *st, const struct customer *c, int64_t *id_out);
+ta_err sq__customer_get(struct store *st, int64_t id, struct arena *a, struct customer *out);
+ta_err sq__customer_by_email(struct store *st, int64_t company_id, const char *email,
+                             struct arena *a, struct customer *out);
+ta_err sq__customer_by_phone(struct store *st, int64_t company_id, const char *phone_area,
+                             const char *phone, struct arena *a, struct customer *out);
+ta_err sq__customer_by_no(struct store *st, int64_t company_id, const char *customer_no,
+                          struct arena *a, struct customer *out);
+ta_err sq__customer_list(struct store *st, int64_t company_id, int64_t after_id, size_t limit,
+                         struct arena *a, struct customer **out, size_t *n_out);
+ta_err sq__customer_set_password(struct store *st, int64_t id, const char *pw_hash);
+ta_err sq__customer_set_lang(struct store *st, int64_t id, const char *lang);
+ta_err sq__customer_set_status(struct store *st, int64_t id, int status);
+ta_err sq__customer_set_kyc(struct store *st, int64_t id, int audit_status, const char *remark);
+ta_err sq__customer_set_relation(struct store *st, int64_t id, int64_t relation_id);
+ta_err sq__customer_set_mfa(struct store *st, int64_t id, const char *secret, int64_t mfa_id);
+ta_err sq__customer_mfa_advance(struct store *st, int64_t id, int64_t step);
+ta_err sq__account_insert(struct store *st, const struct account *acc, int64_t *id_out);
+ta_err sq__account_list(struct store *st, int64_t customer_id, struct arena *a,
+                        struct account **out, size_t *n_out);
+ta_err sq__account_set_amounts(struct store *st, const struct account *acc);
+
+/* sqlite_session.c */
+ta_err sq__session_insert(struct store *st, const struct session *s, int64_t *id_out);
+ta_err sq__session_by_token(struct store *st, const unsigned char *hash, int64_t now_ms,
+                            struct session *out);
+ta_err sq__session_by_refresh(struct store *st, const unsigned char *hash, struct session *out);
+ta_err sq__session_get(struct store *st, int64_t id, struct session *out);
+ta_err sq__session_touch(struct store *st, int64_t id, int64_t now_ms);
+ta_err sq__session_rotate(struct store *st, int64_t id, const unsigned char *old_refresh_hash,
+                          const struct session *next, int64_t now_ms);
+ta_err sq__session_end(struct store *st, int64_t id, int64_t now_ms, int reason);
+ta_err sq__session_end_customer(struct store *st, int64_t customer_id, int64_t except_id,
+                                int device_class, int64_t now_ms, int reason, size_t *n_out);
+ta_err sq__session_count_live(struct store *st, int64_t idle_since_ms, int64_t *n_out);
+
+/* sqlite_ticket.c: tickets, single-use secrets and rate-limit counters */
+ta_err sq__ticket_insert(struct store *st, const struct ticket *t, int64_t *id_out);
+ta_err sq__ticket_by_send(struct store *st, int64_t company_id, const unsigned char *hash,
+                          struct ticket *out);
+ta_err sq__ticket_spend(struct store *st, int64_t id, int *left_out);
+ta_err sq__ticket_consume(struct store *st, int64_t id);
+ta_err sq__onetime_insert(struct store *st, const struct onetime *o, int64_t *id_out);
+ta_err sq__onetime_consume(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,
+                           struct onetime *out);
+ta_err sq__onetime_peek(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,
+                        struct onetime *out);
+ta_err sq__counter_hit(struct store *st, const char *key, int64_t now_ms, int64_t window_ms,
+                       int64_t inc, struct counter *out);
+ta_err sq__counter_peek(struct store *st, const char *key, int64_t now_ms, int64_t window_ms,
+                        struct counter *out);
+ta_err sq__counter_clear(struct store *st, const char *key);
+
+/* sqlite_outbox.c: outbox and audit */
+ta_err sq__outbox_insert(struct store *st, const struct outbox_row *row, int64_t *id_out);
+ta_err sq__outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms, size_t max,
+                        struct arena *a, struct outbox_row **out, size_t *n_out);
+ta_err sq__outbox_finish(struct store *st, int64_t id, int status, int64_t next_at_ms);
+ta_err sq__outbox_count(struct store *st, int status, int64_t *n_out);
+ta_err sq__audit_insert(struct store *st, const struct audit_row *row);
+ta_err sq__audit_list(struct store *st, int64_t customer_id, size_t limit, struct arena *a,
+                      struct audit_row **out, size_t *n_out);
+
+#endif

@@ -1,0 +1,25 @@
+/* util/workpool.h — a fixed set of worker threads with a bounded queue. The hash pool:
+ * password hashing runs here so HTTP threads never wait on argon2id. Each worker keeps
+ * its own state (its database connection) made by thread_init. */
+#ifndef TA_UTIL_WORKPOOL_H
+#define TA_UTIL_WORKPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct workpool;
+
+typedef void (*workpool_fn)(void *thread_state, void *arg);
+
+/* threads workers; at most queue_max jobs may wait. thread_init(ud) runs on each worker
+ * before its first job, thread_done(state) after its last. */
+struct workpool *workpool_new(size_t threads, size_t queue_max, void *(*thread_init)(void *ud),
+                              void (*thread_done)(void *state), void *ud);
+/* Queues fn(state, arg); false when the queue is full (the caller answers "busy"). */
+bool workpool_submit(struct workpool *p, workpool_fn fn, void *arg);
+/* Jobs waiting (not yet running). */
+size_t workpool_depth(struct workpool *p);
+/* Runs every queued job, then joins the workers. NULL is a no-op. */
+void workpool_free(struct workpool *p);
+
+#endif
