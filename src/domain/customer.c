@@ -68,6 +68,16 @@ ta_err customer_pairs_check(struct dctx *ctx, const struct company *co,
 static ta_err open_one(struct dctx *ctx, const struct company *co, const struct customer *c,
                        int trade_type, const char *currency)
 {
+    /* Skip what exists instead of relying on a failed insert: on PostgreSQL a failed
+     * statement would abort the whole transaction. */
+    struct account *have = NULL;
+    size_t n_have = 0;
+    ta_err err = STORE(ctx->st, account_list, c->id, ctx->a, &have, &n_have);
+    if (err != TA_OK)
+        return err;
+    for (size_t i = 0; i < n_have; i++)
+        if (have[i].trade_type == trade_type && strcmp(have[i].currency, currency) == 0)
+            return TA_OK;
     const struct company_asset *as = company_asset_find(co, currency);
     if (as == NULL)
         return dctx_fail(ctx, TA_E_NOT_OFFERED, "%d:%s", trade_type, currency);
@@ -83,8 +93,8 @@ static ta_err open_one(struct dctx *ctx, const struct company *co, const struct 
     acc.created_ms = ctx->now_ms;
     acc.activated_ms = ctx->now_ms;
     int64_t id;
-    ta_err err = STORE(ctx->st, account_insert, &acc, &id);
-    return err == TA_E_CONFLICT ? TA_OK : err; /* already open: idempotent */
+    err = STORE(ctx->st, account_insert, &acc, &id);
+    return err == TA_E_CONFLICT ? TA_OK : err; /* opened by a concurrent request */
 }
 
 ta_err customer_open_accounts(struct dctx *ctx, const struct company *co,

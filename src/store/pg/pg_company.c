@@ -1,6 +1,6 @@
 /* store/pg/pg_company.c — settings (meta) and companies with their assets, offers and groups.
- * A company and its three lists are written by one statement (lists travel as arrays and are
- * unnested server-side) and read by one statement (the lists joined in as extra rows). */
+ * The lists travel as array parameters unnested server-side, so an insert is one statement;
+ * a read is one statement too, the lists joined in as extra rows. */
 #include "store/pg/pg_int.h"
 
 #include <inttypes.h>
@@ -113,11 +113,10 @@ struct lists {
     struct buf arr[9];
 };
 
+/* Counts were checked against the arrays by check_counts. */
 static void lists_build(struct lists *l, const struct company *co)
 {
-    size_t na = co->n_assets < TA_MAX_ASSETS ? co->n_assets : TA_MAX_ASSETS;
-    size_t no = co->n_offers < TA_MAX_OFFERS ? co->n_offers : TA_MAX_OFFERS;
-    size_t ng = co->n_groups < TA_MAX_GROUPS ? co->n_groups : TA_MAX_GROUPS;
+    size_t na = co->n_assets, no = co->n_offers, ng = co->n_groups;
 
     memset(l, 0, sizeof *l);
     for (size_t i = 0; i < na; i++) {
@@ -192,9 +191,21 @@ static void list_params(struct pg_params *pp, const struct lists *l)
     "  SELECT c.id, t.pos, t.gid, t.def FROM c,"                                                   \
     "  unnest($9::bigint[], $10::boolean[]) WITH ORDINALITY AS t(gid, def, pos))"
 
+/* More items than the model's arrays hold is a caller bug: refuse before writing anything. */
+static ta_err check_counts(const struct company *co, const char *what)
+{
+    if (co->n_assets <= TA_MAX_ASSETS && co->n_offers <= TA_MAX_OFFERS &&
+        co->n_groups <= TA_MAX_GROUPS)
+        return TA_OK;
+    log_error(NULL, "pg %s: company %" PRId64 " has too many assets, offers or groups", what,
+              co->id);
+    return TA_FAIL(TA_E_INTERNAL);
+}
+
 /* $1 id, $2..$10 the lists, $11..$20 the scalar fields. An explicit id leaves the sequence
  * behind; setval moves it past, so that a later insert with id 0 does not collide. COALESCE
- * evaluates nextval only when it is needed. */
+ * evaluates nextval only when it is needed. A list item repeated (same currency, offer or
+ * group) violates a unique index: TA_E_CONFLICT, and the statement leaves nothing behind. */
 static const struct pg_stmt q_company_insert = {
     PG_Q_COMPANY_INSERT, "company_insert",
     "WITH c AS (INSERT INTO company (id, name, type, twin_id, kyc_on, manual_review, no_prefix,"
@@ -211,28 +222,39 @@ ta_err pg__company_insert(struct store *st, const struct company *co, int64_t *i
 {
     struct pg_store *p = (struct pg_store *)st;
     struct pg_params pp;
+    struct pg_atomic at;
     struct lists l;
     PGresult *res;
+    int64_t id = 0;
 
+    ta_err err = check_counts(co, "company_insert");
+    if (err != TA_OK)
+        return err;
     lists_build(&l, co);
     pg__p_init(&pp);
     pg__p_i64(&pp, co->id);
     list_params(&pp, &l);
     scalar_params(&pp, co);
-    ta_err err = pg__exec_row(p, &q_company_insert, &pp, &res);
-    lists_free(&l);
+    /* One statement; the savepoint only keeps a caller's transaction alive on a conflict. */
+    err = pg__atomic_begin(p, false, &at);
+    if (err == TA_OK)
+        err = pg__exec_row(p, &q_company_insert, &pp, &res);
     if (err == TA_E_NOT_FOUND)
-        return TA_E_CONFLICT; /* the id is taken */
-    if (err != TA_OK)
-        return err;
-    *id_out = pg__i64(res, 0, 0);
-    PQclear(res);
-    return TA_OK;
+        err = TA_E_CONFLICT; /* the id is taken */
+    if (err == TA_OK) {
+        id = pg__i64(res, 0, 0);
+        PQclear(res);
+    }
+    err = pg__atomic_end(p, &at, err);
+    lists_free(&l);
+    if (err == TA_OK)
+        *id_out = id;
+    return err;
 }
 
-/* Two statements. The row lock of the first orders concurrent updates; the second then runs
- * with a fresh snapshot, so it deletes exactly the lists the previous updater wrote (within
- * one statement a waiting updater would miss them and leave duplicates). */
+/* Three statements. The row lock of the first orders concurrent updates; the next two then
+ * run with fresh snapshots, so they delete exactly the lists the previous updater wrote and
+ * insert after the delete (within one statement the parts run in no fixed order). */
 static const struct pg_stmt q_company_update = {
     PG_Q_COMPANY_UPDATE, "company_update",
     "UPDATE company SET name = $2::text, type = $3::integer, twin_id = $4::bigint,"
@@ -241,13 +263,15 @@ static const struct pg_stmt q_company_update = {
     "  session_absolute_ms = $10::bigint, refresh_ms = $11::bigint"
     " WHERE id = $1::bigint"};
 
-static const struct pg_stmt q_company_lists = {
-    PG_Q_COMPANY_LISTS, "company_lists",
-    "WITH c AS (SELECT $1::bigint AS id),"
-    "da AS (DELETE FROM company_asset WHERE company_id = $1::bigint),"
-    "dof AS (DELETE FROM company_offer WHERE company_id = $1::bigint),"
-    "dg AS (DELETE FROM company_group WHERE company_id = $1::bigint)," LIST_INSERTS
-    " SELECT 1"};
+static const struct pg_stmt q_company_lists_delete = {
+    PG_Q_COMPANY_LISTS_DELETE, "company_lists_delete",
+    "WITH da AS (DELETE FROM company_asset WHERE company_id = $1::bigint),"
+    "dof AS (DELETE FROM company_offer WHERE company_id = $1::bigint)"
+    " DELETE FROM company_group WHERE company_id = $1::bigint"};
+
+static const struct pg_stmt q_company_lists_insert = {
+    PG_Q_COMPANY_LISTS_INSERT, "company_lists_insert",
+    "WITH c AS (SELECT $1::bigint AS id)," LIST_INSERTS " SELECT 1"};
 
 static ta_err company_update_body(struct pg_store *p, const struct company *co)
 {
@@ -262,11 +286,18 @@ static ta_err company_update_body(struct pg_store *p, const struct company *co)
     if (err != TA_OK)
         return err;
 
+    pg__p_init(&pp);
+    pg__p_i64(&pp, co->id);
+    err = pg__exec(p, &q_company_lists_delete, &pp, &res);
+    if (err != TA_OK)
+        return err;
+    PQclear(res);
+
     lists_build(&l, co);
     pg__p_init(&pp);
     pg__p_i64(&pp, co->id);
     list_params(&pp, &l);
-    err = pg__exec(p, &q_company_lists, &pp, &res);
+    err = pg__exec(p, &q_company_lists_insert, &pp, &res);
     lists_free(&l);
     if (err == TA_OK)
         PQclear(res);
@@ -276,19 +307,15 @@ static ta_err company_update_body(struct pg_store *p, const struct company *co)
 ta_err pg__company_update(struct store *st, const struct company *co)
 {
     struct pg_store *p = (struct pg_store *)st;
-    bool own_tx = !p->in_tx;
-    ta_err err = TA_OK;
+    struct pg_atomic at;
 
-    /* Outside a caller's transaction the two statements need one of their own. */
-    if (own_tx)
-        err = store_begin(st);
+    ta_err err = check_counts(co, "company_update");
     if (err == TA_OK)
-        err = company_update_body(p, co);
-    if (own_tx && err == TA_OK)
-        err = store_commit(st);
-    if (own_tx && err != TA_OK)
-        store_rollback(st);
-    return err;
+        err = pg__atomic_begin(p, true, &at);
+    if (err != TA_OK)
+        return err;
+    err = company_update_body(p, co);
+    return pg__atomic_end(p, &at, err);
 }
 
 /* Each company row comes once per list item (kind 1 asset, 2 offer, 3 group), or once with a

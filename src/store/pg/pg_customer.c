@@ -68,7 +68,7 @@ static const struct pg_stmt q_customer_insert = {
     " utm_content, utm_term, third_server_code, third_server_source, open_account_type,"
     " kyc_audit_status, kyc_audit_remark, type, status, mfa_secret, mfa_id, mfa_last_step,"
     " relation_customer_id, created_ms)"
-    " VALUES ($1::bigint, $2::bigint, $3::text, $4::text, $5::text, $6::text, $7::text,"
+    " VALUES ($1::bigint, $2::bigint, $3::text, lower($4::text), $5::text, $6::text, $7::text,"
     " $8::text, $9::text, $10::integer, $11::text, $12::text, $13::text, $14::text, $15::text,"
     " $16::text, $17::text, $18::text, $19::integer, $20::integer, $21::text, $22::integer,"
     " $23::integer, $24::text, $25::bigint, $26::bigint, $27::bigint, $28::bigint)"
@@ -135,7 +135,8 @@ ta_err pg__customer_get(struct store *st, int64_t id, struct arena *a, struct cu
 
 static const struct pg_stmt q_customer_by_email = {
     PG_Q_CUSTOMER_BY_EMAIL, "customer_by_email",
-    "SELECT " CUSTOMER_COLS " FROM customer WHERE company_id = $1::bigint AND email = $2::text"};
+    "SELECT " CUSTOMER_COLS " FROM customer"
+    " WHERE company_id = $1::bigint AND lower(email) = lower($2::text)"};
 
 ta_err pg__customer_by_email(struct store *st, int64_t company_id, const char *email,
                              struct arena *a, struct customer *out)
@@ -323,28 +324,17 @@ ta_err pg__customer_set_mfa(struct store *st, int64_t id, const char *secret, in
 }
 
 /* Compare-and-set: a concurrent caller with the same step waits for the row lock, then finds
- * the condition false. The second column tells a replay from an unknown customer. */
+ * the condition false. An unknown id answers TA_E_CONFLICT too, as on SQLite: the caller has
+ * just read the customer. */
 static const struct pg_stmt q_mfa_advance = {
     PG_Q_CUSTOMER_MFA_ADVANCE, "customer_mfa_advance",
-    "WITH u AS (UPDATE customer SET mfa_last_step = $2::bigint"
-    "  WHERE id = $1::bigint AND mfa_last_step < $2::bigint RETURNING 1)"
-    " SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM customer WHERE id = $1::bigint)"};
+    "UPDATE customer SET mfa_last_step = $2::bigint"
+    " WHERE id = $1::bigint AND mfa_last_step < $2::bigint"};
 
 ta_err pg__customer_mfa_advance(struct store *st, int64_t id, int64_t step)
 {
-    struct pg_params pp;
-    PGresult *res;
-
-    pg__p_init(&pp);
-    pg__p_i64(&pp, id);
-    pg__p_i64(&pp, step);
-    ta_err err = pg__exec_row((struct pg_store *)st, &q_mfa_advance, &pp, &res);
-    if (err != TA_OK)
-        return err;
-    if (pg__i64(res, 0, 0) == 0)
-        err = pg__i64(res, 0, 1) == 0 ? TA_E_NOT_FOUND : TA_E_CONFLICT;
-    PQclear(res);
-    return err;
+    ta_err err = set_i64(st, &q_mfa_advance, id, step);
+    return err == TA_E_NOT_FOUND ? TA_E_CONFLICT : err;
 }
 
 /*---- accounts ----*/

@@ -22,7 +22,8 @@ enum pg_q {
     PG_Q_META_PUT_NEW,
     PG_Q_COMPANY_INSERT,
     PG_Q_COMPANY_UPDATE,
-    PG_Q_COMPANY_LISTS,
+    PG_Q_COMPANY_LISTS_DELETE,
+    PG_Q_COMPANY_LISTS_INSERT,
     PG_Q_COMPANY_GET,
     PG_Q_COMPANY_LIST,
     PG_Q_COMPANY_NEXT_NO,
@@ -118,6 +119,18 @@ ta_err pg__exec_row(struct pg_store *p, const struct pg_stmt *q, const struct pg
                     PGresult **res_out);
 /* Runs q and answers TA_E_NOT_FOUND when it touched no row. */
 ta_err pg__exec_touch(struct pg_store *p, const struct pg_stmt *q, const struct pg_params *pp);
+
+/* Makes a method atomic (store_pg.c). Outside a transaction it opens one (when need_tx)
+ * and owns it; inside the caller's it sets a savepoint, so that a TA_E_CONFLICT halfway
+ * leaves the caller's transaction usable (PostgreSQL aborts a transaction on any error). */
+struct pg_atomic {
+    bool own_tx;
+    bool savepoint;
+};
+/* need_tx false: a single statement, atomic by itself outside a transaction. */
+ta_err pg__atomic_begin(struct pg_store *p, bool need_tx, struct pg_atomic *at);
+/* Commits or releases when err is TA_OK, else undoes; returns the final answer. */
+ta_err pg__atomic_end(struct pg_store *p, const struct pg_atomic *at, ta_err err);
 
 /* ---- parameters ---- */
 void pg__p_init(struct pg_params *pp);

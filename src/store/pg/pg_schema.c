@@ -12,9 +12,9 @@
 #define MIGRATE_LOCK_KEY "499848721512"
 
 static const char *const migrations[] = {
-    /* 1: the whole first schema. Hashes are bytea; an all-zero "none" hash is NULL. No
-     * foreign keys between customers, sessions and companies: those rows are checked by the
-     * domain, and every lookup already carries the company id. */
+    /* 1: the first schema. Hashes are bytea; an all-zero "none" hash (prev_*) is NULL, so a
+     * lookup never matches thousands of never-rotated sessions. Keys match the SQLite
+     * schema, so both backends answer TA_E_CONFLICT for the same records. */
     "CREATE TABLE meta ("
     "  key text PRIMARY KEY,"
     "  value text NOT NULL);"
@@ -32,29 +32,31 @@ static const char *const migrations[] = {
     "  session_absolute_ms bigint NOT NULL,"
     "  refresh_ms bigint NOT NULL,"
     "  next_no bigint NOT NULL DEFAULT 0);"
-    /* The three lists keep no unique key on purpose: company_update deletes and re-inserts
-     * them in one statement, whose parts share one snapshot and run in no fixed order. */
+    /* The lists keep the caller's order in pos; a repeated item is a conflict. */
     "CREATE TABLE company_asset ("
     "  company_id bigint NOT NULL REFERENCES company (id) ON DELETE CASCADE,"
     "  pos integer NOT NULL,"
     "  currency text NOT NULL,"
     "  assets_id bigint NOT NULL,"
     "  digits integer NOT NULL,"
-    "  demo_balance bigint NOT NULL);"
-    "CREATE INDEX company_asset_company ON company_asset (company_id);"
+    "  demo_balance bigint NOT NULL,"
+    "  PRIMARY KEY (company_id, pos),"
+    "  UNIQUE (company_id, currency));"
     "CREATE TABLE company_offer ("
     "  company_id bigint NOT NULL REFERENCES company (id) ON DELETE CASCADE,"
     "  pos integer NOT NULL,"
     "  trade_type integer NOT NULL,"
     "  currency text NOT NULL,"
-    "  is_default boolean NOT NULL);"
-    "CREATE INDEX company_offer_company ON company_offer (company_id);"
+    "  is_default boolean NOT NULL,"
+    "  PRIMARY KEY (company_id, pos),"
+    "  UNIQUE (company_id, trade_type, currency));"
     "CREATE TABLE company_group ("
     "  company_id bigint NOT NULL REFERENCES company (id) ON DELETE CASCADE,"
     "  pos integer NOT NULL,"
     "  group_id bigint NOT NULL,"
-    "  is_default boolean NOT NULL);"
-    "CREATE INDEX company_group_company ON company_group (company_id);"
+    "  is_default boolean NOT NULL,"
+    "  PRIMARY KEY (company_id, pos),"
+    "  UNIQUE (company_id, group_id));"
 
     "CREATE TABLE customer ("
     "  id bigserial PRIMARY KEY,"
@@ -86,10 +88,12 @@ static const char *const migrations[] = {
     "  mfa_last_step bigint NOT NULL,"
     "  relation_customer_id bigint NOT NULL,"
     "  created_ms bigint NOT NULL,"
-    "  UNIQUE (company_id, customer_no),"
-    "  UNIQUE (company_id, email),"
-    "  UNIQUE (company_id, phone_area, phone));"
-    "CREATE INDEX customer_phone ON customer (company_id, phone);"
+    "  UNIQUE (company_id, customer_no));"
+    /* Emails are stored lowercased; lower() in the key keeps a row written by hand in
+     * another case from duplicating one. (company, phone) leads the phone key so that it
+     * also answers a lookup without the area. */
+    "CREATE UNIQUE INDEX customer_email ON customer (company_id, lower(email));"
+    "CREATE UNIQUE INDEX customer_phone ON customer (company_id, phone, phone_area);"
 
     "CREATE TABLE account ("
     "  id bigserial PRIMARY KEY,"
@@ -118,7 +122,7 @@ static const char *const migrations[] = {
     "  token_hash bytea NOT NULL,"
     "  prev_token_hash bytea,"
     "  prev_token_until_ms bigint NOT NULL,"
-    "  refresh_hash bytea,"
+    "  refresh_hash bytea NOT NULL,"
     "  prev_refresh_hash bytea,"
     "  rotated_ms bigint NOT NULL,"
     "  grace_box bytea NOT NULL,"
@@ -129,10 +133,10 @@ static const char *const migrations[] = {
     "  refresh_expires_ms bigint NOT NULL,"
     "  ended_ms bigint NOT NULL,"
     "  end_reason integer NOT NULL);"
-    "CREATE INDEX session_token ON session (token_hash);"
+    "CREATE UNIQUE INDEX session_token ON session (token_hash);"
     "CREATE INDEX session_prev_token ON session (prev_token_hash)"
     "  WHERE prev_token_hash IS NOT NULL;"
-    "CREATE INDEX session_refresh ON session (refresh_hash);"
+    "CREATE UNIQUE INDEX session_refresh ON session (refresh_hash);"
     "CREATE INDEX session_prev_refresh ON session (prev_refresh_hash)"
     "  WHERE prev_refresh_hash IS NOT NULL;"
     "CREATE INDEX session_customer_live ON session (customer_id) WHERE ended_ms = 0;"
@@ -143,13 +147,13 @@ static const char *const migrations[] = {
     "  company_id bigint NOT NULL,"
     "  biz_type text NOT NULL,"
     "  recipient text NOT NULL,"
-    "  code_hash bytea,"
-    "  send_hash bytea,"
+    "  code_hash bytea NOT NULL,"
+    "  send_hash bytea NOT NULL,"
     "  created_ms bigint NOT NULL,"
     "  expires_ms bigint NOT NULL,"
     "  attempts_left integer NOT NULL,"
     "  consumed boolean NOT NULL);"
-    "CREATE INDEX ticket_send ON ticket (send_hash);"
+    "CREATE UNIQUE INDEX ticket_send ON ticket (company_id, send_hash);"
     "CREATE INDEX ticket_open ON ticket (company_id, biz_type, recipient) WHERE NOT consumed;"
 
     "CREATE TABLE onetime ("
@@ -161,8 +165,8 @@ static const char *const migrations[] = {
     "  ref_id bigint NOT NULL,"
     "  device integer NOT NULL,"
     "  data text NOT NULL,"
-    "  expires_ms bigint NOT NULL);"
-    "CREATE INDEX onetime_hash ON onetime (hash);"
+    "  expires_ms bigint NOT NULL,"
+    "  UNIQUE (kind, hash));"
 
     "CREATE TABLE counter ("
     "  key text PRIMARY KEY,"
@@ -184,7 +188,7 @@ static const char *const migrations[] = {
     "  next_at_ms bigint NOT NULL,"
     "  expires_ms bigint NOT NULL,"
     "  created_ms bigint NOT NULL);"
-    "CREATE INDEX outbox_pending ON outbox (id) WHERE status = 0;"
+    "CREATE INDEX outbox_pending ON outbox (next_at_ms, id) WHERE status = 0;"
 
     "CREATE TABLE audit ("
     "  id bigserial PRIMARY KEY,"
@@ -220,10 +224,11 @@ static ta_err apply_pending(struct pg_store *p, int *applied_out)
     PQclear(res);
 
     if (have > N_MIGRATIONS) {
-        /* A newer build migrated this database. Its migrations only add, so serve on. */
-        log_warn(NULL, "pg migrate: database schema %d is newer than this build's %d", have,
-                 N_MIGRATIONS);
-        return TA_OK;
+        /* A newer build migrated this database; old code could write what it no longer
+         * understands. (The SQLite backend refuses the same way.) */
+        log_error(NULL, "pg migrate: database schema %d is newer than this build's %d", have,
+                  N_MIGRATIONS);
+        return TA_FAIL(TA_E_INTERNAL);
     }
     for (int v = have + 1; v <= N_MIGRATIONS && err == TA_OK; v++) {
         char record[96];

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "util/log.h"
+
 /*---- sessions ----*/
 
 #define SESSION_COLS                                                                               \
@@ -48,9 +50,13 @@ static ta_err session_one(struct pg_store *p, const struct pg_stmt *q, const str
     return TA_OK;
 }
 
-static size_t box_len(const struct session *s)
+/* More than the record's array can hold is a caller bug: refuse rather than cut it. */
+static ta_err check_box(const struct session *s, const char *what)
 {
-    return s->grace_box_len < sizeof s->grace_box ? s->grace_box_len : sizeof s->grace_box;
+    if (s->grace_box_len <= sizeof s->grace_box)
+        return TA_OK;
+    log_error(NULL, "pg %s: grace_box_len %zu too large", what, s->grace_box_len);
+    return TA_FAIL(TA_E_INTERNAL);
 }
 
 static const struct pg_stmt q_session_insert = {
@@ -60,12 +66,17 @@ static const struct pg_stmt q_session_insert = {
     " user_agent, created_ms, last_used_ms, refresh_expires_ms, ended_ms, end_reason)"
     " VALUES ($1::bigint, $2::bigint, $3::integer, $4::bytea, $5::bytea, $6::bigint,"
     " $7::bytea, $8::bytea, $9::bigint, $10::bytea, $11::text, $12::text, $13::bigint,"
-    " $14::bigint, $15::bigint, $16::bigint, $17::integer) RETURNING id"};
+    " $14::bigint, $15::bigint, $16::bigint, $17::integer)"
+    " ON CONFLICT DO NOTHING RETURNING id"};
 
 ta_err pg__session_insert(struct store *st, const struct session *s, int64_t *id_out)
 {
     struct pg_params pp;
     PGresult *res;
+
+    ta_err err = check_box(s, "session_insert");
+    if (err != TA_OK)
+        return err;
 
     pg__p_init(&pp);
     pg__p_i64(&pp, s->customer_id);
@@ -77,7 +88,7 @@ ta_err pg__session_insert(struct store *st, const struct session *s, int64_t *id
     pg__p_bytes(&pp, s->refresh_hash, sizeof s->refresh_hash);
     pg__p_hash_or_null(&pp, s->prev_refresh_hash, sizeof s->prev_refresh_hash);
     pg__p_i64(&pp, s->rotated_ms);
-    pg__p_bytes(&pp, s->grace_box, box_len(s));
+    pg__p_bytes(&pp, s->grace_box, s->grace_box_len);
     pg__p_chars(&pp, s->client_addr, sizeof s->client_addr);
     pg__p_chars(&pp, s->user_agent, sizeof s->user_agent);
     pg__p_i64(&pp, s->created_ms);
@@ -85,7 +96,10 @@ ta_err pg__session_insert(struct store *st, const struct session *s, int64_t *id
     pg__p_i64(&pp, s->refresh_expires_ms);
     pg__p_i64(&pp, s->ended_ms);
     pg__p_i64(&pp, s->end_reason);
-    ta_err err = pg__exec_row((struct pg_store *)st, &q_session_insert, &pp, &res);
+    /* A token or refresh hash already taken: an answer, and the caller's transaction lives. */
+    err = pg__exec_row((struct pg_store *)st, &q_session_insert, &pp, &res);
+    if (err == TA_E_NOT_FOUND)
+        return TA_E_CONFLICT;
     if (err != TA_OK)
         return err;
     *id_out = pg__i64(res, 0, 0);
@@ -168,16 +182,20 @@ ta_err pg__session_rotate(struct store *st, int64_t id, const unsigned char *old
 {
     struct pg_params pp;
 
+    ta_err err = check_box(next, "session_rotate");
+    if (err != TA_OK)
+        return err;
     pg__p_init(&pp);
     pg__p_i64(&pp, id);
     pg__p_bytes(&pp, old_refresh_hash, TA_HASH_BYTES);
     pg__p_bytes(&pp, next->token_hash, sizeof next->token_hash);
     pg__p_i64(&pp, next->prev_token_until_ms);
     pg__p_bytes(&pp, next->refresh_hash, sizeof next->refresh_hash);
-    pg__p_bytes(&pp, next->grace_box, box_len(next));
+    pg__p_bytes(&pp, next->grace_box, next->grace_box_len);
     pg__p_i64(&pp, now_ms);
     pg__p_i64(&pp, next->refresh_expires_ms);
-    ta_err err = pg__exec_touch((struct pg_store *)st, &q_session_rotate, &pp);
+    /* No row: ended, unknown, or the refresh token was rotated already. */
+    err = pg__exec_touch((struct pg_store *)st, &q_session_rotate, &pp);
     return err == TA_E_NOT_FOUND ? TA_E_CONFLICT : err;
 }
 
@@ -203,13 +221,13 @@ ta_err pg__session_end(struct store *st, int64_t id, int64_t now_ms, int reason)
     return err;
 }
 
-/* Device classes (store.h): 1 mobile {1,4,5,6}, 2 desktop {2,7,8}, 3 other {3,9}. */
+/* Device classes (store.h, CONTRACT B4): 1 mobile {1,4,5,6}, 2 desktop {2,7,8}, 3 the rest. */
 static const struct pg_stmt q_session_end_customer = {
     PG_Q_SESSION_END_CUSTOMER, "session_end_customer",
     "UPDATE session SET ended_ms = $4::bigint, end_reason = $5::integer"
     " WHERE customer_id = $1::bigint AND ended_ms = 0 AND id <> $2::bigint"
     "  AND ($3::integer = 0 OR $3::integer = CASE WHEN device IN (1, 4, 5, 6) THEN 1"
-    "    WHEN device IN (2, 7, 8) THEN 2 WHEN device IN (3, 9) THEN 3 ELSE 0 END)"};
+    "    WHEN device IN (2, 7, 8) THEN 2 ELSE 3 END)"};
 
 ta_err pg__session_end_customer(struct store *st, int64_t customer_id, int64_t except_id,
                                 int device_class, int64_t now_ms, int reason, size_t *n_out)
@@ -257,16 +275,19 @@ ta_err pg__session_count_live(struct store *st, int64_t idle_since_ms, int64_t *
     "id, company_id, biz_type, recipient, code_hash, send_hash, created_ms, expires_ms,"           \
     " attempts_left, consumed"
 
-/* The CTE's UPDATE cannot see the row the same statement inserts (one snapshot), so only the
- * older tickets are ended. */
+/* One statement. The UPDATE cannot see the row the same statement inserts (one snapshot), so
+ * only older tickets are ended, and only when the insert happened: a send hash already taken
+ * answers TA_E_CONFLICT with the previous ticket still open. */
 static const struct pg_stmt q_ticket_insert = {
     PG_Q_TICKET_INSERT, "ticket_insert",
-    "WITH old AS (UPDATE ticket SET consumed = true WHERE company_id = $1::bigint"
-    "  AND biz_type = $2::text AND recipient = $3::text AND NOT consumed)"
-    " INSERT INTO ticket (company_id, biz_type, recipient, code_hash, send_hash, created_ms,"
-    " expires_ms, attempts_left, consumed)"
-    " VALUES ($1::bigint, $2::text, $3::text, $4::bytea, $5::bytea, $6::bigint, $7::bigint,"
-    " $8::integer, $9::boolean) RETURNING id"};
+    "WITH ins AS (INSERT INTO ticket (company_id, biz_type, recipient, code_hash, send_hash,"
+    "  created_ms, expires_ms, attempts_left, consumed)"
+    "  VALUES ($1::bigint, $2::text, $3::text, $4::bytea, $5::bytea, $6::bigint, $7::bigint,"
+    "  $8::integer, $9::boolean) ON CONFLICT DO NOTHING RETURNING id),"
+    "old AS (UPDATE ticket SET consumed = true WHERE company_id = $1::bigint"
+    "  AND biz_type = $2::text AND recipient = $3::text AND NOT consumed"
+    "  AND EXISTS (SELECT 1 FROM ins))"
+    " SELECT id FROM ins"};
 
 ta_err pg__ticket_insert(struct store *st, const struct ticket *t, int64_t *id_out)
 {
@@ -284,6 +305,8 @@ ta_err pg__ticket_insert(struct store *st, const struct ticket *t, int64_t *id_o
     pg__p_i64(&pp, t->attempts_left);
     pg__p_bool(&pp, t->consumed);
     ta_err err = pg__exec_row((struct pg_store *)st, &q_ticket_insert, &pp, &res);
+    if (err == TA_E_NOT_FOUND)
+        return TA_E_CONFLICT;
     if (err != TA_OK)
         return err;
     *id_out = pg__i64(res, 0, 0);
@@ -344,27 +367,20 @@ ta_err pg__ticket_spend(struct store *st, int64_t id, int *left_out)
     return TA_OK;
 }
 
-/* The second column tells a replay (TA_E_CONFLICT) from an unknown ticket. */
+/* An unknown id answers TA_E_CONFLICT as well, as on SQLite: the caller has just read the
+ * ticket, so only a concurrent consumer can make the row disappear from under it. */
 static const struct pg_stmt q_ticket_consume = {
     PG_Q_TICKET_CONSUME, "ticket_consume",
-    "WITH u AS (UPDATE ticket SET consumed = true WHERE id = $1::bigint AND NOT consumed"
-    "  RETURNING 1)"
-    " SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM ticket WHERE id = $1::bigint)"};
+    "UPDATE ticket SET consumed = true WHERE id = $1::bigint AND NOT consumed"};
 
 ta_err pg__ticket_consume(struct store *st, int64_t id)
 {
     struct pg_params pp;
-    PGresult *res;
 
     pg__p_init(&pp);
     pg__p_i64(&pp, id);
-    ta_err err = pg__exec_row((struct pg_store *)st, &q_ticket_consume, &pp, &res);
-    if (err != TA_OK)
-        return err;
-    if (pg__i64(res, 0, 0) == 0)
-        err = pg__i64(res, 0, 1) == 0 ? TA_E_NOT_FOUND : TA_E_CONFLICT;
-    PQclear(res);
-    return err;
+    ta_err err = pg__exec_touch((struct pg_store *)st, &q_ticket_consume, &pp);
+    return err == TA_E_NOT_FOUND ? TA_E_CONFLICT : err;
 }
 
 /*---- single-use secrets ----*/
@@ -375,7 +391,7 @@ static const struct pg_stmt q_onetime_insert = {
     PG_Q_ONETIME_INSERT, "onetime_insert",
     "INSERT INTO onetime (kind, hash, company_id, customer_id, ref_id, device, data, expires_ms)"
     " VALUES ($1::integer, $2::bytea, $3::bigint, $4::bigint, $5::bigint, $6::integer, $7::text,"
-    " $8::bigint) RETURNING id"};
+    " $8::bigint) ON CONFLICT DO NOTHING RETURNING id"};
 
 ta_err pg__onetime_insert(struct store *st, const struct onetime *o, int64_t *id_out)
 {
@@ -392,6 +408,8 @@ ta_err pg__onetime_insert(struct store *st, const struct onetime *o, int64_t *id
     pg__p_chars(&pp, o->data, sizeof o->data);
     pg__p_i64(&pp, o->expires_ms);
     ta_err err = pg__exec_row((struct pg_store *)st, &q_onetime_insert, &pp, &res);
+    if (err == TA_E_NOT_FOUND)
+        return TA_E_CONFLICT; /* (kind, hash) is taken */
     if (err != TA_OK)
         return err;
     *id_out = pg__i64(res, 0, 0);
@@ -403,13 +421,13 @@ ta_err pg__onetime_insert(struct store *st, const struct onetime *o, int64_t *id
  * commits, finds the row gone: exactly one consumer gets it. */
 static const struct pg_stmt q_onetime_consume = {
     PG_Q_ONETIME_CONSUME, "onetime_consume",
-    "DELETE FROM onetime WHERE hash = $2::bytea AND kind = $1::integer"
+    "DELETE FROM onetime WHERE kind = $1::integer AND hash = $2::bytea"
     " AND $3::bigint < expires_ms RETURNING " ONETIME_COLS};
 
 static const struct pg_stmt q_onetime_peek = {
     PG_Q_ONETIME_PEEK, "onetime_peek",
-    "SELECT " ONETIME_COLS " FROM onetime WHERE hash = $2::bytea AND kind = $1::integer"
-    " AND $3::bigint < expires_ms ORDER BY id LIMIT 1"};
+    "SELECT " ONETIME_COLS " FROM onetime WHERE kind = $1::integer AND hash = $2::bytea"
+    " AND $3::bigint < expires_ms"};
 
 static ta_err onetime_one(struct store *st, const struct pg_stmt *q, int kind,
                           const unsigned char *hash, int64_t now_ms, struct onetime *out)

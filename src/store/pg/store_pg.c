@@ -124,6 +124,41 @@ static void pg_rollback(struct store *st)
         (void)pg__simple(p, "rollback", "ROLLBACK", NULL);
 }
 
+ta_err pg__atomic_begin(struct pg_store *p, bool need_tx, struct pg_atomic *at)
+{
+    ta_err err = TA_OK;
+
+    at->own_tx = !p->in_tx && need_tx;
+    at->savepoint = p->in_tx;
+    if (at->own_tx)
+        return pg_begin(&p->base);
+    if (at->savepoint) {
+        err = pg__ready(p);
+        if (err == TA_OK)
+            err = pg__simple(p, "savepoint", "SAVEPOINT ta_atomic", NULL);
+    }
+    return err;
+}
+
+ta_err pg__atomic_end(struct pg_store *p, const struct pg_atomic *at, ta_err err)
+{
+    if (at->own_tx) {
+        if (err == TA_OK)
+            err = pg_commit(&p->base);
+        if (err != TA_OK)
+            pg_rollback(&p->base);
+        return err;
+    }
+    if (!at->savepoint)
+        return err;
+    if (err == TA_OK)
+        return pg__simple(p, "savepoint", "RELEASE SAVEPOINT ta_atomic", NULL);
+    if (!p->broken &&
+        pg__simple(p, "savepoint", "ROLLBACK TO SAVEPOINT ta_atomic", NULL) == TA_OK)
+        (void)pg__simple(p, "savepoint", "RELEASE SAVEPOINT ta_atomic", NULL);
+    return err;
+}
+
 const struct store_ops store_pg_ops = {
     .scheme = "postgres", /* also matches postgresql:// */
     .open = pg_open,

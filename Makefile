@@ -1,0 +1,45 @@
+# tradeauth — the two commands of README (make run, make test) and plain `make`.
+# CMake does the real work; these targets only order the steps.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+RUN_FLAGS  ?=
+
+.PHONY: all deps build run test test-release test-asan bench clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS) --target tradeauth
+
+# Installs what is missing, builds a release binary, serves on 127.0.0.1:8080 with
+# SQLite at var/tradeauth.db and the default company (real 1, demo twin 2).
+run: build
+	@mkdir -p var
+	./$(BUILD)/tradeauth serve $(RUN_FLAGS)
+
+# The whole suite: release build, then again under AddressSanitizer + UBSan.
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory test-release test-asan
+
+test-release:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+test-asan:
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTA_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
+
+bench:
+	@bench/run
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,94 @@
+/* domain/account.c — lookups that answer "does this exist" are what attackers enumerate
+ * with, so both guest lookups share one per-address limit (contract D). */
+#include "domain/account.h"
+#include "domain/limits.h"
+#include "store/store.h"
+#include "util/config.h"
+
+#include <stdio.h>
+
+static ta_err lookup_limit(struct dctx *ctx)
+{
+    char key[96];
+    snprintf(key, sizeof key, "lk:%s", ctx->client_addr ? ctx->client_addr : "");
+    return limit_hit(ctx, key, 60000, ctx->cfg->lookup_per_address_min, TA_E_RATE_LIMITED, true);
+}
+
+ta_err account_check_status(struct dctx *ctx, int type, const char *login_name,
+                            const char *phone_area, struct exist_result *out)
+{
+    ta_err e = lookup_limit(ctx);
+    if (e != TA_OK)
+        return e;
+    struct customer c;
+    e = customer_find_login(ctx, type, login_name, phone_area, &c);
+    if (e == TA_E_NOT_FOUND) {
+        *out = (struct exist_result){2, NULL, NULL};
+        return TA_OK;
+    }
+    if (e != TA_OK)
+        return e;
+    *out = (struct exist_result){c.status == CUSTOMER_DISABLED ? -1 : 1, c.phone_area, c.country};
+    return TA_OK;
+}
+
+ta_err account_held_by_other(struct dctx *ctx, const struct auth *au, int type,
+                             const char *login_name, const char *phone_area, int *out)
+{
+    struct customer c;
+    ta_err e = customer_find_login(ctx, type, login_name, phone_area, &c);
+    if (e == TA_E_NOT_FOUND) {
+        *out = 0;
+        return TA_OK;
+    }
+    if (e != TA_OK)
+        return e;
+    *out = c.id != au->c.id ? 1 : 0;
+    return TA_OK;
+}
+
+ta_err account_mfa_status(struct dctx *ctx, int type, const char *login_name,
+                          const char *phone_area, int *out)
+{
+    ta_err e = lookup_limit(ctx);
+    if (e != TA_OK)
+        return e;
+    struct customer c;
+    e = customer_find_login(ctx, type, login_name, phone_area, &c);
+    if (e == TA_E_NOT_FOUND || e == TA_E_FIELD) {
+        *out = 0;
+        return TA_OK;
+    }
+    if (e != TA_OK)
+        return e;
+    *out = c.mfa_secret != NULL && c.mfa_id > 0 ? 1 : 0;
+    return TA_OK;
+}
+
+ta_err account_open(struct dctx *ctx, const struct auth *au, const struct trade_pair *pairs,
+                    size_t n, struct customer_view *v)
+{
+    ta_err e = customer_pairs_check(ctx, ctx->co, pairs, n);
+    if (e != TA_OK)
+        return e;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        e = store_begin(ctx->st);
+        if (e == TA_OK)
+            e = customer_open_accounts(ctx, ctx->co, &au->c, pairs, n);
+        if (e == TA_OK)
+            e = store_commit(ctx->st);
+        if (e == TA_OK)
+            break;
+        store_rollback(ctx->st);
+        if (e != TA_E_RETRY)
+            return e;
+    }
+    if (e != TA_OK)
+        return e;
+    return customer_view_load(ctx, &au->c, ctx->co, v);
+}
+
+ta_err account_set_lang(struct dctx *ctx, const struct auth *au, const char *lang)
+{
+    return STORE(ctx->st, customer_set_lang, au->c.id, lang);
+}

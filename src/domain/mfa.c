@@ -1,0 +1,167 @@
+/* domain/mfa.c — the pending secret is a one-time row keyed by customer and pending id, so
+ * only the customer who generated it can bind it. Every code involved is checked before
+ * anything is written; the LOGINED tickets are consumed in the same transaction. */
+#include "domain/mfa.h"
+#include "domain/audit.h"
+#include "domain/auth.h"
+#include "domain/codes.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/config.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static void pending_hash(int64_t customer_id, int64_t id, unsigned char out[TOKEN_HASH_BYTES])
+{
+    char key[64];
+    snprintf(key, sizeof key, "%" PRId64 ":%" PRId64, customer_id, id);
+    token_hash("mfa-pending", key, out);
+}
+
+/* Percent-encodes for an otpauth:// label or parameter. */
+static char *uri_part(struct arena *a, const char *s)
+{
+    size_t n = strlen(s);
+    char *out = arena_alloc(a, n * 3 + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+            out[o++] = (char)ch;
+        } else {
+            static const char hx[] = "0123456789ABCDEF";
+            out[o++] = '%';
+            out[o++] = hx[ch >> 4];
+            out[o++] = hx[ch & 15];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+ta_err mfa_generate(struct dctx *ctx, const struct auth *au, struct mfa_pending *out)
+{
+    if (au->c.mfa_secret != NULL && au->c.mfa_id > 0)
+        return TA_E_MFA_STATE;
+    ta_err e = totp_secret_new(out->secret);
+    if (e != TA_OK)
+        return e;
+    out->id = (int64_t)randombytes_uniform(2000000000u) + 1;
+    struct onetime o;
+    memset(&o, 0, sizeof o);
+    o.kind = ONETIME_MFA_PENDING;
+    pending_hash(au->c.id, out->id, o.hash);
+    o.company_id = ctx->co->id;
+    o.customer_id = au->c.id;
+    o.ref_id = out->id;
+    snprintf(o.data, sizeof o.data, "%s", out->secret);
+    o.expires_ms = ctx->now_ms + MFA_PENDING_TTL_MS;
+    int64_t row;
+    e = STORE(ctx->st, onetime_insert, &o, &row);
+    sodium_memzero(o.data, sizeof o.data);
+    if (e != TA_OK)
+        return e;
+    char *issuer = uri_part(ctx->a, ctx->cfg->totp_issuer);
+    char *label = uri_part(ctx->a, au->c.customer_no);
+    out->uri = issuer && label ? arena_printf(ctx->a,
+                                              "otpauth://totp/%s:%s?secret=%s&issuer=%s&digits=6"
+                                              "&period=30",
+                                              issuer, label, out->secret, issuer)
+                               : NULL;
+    return out->uri != NULL ? TA_OK : TA_E_TOO_LARGE;
+}
+
+/* Checks the LOGINED code of every contact the customer has. */
+static ta_err check_contact_codes(struct dctx *ctx, const struct auth *au,
+                                  const struct mfa_cmd *cmd, struct ticket tickets[2],
+                                  size_t *n)
+{
+    struct {
+        enum code_channel ch;
+        const char *code, *send, *field;
+    } parts[2] = {{CHANNEL_SMS, cmd->code_sms, cmd->send_sms, "verifyCodeSMS"},
+                  {CHANNEL_EMAIL, cmd->code_email, cmd->send_email, "verifyCodeEmail"}};
+    *n = 0;
+    for (size_t i = 0; i < 2; i++) {
+        char rcpt[CONTACT_MAX];
+        if (!codes_customer_recipient(&au->c, parts[i].ch, rcpt))
+            continue;
+        if (parts[i].code == NULL || parts[i].send == NULL)
+            return dctx_fail(ctx, TA_E_FIELD, "%s", parts[i].field);
+        ta_err e = codes_verify(ctx, codes_biz_for(PURPOSE_LOGINED, parts[i].ch), rcpt,
+                                parts[i].send, parts[i].code, &tickets[*n]);
+        if (e != TA_OK)
+            return e;
+        (*n)++;
+    }
+    return TA_OK;
+}
+
+ta_err mfa_change(struct dctx *ctx, const struct auth *au, const struct mfa_cmd *cmd)
+{
+    bool on = au->c.mfa_secret != NULL && au->c.mfa_id > 0;
+    bool enable = cmd->type == 1;
+    struct ticket tickets[2];
+    size_t n = 0;
+    struct onetime pending;
+    int64_t step = 0;
+    ta_err e;
+
+    memset(&pending, 0, sizeof pending);
+    if (enable == on)
+        return TA_E_MFA_STATE;
+    if (enable) {
+        unsigned char h[TOKEN_HASH_BYTES];
+        if (cmd->google_id <= 0)
+            return dctx_fail(ctx, TA_E_FIELD, "googleId");
+        pending_hash(au->c.id, cmd->google_id, h);
+        e = STORE(ctx->st, onetime_peek, ONETIME_MFA_PENDING, h, ctx->now_ms, &pending);
+        if (e == TA_E_NOT_FOUND)
+            return dctx_fail(ctx, TA_E_FIELD, "googleId");
+        if (e != TA_OK)
+            return e;
+    }
+    e = check_contact_codes(ctx, au, cmd, tickets, &n);
+    if (e != TA_OK)
+        return e;
+    if (enable) {
+        if (cmd->google_code == NULL)
+            return TA_E_MFA_REQUIRED;
+        e = totp_match(pending.data, cmd->google_code, ctx->now_ms, 1, &step);
+    } else {
+        e = auth_check_mfa(ctx, &au->c, cmd->google_code);
+    }
+    if (e != TA_OK)
+        return e;
+
+    e = store_begin(ctx->st);
+    for (size_t i = 0; e == TA_OK && i < n; i++)
+        e = codes_consume(ctx, &tickets[i]);
+    if (e == TA_OK && enable) {
+        struct onetime used;
+        e = STORE(ctx->st, onetime_consume, ONETIME_MFA_PENDING, pending.hash, ctx->now_ms, &used);
+        if (e == TA_E_NOT_FOUND)
+            e = dctx_fail(ctx, TA_E_FIELD, "googleId");
+        if (e == TA_OK)
+            e = STORE(ctx->st, customer_set_mfa, au->c.id, pending.data, cmd->google_id);
+        if (e == TA_OK)
+            e = STORE(ctx->st, customer_mfa_advance, au->c.id, step);
+    } else if (e == TA_OK) {
+        e = STORE(ctx->st, customer_set_mfa, au->c.id, NULL, -1);
+    }
+    if (e == TA_OK)
+        e = store_commit(ctx->st);
+    sodium_memzero(pending.data, sizeof pending.data);
+    if (e != TA_OK) {
+        store_rollback(ctx->st);
+        return e;
+    }
+    audit_record(ctx, au->c.id, enable ? "mfa_enabled" : "mfa_disabled", TA_OK, au->s.device, NULL);
+    return TA_OK;
+}

@@ -1,0 +1,234 @@
+/* domain/twin.c — the paired customer shares the customerNo and contacts of its twin and
+ * gets the same (tradeType, currency) accounts, opened with the demo balances. Creation is
+ * lazy and race-safe: the link is re-read inside the transaction, and a lost insert race
+ * (TA_E_CONFLICT) means the other request created it. */
+#include "domain/twin.h"
+#include "domain/audit.h"
+#include "domain/company.h"
+#include "domain/limits.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/config.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static ta_err customer_ops_limit(struct dctx *ctx, int64_t customer_id)
+{
+    char key[48];
+    snprintf(key, sizeof key, "cops:%" PRId64, customer_id);
+    return limit_hit(ctx, key, 60000, ctx->cfg->customer_ops_per_min, TA_E_RATE_LIMITED, true);
+}
+
+/* Inside the transaction: the paired customer of src in twin, creating it if needed. */
+static ta_err paired_customer(struct dctx *ctx, const struct customer *src,
+                              const struct company *twin, struct customer *out)
+{
+    struct customer cur;
+    ta_err e = STORE(ctx->st, customer_get, src->id, ctx->a, &cur);
+    if (e != TA_OK)
+        return e;
+    if (cur.relation_customer_id != 0) {
+        e = STORE(ctx->st, customer_get, cur.relation_customer_id, ctx->a, out);
+        if (e == TA_OK && out->company_id == twin->id)
+            return TA_OK;
+        if (e != TA_OK && e != TA_E_NOT_FOUND)
+            return e;
+    }
+    struct customer c = cur;
+    c.id = 0;
+    c.company_id = twin->id;
+    c.relation_customer_id = src->id;
+    if (!company_has_group(twin, c.group_id))
+        c.group_id = company_default_group(twin);
+    c.kyc_audit_status = twin->kyc_on ? cur.kyc_audit_status : 2;
+    c.mfa_secret = NULL;
+    c.mfa_id = -1;
+    c.status = CUSTOMER_NORMAL;
+
+    struct account *accs = NULL;
+    size_t n = 0;
+    e = STORE(ctx->st, account_list, src->id, ctx->a, &accs, &n);
+    if (e != TA_OK)
+        return e;
+    struct trade_pair *pairs = arena_alloc(ctx->a, (n + 1) * sizeof *pairs);
+    if (pairs == NULL)
+        return TA_E_TOO_LARGE;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (company_asset_find(twin, accs[i].currency) == NULL)
+            continue; /* the twin does not carry that asset */
+        pairs[k].trade_type = accs[i].trade_type;
+        snprintf(pairs[k].currency, sizeof pairs[k].currency, "%s", accs[i].currency);
+        k++;
+    }
+    e = customer_create(ctx, twin, &c, pairs, k);
+    if (e == TA_OK && k == 0 && n > 0)
+        e = TA_OK;
+    if (e != TA_OK)
+        return e;
+    e = STORE(ctx->st, customer_set_relation, src->id, c.id);
+    if (e != TA_OK)
+        return e;
+    *out = c;
+    return TA_OK;
+}
+
+ta_err twin_switch(struct dctx *ctx, const struct auth *au, struct switch_result *out)
+{
+    ta_err e = customer_ops_limit(ctx, au->c.id);
+    if (e != TA_OK)
+        return e;
+    if (ctx->co->twin_id == 0)
+        return TA_E_NO_TWIN;
+    const struct company *twin = NULL;
+    e = company_find(ctx->st, ctx->a, ctx->co->twin_id, ctx->now_ms, &twin);
+    if (e == TA_E_NO_COMPANY)
+        return TA_E_NO_TWIN;
+    if (e != TA_OK)
+        return e;
+
+    for (int attempt = 0; attempt < 5; attempt++) {
+        struct session cur;
+        e = store_begin(ctx->st);
+        if (e == TA_OK)
+            e = STORE(ctx->st, session_get, au->s.id, &cur);
+        if (e == TA_OK && cur.ended_ms != 0)
+            e = TA_E_TOKEN; /* the same token switched twice at once: the other won */
+        if (e == TA_OK)
+            e = paired_customer(ctx, &au->c, twin, &out->paired);
+        if (e == TA_OK && out->paired.status == CUSTOMER_DISABLED)
+            e = TA_E_DISABLED;
+        if (e == TA_OK)
+            e = STORE(ctx->st, session_end, au->s.id, ctx->now_ms, SESSION_EXCHANGED);
+        if (e == TA_OK)
+            e = session_open(ctx, twin, &out->paired, au->s.device, &out->tokens);
+        if (e == TA_OK)
+            e = store_commit(ctx->st);
+        if (e == TA_OK)
+            break;
+        store_rollback(ctx->st);
+        if (e != TA_E_RETRY && e != TA_E_CONFLICT)
+            return e;
+    }
+    if (e != TA_OK)
+        return e;
+    out->co = twin;
+    out->from_customer_id = au->c.id;
+    audit_record(ctx, au->c.id, "switch", TA_OK, au->s.device, twin->type == COMPANY_DEMO ? "to demo" : "to real");
+    return TA_OK;
+}
+
+ta_err twin_reset(struct dctx *ctx, const struct auth *au, struct customer_view *v)
+{
+    if (ctx->co->type != COMPANY_DEMO)
+        return TA_E_NOT_DEMO;
+    ta_err e;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        struct account *accs = NULL;
+        size_t n = 0;
+        e = store_begin(ctx->st);
+        if (e == TA_OK)
+            e = STORE(ctx->st, account_list, au->c.id, ctx->a, &accs, &n);
+        for (size_t i = 0; e == TA_OK && i < n; i++) {
+            const struct company_asset *as = company_asset_find(ctx->co, accs[i].currency);
+            accs[i].balance = as != NULL ? as->demo_balance : 0;
+            accs[i].frozen = accs[i].liabilities = accs[i].interest = accs[i].not_withdraw = 0;
+            accs[i].first_deposit_ms = accs[i].first_withdraw_ms = 0;
+            e = STORE(ctx->st, account_set_amounts, &accs[i]);
+        }
+        if (e == TA_OK)
+            e = store_commit(ctx->st);
+        if (e == TA_OK)
+            break;
+        store_rollback(ctx->st);
+        if (e != TA_E_RETRY)
+            return e;
+    }
+    if (e != TA_OK)
+        return e;
+    e = customer_view_load(ctx, &au->c, ctx->co, v);
+    if (e != TA_OK)
+        return e;
+    v->login_ms = au->s.created_ms;
+    v->token = au->token;
+    return TA_OK;
+}
+
+ta_err handoff_issue(struct dctx *ctx, const struct auth *au, char out[TOKEN_TEXT_MAX])
+{
+    struct onetime o;
+    memset(&o, 0, sizeof o);
+    o.kind = ONETIME_EXCHANGE;
+    token_hex64_new(out);
+    token_hash("handoff", out, o.hash);
+    o.company_id = ctx->co->id;
+    o.customer_id = au->c.id;
+    o.ref_id = au->s.id;
+    o.device = au->s.device;
+    o.expires_ms = ctx->now_ms + HANDOFF_TTL_MS;
+    int64_t id;
+    ta_err e = STORE(ctx->st, onetime_insert, &o, &id);
+    if (e != TA_OK)
+        sodium_memzero(out, TOKEN_TEXT_MAX);
+    return e;
+}
+
+ta_err handoff_exchange(struct dctx *ctx, const char *token, char out[TOKEN_TEXT_MAX])
+{
+    if (token == NULL || token[0] == '\0' || strlen(token) > 128)
+        return TA_E_TOKEN;
+    unsigned char hash[TOKEN_HASH_BYTES];
+    struct onetime o;
+    struct customer c;
+    int device = 0;
+    struct auth au;
+    bool one_time = false;
+    struct session_tokens tk;
+    ta_err e;
+
+    token_hash("handoff", token, hash);
+    e = store_begin(ctx->st);
+    if (e != TA_OK)
+        return e;
+    e = STORE(ctx->st, onetime_consume, ONETIME_EXCHANGE, hash, ctx->now_ms, &o);
+    if (e == TA_OK) {
+        one_time = true;
+        if (o.company_id != ctx->co->id) {
+            e = TA_E_TOKEN;
+        } else {
+            e = STORE(ctx->st, customer_get, o.customer_id, ctx->a, &c);
+            device = o.device;
+        }
+    } else if (e == TA_E_NOT_FOUND) {
+        e = session_authenticate(ctx, token, &au);
+        if (e == TA_OK) {
+            c = au.c;
+            device = au.s.device;
+            struct session cur;
+            e = STORE(ctx->st, session_get, au.s.id, &cur);
+            if (e == TA_OK && cur.ended_ms != 0)
+                e = TA_E_TOKEN;
+            if (e == TA_OK)
+                e = STORE(ctx->st, session_end, au.s.id, ctx->now_ms, SESSION_EXCHANGED);
+        }
+    }
+    if (e == TA_OK && c.status == CUSTOMER_DISABLED)
+        e = TA_E_SESSION_ENDED;
+    if (e == TA_OK)
+        e = customer_ops_limit(ctx, c.id);
+    if (e == TA_OK)
+        e = session_open(ctx, ctx->co, &c, device, &tk);
+    if (e == TA_OK)
+        e = store_commit(ctx->st);
+    if (e != TA_OK) {
+        store_rollback(ctx->st);
+        return e == TA_E_NOT_FOUND ? TA_E_TOKEN : e;
+    }
+    memcpy(out, tk.token, TOKEN_TEXT_MAX);
+    sodium_memzero(&tk, sizeof tk);
+    audit_record(ctx, c.id, "randomkey_exchange", TA_OK, device, one_time ? "one-time" : "access");
+    return TA_OK;
+}
