@@ -2,11 +2,14 @@
  * exact values, against whichever backend the fixture URL names (built once per backend).
  * Written against store.h only, and safe on a reused database: ids come from the backend,
  * keys, hashes and emails are unique per run, global counts are compared as differences. */
+/* cmocka.h needs these four before it, in this order. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -15,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store/store.h"
 #include "../support/store_fixture.h"
+#include "store/store.h"
 #include "util/arena.h"
 #include "util/clock.h"
 
@@ -131,8 +134,8 @@ static int64_t new_company(struct fx *f)
 }
 
 /* A minimal customer; strings borrowed from the caller. */
-static struct customer customer_template(int64_t company_id, char *email, char *area,
-                                         char *phone, char *no)
+static struct customer customer_template(int64_t company_id, char *email, char *area, char *phone,
+                                         char *no)
 {
     struct customer c;
     memset(&c, 0, sizeof c);
@@ -148,8 +151,7 @@ static struct customer customer_template(int64_t company_id, char *email, char *
     return c;
 }
 
-static int64_t new_customer(struct fx *f, int64_t company_id, char *email, char *area,
-                            char *phone)
+static int64_t new_customer(struct fx *f, int64_t company_id, char *email, char *area, char *phone)
 {
     struct customer c = customer_template(company_id, email, area, phone, uniq(f, "n"));
     int64_t id = 0;
@@ -506,8 +508,7 @@ static void customer__insert_get__round_trips_every_field(void **state)
     assert_customer_eq(&bare, &g);
 
     set_sentinel(&g, sizeof g);
-    assert_int_equal(STORE(f->st, customer_get, INT64_C(8999999999999), f->a, &g),
-                     TA_E_NOT_FOUND);
+    assert_int_equal(STORE(f->st, customer_get, INT64_C(8999999999999), f->a, &g), TA_E_NOT_FOUND);
     assert_untouched(&g, sizeof g);
 }
 
@@ -572,13 +573,10 @@ static void customer__phone__unique_per_area_lookup_any_area(void **state)
     assert_int_equal(g.id, one);
 
     set_sentinel(&g, sizeof g);
-    assert_int_equal(STORE(f->st, customer_by_phone, co, NULL, shared, f->a, &g),
-                     TA_E_CONFLICT);
+    assert_int_equal(STORE(f->st, customer_by_phone, co, NULL, shared, f->a, &g), TA_E_CONFLICT);
     assert_untouched(&g, sizeof g);
-    assert_int_equal(STORE(f->st, customer_by_phone, co, "+44", shared, f->a, &g),
-                     TA_E_NOT_FOUND);
-    assert_int_equal(STORE(f->st, customer_by_phone, co, NULL, "000", f->a, &g),
-                     TA_E_NOT_FOUND);
+    assert_int_equal(STORE(f->st, customer_by_phone, co, "+44", shared, f->a, &g), TA_E_NOT_FOUND);
+    assert_int_equal(STORE(f->st, customer_by_phone, co, NULL, "000", f->a, &g), TA_E_NOT_FOUND);
     assert_untouched(&g, sizeof g);
     assert_int_equal(STORE(f->st, customer_by_phone, new_company(f), "+86", shared, f->a, &g),
                      TA_E_NOT_FOUND);
@@ -602,8 +600,7 @@ static void customer__number__unique_per_company(void **state)
     assert_int_equal(g.id, id);
     assert_string_equal(g.customer_no, no);
     set_sentinel(&g, sizeof g);
-    assert_int_equal(STORE(f->st, customer_by_no, co, "no-such-number", f->a, &g),
-                     TA_E_NOT_FOUND);
+    assert_int_equal(STORE(f->st, customer_by_no, co, "no-such-number", f->a, &g), TA_E_NOT_FOUND);
     assert_untouched(&g, sizeof g);
 }
 
@@ -791,8 +788,7 @@ static void account__insert_list_set_amounts(void **state)
 
     changed.id = INT64_C(8999999999999);
     assert_int_equal(STORE(f->st, account_set_amounts, &changed), TA_E_NOT_FOUND);
-    assert_int_equal(STORE(f->st, account_list, INT64_C(8999999999999), f->a, &list, &n),
-                     TA_OK);
+    assert_int_equal(STORE(f->st, account_list, INT64_C(8999999999999), f->a, &list, &n), TA_OK);
     assert_int_equal(n, 0);
 }
 
@@ -831,7 +827,7 @@ static void assert_session_eq(const struct session *w, const struct session *g)
     assert_int_equal(w->rotated_ms, g->rotated_ms);
     assert_int_equal(w->grace_box_len, g->grace_box_len);
     if (w->grace_box_len > 0)
-        assert_memory_equal(w->grace_box, g->grace_box, w->grace_box_len);
+        assert_memory_equal(w->grace_box, g->grace_box, (int)w->grace_box_len);
     assert_string_equal(w->client_addr, g->client_addr);
     assert_string_equal(w->user_agent, g->user_agent);
     assert_int_equal(w->created_ms, g->created_ms);
@@ -914,8 +910,7 @@ static void session__rotate__moves_hashes_and_keeps_old_token_until_cutoff(void 
     assert_int_equal(STORE(f->st, session_by_token, s.token_hash, T0 + 29999, &g), TA_OK);
     assert_session_eq(&want, &g);
     set_sentinel(&g, sizeof g);
-    assert_int_equal(STORE(f->st, session_by_token, s.token_hash, T0 + 30000, &g),
-                     TA_E_NOT_FOUND);
+    assert_int_equal(STORE(f->st, session_by_token, s.token_hash, T0 + 30000, &g), TA_E_NOT_FOUND);
     assert_untouched(&g, sizeof g);
 
     /* Both refresh hashes find it (the old one is how theft is recognised). */
@@ -941,9 +936,9 @@ static void session__rotate_with_wrong_or_old_hash__conflict_changes_nothing(voi
     struct session g;
     assert_int_equal(STORE(f->st, session_get, s.id, &g), TA_OK);
     assert_session_eq(&s, &g);
-    assert_int_equal(STORE(f->st, session_rotate, INT64_C(8999999999999), s.refresh_hash, &next,
-                           T0 + 1),
-                     TA_E_CONFLICT);
+    assert_int_equal(
+        STORE(f->st, session_rotate, INT64_C(8999999999999), s.refresh_hash, &next, T0 + 1),
+        TA_E_CONFLICT);
 
     /* A second rotation with the now-old refresh hash loses, as does any on an ended one. */
     assert_int_equal(STORE(f->st, session_rotate, s.id, s.refresh_hash, &next, T0 + 2), TA_OK);
@@ -997,9 +992,8 @@ static void session__end_customer__by_device_class_except_one(void **state)
 
     size_t n = 99;
     /* Mobile {1,4,5,6} except the device-4 session. */
-    assert_int_equal(STORE(f->st, session_end_customer, cu, s[4].id, 1, T0 + 1, SESSION_REPLACED,
-                           &n),
-                     TA_OK);
+    assert_int_equal(
+        STORE(f->st, session_end_customer, cu, s[4].id, 1, T0 + 1, SESSION_REPLACED, &n), TA_OK);
     assert_int_equal(n, 3);
     assert_int_equal(STORE(f->st, session_end_customer, cu, 0, 2, T0 + 2, SESSION_REPLACED, &n),
                      TA_OK);
@@ -1011,21 +1005,19 @@ static void session__end_customer__by_device_class_except_one(void **state)
                      TA_OK);
     assert_int_equal(n, 0); /* ended ones are not ended again */
 
-    const int64_t want_end[10] = {0, T0 + 1, T0 + 2, T0 + 3, 0, T0 + 1, T0 + 1, T0 + 2, T0 + 2,
-                                  T0 + 3};
+    const int64_t want_end[10] = {0,      T0 + 1, T0 + 2, T0 + 3, 0,
+                                  T0 + 1, T0 + 1, T0 + 2, T0 + 2, T0 + 3};
     struct session g;
     for (int d = 1; d <= 9; d++) {
         assert_int_equal(STORE(f->st, session_get, s[d].id, &g), TA_OK);
         assert_int_equal(g.ended_ms, want_end[d]);
-        assert_int_equal(g.end_reason,
-                         want_end[d] == 0        ? SESSION_LIVE
-                         : want_end[d] == T0 + 3 ? SESSION_PASSWORD
-                                                 : SESSION_REPLACED);
+        assert_int_equal(g.end_reason, want_end[d] == 0        ? SESSION_LIVE
+                                       : want_end[d] == T0 + 3 ? SESSION_PASSWORD
+                                                               : SESSION_REPLACED);
     }
 
     /* Class 0: every device; n_out may be NULL. */
-    assert_int_equal(STORE(f->st, session_end_customer, cu, 0, 0, T0 + 5, SESSION_DISABLED,
-                           NULL),
+    assert_int_equal(STORE(f->st, session_end_customer, cu, 0, 0, T0 + 5, SESSION_DISABLED, NULL),
                      TA_OK);
     assert_int_equal(STORE(f->st, session_get, s[4].id, &g), TA_OK);
     assert_int_equal(g.ended_ms, T0 + 5);
@@ -1115,8 +1107,8 @@ static void ticket__insert__ends_previous_of_same_recipient_only(void **state)
     const char *reg = "EMAIL_REGISTER_VERIFICATION_CODE";
 
     struct ticket t1 = ticket_template(co, reg, "a@example.test");
-    struct ticket same_other_biz = ticket_template(co, "EMAIL_LOGIN_VERIFICATION_CODE",
-                                                   "a@example.test");
+    struct ticket same_other_biz =
+        ticket_template(co, "EMAIL_LOGIN_VERIFICATION_CODE", "a@example.test");
     struct ticket same_other_to = ticket_template(co, reg, "b@example.test");
     struct ticket same_other_co = ticket_template(other, reg, "a@example.test");
     assert_int_equal(STORE(f->st, ticket_insert, &t1, &t1.id), TA_OK);
@@ -1171,8 +1163,8 @@ static void ticket__insert_conflict_in_transaction__previous_ticket_stays_open(v
 static void ticket__spend__down_to_zero_then_not_found(void **state)
 {
     struct fx *f = *state;
-    struct ticket t = ticket_template(new_company(f), "EMAIL_PASSWORD_VERIFICATION_CODE",
-                                      "c@example.test");
+    struct ticket t =
+        ticket_template(new_company(f), "EMAIL_PASSWORD_VERIFICATION_CODE", "c@example.test");
     t.attempts_left = 3;
     assert_int_equal(STORE(f->st, ticket_insert, &t, &t.id), TA_OK);
 
@@ -1193,8 +1185,8 @@ static void ticket__spend__down_to_zero_then_not_found(void **state)
     assert_int_equal(g.attempts_left, 0);
 
     /* A consumed ticket has nothing to spend either. */
-    struct ticket u = ticket_template(t.company_id, "EMAIL_PASSWORD_VERIFICATION_CODE",
-                                      "d@example.test");
+    struct ticket u =
+        ticket_template(t.company_id, "EMAIL_PASSWORD_VERIFICATION_CODE", "d@example.test");
     assert_int_equal(STORE(f->st, ticket_insert, &u, &u.id), TA_OK);
     assert_int_equal(STORE(f->st, ticket_consume, u.id), TA_OK);
     assert_int_equal(STORE(f->st, ticket_spend, u.id, &left), TA_E_NOT_FOUND);
@@ -1206,8 +1198,8 @@ static void ticket__spend__down_to_zero_then_not_found(void **state)
 static void ticket__consume__twice_conflicts(void **state)
 {
     struct fx *f = *state;
-    struct ticket t = ticket_template(new_company(f), "SMS_REGISTER_VERIFICATION_CODE",
-                                      "+86 13900000000");
+    struct ticket t =
+        ticket_template(new_company(f), "SMS_REGISTER_VERIFICATION_CODE", "+86 13900000000");
     assert_int_equal(STORE(f->st, ticket_insert, &t, &t.id), TA_OK);
     assert_int_equal(STORE(f->st, ticket_consume, t.id), TA_OK);
     assert_int_equal(STORE(f->st, ticket_consume, t.id), TA_E_CONFLICT);
@@ -1267,8 +1259,7 @@ static void onetime__consume__once_then_not_found(void **state)
     set_sentinel(&g, sizeof g);
     assert_int_equal(STORE(f->st, onetime_consume, ONETIME_EXCHANGE, o.hash, T0, &g),
                      TA_E_NOT_FOUND);
-    assert_int_equal(STORE(f->st, onetime_peek, ONETIME_EXCHANGE, o.hash, T0, &g),
-                     TA_E_NOT_FOUND);
+    assert_int_equal(STORE(f->st, onetime_peek, ONETIME_EXCHANGE, o.hash, T0, &g), TA_E_NOT_FOUND);
     assert_untouched(&g, sizeof g);
 }
 
@@ -1368,16 +1359,15 @@ static void outbox_drain(struct fx *f)
     for (;;) {
         struct outbox_row *rows;
         size_t n = 0;
-        assert_int_equal(STORE(f->st, outbox_claim, OB_DRAIN, INT64_C(1000000000000), 500, f->a,
-                               &rows, &n),
-                         TA_OK);
+        assert_int_equal(
+            STORE(f->st, outbox_claim, OB_DRAIN, INT64_C(1000000000000), 500, f->a, &rows, &n),
+            TA_OK);
         if (n < 500)
             return;
     }
 }
 
-static struct outbox_row outbox_template(int64_t company_id, int64_t next_at_ms,
-                                         int64_t expires_ms)
+static struct outbox_row outbox_template(int64_t company_id, int64_t next_at_ms, int64_t expires_ms)
 {
     struct outbox_row r;
     memset(&r, 0, sizeof r);
@@ -1594,8 +1584,7 @@ static void audit__list__newest_first_with_limit(void **state)
     assert_int_equal(STORE(f->st, audit_list, cu, 10, f->a, &rows, &n), TA_OK);
     assert_int_equal(n, 3);
     assert_string_equal(rows[2].event, "login_fail");
-    assert_int_equal(STORE(f->st, audit_list, INT64_C(8999999999999), 10, f->a, &rows, &n),
-                     TA_OK);
+    assert_int_equal(STORE(f->st, audit_list, INT64_C(8999999999999), 10, f->a, &rows, &n), TA_OK);
     assert_int_equal(n, 0);
 }
 
@@ -1694,7 +1683,7 @@ struct worker {
     const char *key;
     const unsigned char *hash;
     pthread_barrier_t *start;
-    ta_err result;   /* the last answer that decided the outcome */
+    ta_err result; /* the last answer that decided the outcome */
     int retries;
     char failure[96]; /* set when something unexpected happened; asserted by the main thread */
 };

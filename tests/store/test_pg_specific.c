@@ -2,11 +2,12 @@
  * after a restart, races between connections (one-time tokens, outbox leases, counters,
  * rotation), concurrent migrations, deadlocks as TA_E_RETRY, conflicts inside transactions.
  * The behaviour both backends share is tests/store/test_contract.c's job. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the four above, which it needs */
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -28,6 +29,7 @@
 extern const struct store_ops store_pg_ops;
 
 static char url[256];
+static int64_t company_id, customer_id; /* made by group_setup; sessions need a customer */
 
 /*---- helpers ----*/
 
@@ -54,8 +56,8 @@ static void unique_key(char *buf, size_t size, const char *prefix)
 {
     unsigned char r[8];
     fill_random(r, sizeof r);
-    snprintf(buf, size, "%s-%02x%02x%02x%02x%02x%02x%02x%02x", prefix, r[0], r[1], r[2], r[3],
-             r[4], r[5], r[6], r[7]);
+    snprintf(buf, size, "%s-%02x%02x%02x%02x%02x%02x%02x%02x", prefix, r[0], r[1], r[2], r[3], r[4],
+             r[5], r[6], r[7]);
 }
 
 static void sleep_ms(long ms)
@@ -73,8 +75,8 @@ static int64_t sql_int(const char *sql)
     ExecStatusType s = PQresultStatus(r);
     if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK)
         fail_msg("%s: %s", sql, PQerrorMessage(c));
-    int64_t v = s == PGRES_TUPLES_OK && PQntuples(r) > 0 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10)
-                                                         : 0;
+    int64_t v =
+        s == PGRES_TUPLES_OK && PQntuples(r) > 0 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
     PQclear(r);
     PQfinish(c);
     return v;
@@ -103,6 +105,20 @@ static int group_setup(void **state)
     if (store_pg_ops.open(url, &st) != TA_OK)
         return -1;
     ta_err err = store_migrate(st);
+
+    struct company co = {.type = COMPANY_REAL, .n_groups = 1};
+    snprintf(co.name, sizeof co.name, "pg-specific");
+    co.groups[0] = (struct company_group){.id = 1, .is_default = true};
+    if (err == TA_OK)
+        err = STORE(st, company_insert, &co, &company_id);
+    struct customer c = {.company_id = company_id,
+                         .group_id = 1,
+                         .customer_no = "1",
+                         .email = "pg@example.com",
+                         .status = CUSTOMER_NORMAL,
+                         .mfa_id = -1};
+    if (err == TA_OK)
+        err = STORE(st, customer_insert, &c, &customer_id);
     store_pg_ops.close(st);
     return err == TA_OK ? 0 : -1;
 }
@@ -313,8 +329,12 @@ static void onetime_consume__two_connections_race__exactly_one_wins(void **state
     pthread_barrier_init(&go, NULL, 2);
 
     for (int round = 0; round < 40; round++) {
-        struct onetime o = {.kind = ONETIME_EXCHANGE, .company_id = 1, .customer_id = 7,
-                            .ref_id = round, .device = 2, .expires_ms = 61000};
+        struct onetime o = {.kind = ONETIME_EXCHANGE,
+                            .company_id = 1,
+                            .customer_id = 7,
+                            .ref_id = round,
+                            .device = 2,
+                            .expires_ms = 61000};
         int64_t id;
         fill_random(o.hash, sizeof o.hash);
         snprintf(o.data, sizeof o.data, "round %d", round);
@@ -436,10 +456,17 @@ static void outbox_claim__two_open_transactions__disjoint_rows_without_waiting(v
     for (int i = 0; i < ROWS; i++) {
         char to[32];
         snprintf(to, sizeof to, "user%d@example.com", i);
-        struct outbox_row r = {.company_id = 1, .channel = "email", .to = to,
-                               .biz_type = "LOGIN", .code = "123456", .lang = "en-US",
-                               .subject = "s", .text = "t", .next_at_ms = now - 10,
-                               .expires_ms = now + 300000, .created_ms = now - 10};
+        struct outbox_row r = {.company_id = 1,
+                               .channel = "email",
+                               .to = to,
+                               .biz_type = "LOGIN",
+                               .code = "123456",
+                               .lang = "en-US",
+                               .subject = "s",
+                               .text = "t",
+                               .next_at_ms = now - 10,
+                               .expires_ms = now + 300000,
+                               .created_ms = now - 10};
         assert_int_equal(STORE(a, outbox_insert, &r, &ids[i]), TA_OK);
     }
 
@@ -563,8 +590,11 @@ static void session_rotate__two_connections_race__exactly_one_wins(void **state)
     pthread_barrier_init(&go, NULL, 2);
 
     for (int round = 0; round < 20; round++) {
-        struct session s = {.customer_id = 7, .company_id = 1, .device = 1,
-                            .created_ms = 1000, .last_used_ms = 1000,
+        struct session s = {.customer_id = customer_id,
+                            .company_id = company_id,
+                            .device = 1,
+                            .created_ms = 1000,
+                            .last_used_ms = 1000,
                             .refresh_expires_ms = 999999};
         int64_t id;
         fill_random(s.token_hash, sizeof s.token_hash);
@@ -638,8 +668,7 @@ static void begin__two_transactions_lock_in_opposite_order__one_gets_retry(void 
     deadlock_thread(&y);
     pthread_join(t, NULL);
 
-    assert_true((x.err == TA_E_RETRY && y.err == TA_OK) ||
-                (x.err == TA_OK && y.err == TA_E_RETRY));
+    assert_true((x.err == TA_E_RETRY && y.err == TA_OK) || (x.err == TA_OK && y.err == TA_E_RETRY));
     struct store *winner = x.err == TA_OK ? a : b;
     assert_int_equal(store_commit(winner), TA_OK);
 

@@ -103,8 +103,8 @@ int pg_harness_start(char *url, size_t size)
         return -1;
     }
     const char *tmp = getenv("TMPDIR");
-    int n = snprintf(cluster_dir, sizeof cluster_dir, "%s/ta-pg-XXXXXX",
-                     tmp && tmp[0] ? tmp : "/tmp");
+    int n =
+        snprintf(cluster_dir, sizeof cluster_dir, "%s/ta-pg-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
     if (n < 0 || (size_t)n >= sizeof cluster_dir || mkdtemp(cluster_dir) == NULL) {
         perror("pg_harness: mkdtemp");
         cluster_dir[0] = '\0';

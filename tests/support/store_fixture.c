@@ -26,8 +26,7 @@ static void remove_dbs(void)
 
     for (size_t i = 0; i < n_dbs; i++) {
         for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
-            if (snprintf(path, sizeof path, "%s/db/%s", dbs[i].dir, files[k]) <
-                (int)sizeof path)
+            if (snprintf(path, sizeof path, "%s/db/%s", dbs[i].dir, files[k]) < (int)sizeof path)
                 unlink(path);
         }
         if (snprintf(path, sizeof path, "%s/db", dbs[i].dir) < (int)sizeof path)

@@ -14,8 +14,8 @@
 
 /*---- settings ----*/
 
-static const struct pg_stmt q_meta_get = {
-    PG_Q_META_GET, "meta_get", "SELECT value FROM meta WHERE key = $1::text"};
+static const struct pg_stmt q_meta_get = {PG_Q_META_GET, "meta_get",
+                                          "SELECT value FROM meta WHERE key = $1::text"};
 
 static const struct pg_stmt q_meta_put_new = {
     PG_Q_META_PUT_NEW, "meta_put_new",
@@ -186,7 +186,7 @@ static void list_params(struct pg_params *pp, const struct lists *l)
     "  WITH ORDINALITY AS t(cur, aid, dig, bal, pos)),"                                            \
     "o AS (INSERT INTO company_offer (company_id, pos, trade_type, currency, is_default)"          \
     "  SELECT c.id, t.pos, t.tt, t.cur, t.def FROM c,"                                             \
-    "  unnest($6::integer[], $7::text[], $8::boolean[]) WITH ORDINALITY AS t(tt, cur, def, pos)),"  \
+    "  unnest($6::integer[], $7::text[], $8::boolean[]) WITH ORDINALITY AS t(tt, cur, def, pos))," \
     "g AS (INSERT INTO company_group (company_id, pos, group_id, is_default)"                      \
     "  SELECT c.id, t.pos, t.gid, t.def FROM c,"                                                   \
     "  unnest($9::bigint[], $10::boolean[]) WITH ORDINALITY AS t(gid, def, pos))"
@@ -332,12 +332,12 @@ ta_err pg__company_update(struct store *st, const struct company *co)
     "  UNION ALL SELECT 3, pos, NULL, group_id, 0, 0, is_default"                                  \
     "    FROM company_group WHERE company_id = c.id) k ON true"
 
-static const struct pg_stmt q_company_get = {
-    PG_Q_COMPANY_GET, "company_get",
-    COMPANY_SELECT " WHERE c.id = $1::bigint ORDER BY k.kind, k.pos"};
+static const struct pg_stmt q_company_get = {PG_Q_COMPANY_GET, "company_get",
+                                             COMPANY_SELECT
+                                             " WHERE c.id = $1::bigint ORDER BY k.kind, k.pos"};
 
-static const struct pg_stmt q_company_list = {
-    PG_Q_COMPANY_LIST, "company_list", COMPANY_SELECT " ORDER BY c.id, k.kind, k.pos"};
+static const struct pg_stmt q_company_list = {PG_Q_COMPANY_LIST, "company_list",
+                                              COMPANY_SELECT " ORDER BY c.id, k.kind, k.pos"};
 
 /* Reads the company starting at *row into co and advances *row past its rows. */
 static void read_company(const PGresult *res, int *row, struct company *co)

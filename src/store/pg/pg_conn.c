@@ -92,8 +92,8 @@ ta_err pg__exec(struct pg_store *p, const struct pg_stmt *q, const struct pg_par
         p->prepared[q->id] = true;
     }
 
-    PGresult *res = PQexecPrepared(p->conn, q->name, pp->n, pp->values, pp->lengths,
-                                   pp->formats, 0);
+    PGresult *res =
+        PQexecPrepared(p->conn, q->name, pp->n, pp->values, pp->lengths, pp->formats, 0);
     if (!result_ok(res)) {
         err = pg__error(p, res, q->name);
         PQclear(res);

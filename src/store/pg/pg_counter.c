@@ -66,8 +66,8 @@ ta_err pg__counter_peek(struct store *st, const char *key, int64_t now_ms, int64
     return TA_OK;
 }
 
-static const struct pg_stmt q_counter_clear = {
-    PG_Q_COUNTER_CLEAR, "counter_clear", "DELETE FROM counter WHERE key = $1::text"};
+static const struct pg_stmt q_counter_clear = {PG_Q_COUNTER_CLEAR, "counter_clear",
+                                               "DELETE FROM counter WHERE key = $1::text"};
 
 ta_err pg__counter_clear(struct store *st, const char *key)
 {

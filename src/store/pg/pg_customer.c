@@ -37,17 +37,15 @@ static bool read_customer(struct arena *a, const PGresult *res, int r, struct cu
            pg__str(a, res, r, 7, &c->pw_hash) && pg__str(a, res, r, 8, &c->country) &&
            pg__str(a, res, r, 9, &c->lang) && pg__str(a, res, r, 11, &c->register_device) &&
            pg__str(a, res, r, 12, &c->utm_source) && pg__str(a, res, r, 13, &c->utm_medium) &&
-           pg__str(a, res, r, 14, &c->utm_campaign) &&
-           pg__str(a, res, r, 15, &c->utm_content) && pg__str(a, res, r, 16, &c->utm_term) &&
-           pg__str(a, res, r, 17, &c->third_server_code) &&
+           pg__str(a, res, r, 14, &c->utm_campaign) && pg__str(a, res, r, 15, &c->utm_content) &&
+           pg__str(a, res, r, 16, &c->utm_term) && pg__str(a, res, r, 17, &c->third_server_code) &&
            pg__str(a, res, r, 18, &c->third_server_source) &&
-           pg__str(a, res, r, 21, &c->kyc_audit_remark) &&
-           pg__str(a, res, r, 24, &c->mfa_secret);
+           pg__str(a, res, r, 21, &c->kyc_audit_remark) && pg__str(a, res, r, 24, &c->mfa_secret);
 }
 
 /* Runs a lookup that yields at most one customer row and reads it into *out. */
-static ta_err customer_one(struct pg_store *p, const struct pg_stmt *q,
-                           const struct pg_params *pp, struct arena *a, struct customer *out)
+static ta_err customer_one(struct pg_store *p, const struct pg_stmt *q, const struct pg_params *pp,
+                           struct arena *a, struct customer *out)
 {
     PGresult *res;
     ta_err err = pg__exec_row(p, q, pp, &res);
@@ -120,9 +118,9 @@ ta_err pg__customer_insert(struct store *st, const struct customer *c, int64_t *
     return TA_OK;
 }
 
-static const struct pg_stmt q_customer_get = {
-    PG_Q_CUSTOMER_GET, "customer_get",
-    "SELECT " CUSTOMER_COLS " FROM customer WHERE id = $1::bigint"};
+static const struct pg_stmt q_customer_get = {PG_Q_CUSTOMER_GET, "customer_get",
+                                              "SELECT " CUSTOMER_COLS
+                                              " FROM customer WHERE id = $1::bigint"};
 
 ta_err pg__customer_get(struct store *st, int64_t id, struct arena *a, struct customer *out)
 {

@@ -109,7 +109,8 @@ ta_err pg__ready(struct pg_store *p);
  * caller must PQclear; otherwise the error is mapped (and logged when unexpected). */
 ta_err pg__exec(struct pg_store *p, const struct pg_stmt *q, const struct pg_params *pp,
                 PGresult **res_out);
-/* Runs SQL without parameters through the simple protocol (transactions, migrations). */
+/* Runs SQL without parameters through the simple protocol (transactions, migrations); the
+ * caller has made the connection ready. */
 ta_err pg__simple(struct pg_store *p, const char *what, const char *sql, PGresult **res_out);
 /* Maps a failed result: 23505 TA_E_CONFLICT, 40001/40P01 TA_E_RETRY, a lost connection or
  * anything else TA_E_INTERNAL (logged). res may be NULL. */

@@ -13,8 +13,8 @@
 
 static const char *const migrations[] = {
     /* 1: the first schema. Hashes are bytea; an all-zero "none" hash (prev_*) is NULL, so a
-     * lookup never matches thousands of never-rotated sessions. Keys match the SQLite
-     * schema, so both backends answer TA_E_CONFLICT for the same records. */
+     * lookup never matches thousands of never-rotated sessions. Unique and foreign keys
+     * match the SQLite schema, so both backends accept and refuse the same records. */
     "CREATE TABLE meta ("
     "  key text PRIMARY KEY,"
     "  value text NOT NULL);"
@@ -60,7 +60,7 @@ static const char *const migrations[] = {
 
     "CREATE TABLE customer ("
     "  id bigserial PRIMARY KEY,"
-    "  company_id bigint NOT NULL,"
+    "  company_id bigint NOT NULL REFERENCES company (id),"
     "  group_id bigint NOT NULL,"
     "  customer_no text,"
     "  email text,"
@@ -97,7 +97,7 @@ static const char *const migrations[] = {
 
     "CREATE TABLE account ("
     "  id bigserial PRIMARY KEY,"
-    "  customer_id bigint NOT NULL,"
+    "  customer_id bigint NOT NULL REFERENCES customer (id),"
     "  company_id bigint NOT NULL,"
     "  trade_type integer NOT NULL,"
     "  currency text NOT NULL,"
@@ -116,7 +116,7 @@ static const char *const migrations[] = {
 
     "CREATE TABLE session ("
     "  id bigserial PRIMARY KEY,"
-    "  customer_id bigint NOT NULL,"
+    "  customer_id bigint NOT NULL REFERENCES customer (id),"
     "  company_id bigint NOT NULL,"
     "  device integer NOT NULL,"
     "  token_hash bytea NOT NULL,"
@@ -209,9 +209,10 @@ static const char *const migrations[] = {
  * the migrations run. */
 static ta_err apply_pending(struct pg_store *p, int *applied_out)
 {
-    ta_err err = pg__simple(p, "migrate", "CREATE TABLE IF NOT EXISTS schema_version ("
-                                          "  version integer PRIMARY KEY,"
-                                          "  applied_at timestamptz NOT NULL DEFAULT now())",
+    ta_err err = pg__simple(p, "migrate",
+                            "CREATE TABLE IF NOT EXISTS schema_version ("
+                            "  version integer PRIMARY KEY,"
+                            "  applied_at timestamptz NOT NULL DEFAULT now())",
                             NULL);
     if (err != TA_OK)
         return err;

@@ -153,8 +153,7 @@ ta_err pg__atomic_end(struct pg_store *p, const struct pg_atomic *at, ta_err err
         return err;
     if (err == TA_OK)
         return pg__simple(p, "savepoint", "RELEASE SAVEPOINT ta_atomic", NULL);
-    if (!p->broken &&
-        pg__simple(p, "savepoint", "ROLLBACK TO SAVEPOINT ta_atomic", NULL) == TA_OK)
+    if (!p->broken && pg__simple(p, "savepoint", "ROLLBACK TO SAVEPOINT ta_atomic", NULL) == TA_OK)
         (void)pg__simple(p, "savepoint", "RELEASE SAVEPOINT ta_atomic", NULL);
     return err;
 }

@@ -140,13 +140,13 @@ static const char migration_001[] =
     "  ended_ms            INTEGER NOT NULL DEFAULT 0,"
     "  end_reason          INTEGER NOT NULL DEFAULT 0"
     ");"
-    "CREATE UNIQUE INDEX sessions_token ON sessions (token_hash);"           /* session_by_token */
+    "CREATE UNIQUE INDEX sessions_token ON sessions (token_hash);" /* session_by_token */
     "CREATE INDEX sessions_prev_token ON sessions (prev_token_hash)"
     "  WHERE prev_token_hash IS NOT NULL;"
-    "CREATE UNIQUE INDEX sessions_refresh ON sessions (refresh_hash);"       /* by_refresh */
+    "CREATE UNIQUE INDEX sessions_refresh ON sessions (refresh_hash);" /* by_refresh */
     "CREATE INDEX sessions_prev_refresh ON sessions (prev_refresh_hash)"
     "  WHERE prev_refresh_hash IS NOT NULL;"
-    "CREATE INDEX sessions_customer ON sessions (customer_id, ended_ms);"   /* end_customer */
+    "CREATE INDEX sessions_customer ON sessions (customer_id, ended_ms);"       /* end_customer */
     "CREATE INDEX sessions_live ON sessions (last_used_ms) WHERE ended_ms = 0;" /* count_live */
 
     "CREATE TABLE tickets ("

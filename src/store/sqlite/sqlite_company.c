@@ -8,7 +8,7 @@
 #include "util/log.h"
 
 #define COMPANY_COLS                                                                               \
-    "id, name, type, twin_id, kyc_on, manual_review, no_prefix, single_session, "                 \
+    "id, name, type, twin_id, kyc_on, manual_review, no_prefix, single_session, "                  \
     "session_idle_ms, session_absolute_ms, refresh_ms"
 
 static const char SQL_INSERT[] =
@@ -183,14 +183,14 @@ ta_err sq__company_update(struct store *st, const struct company *co)
     if (err == TA_OK && changed == 0)
         err = TA_E_NOT_FOUND;
     if (err == TA_OK)
-        err = run_child(sq, SQ_ASSET_DELETE, SQL_ASSET_DELETE, co->id, co, 0, NULL,
-                        "company_update");
+        err =
+            run_child(sq, SQ_ASSET_DELETE, SQL_ASSET_DELETE, co->id, co, 0, NULL, "company_update");
     if (err == TA_OK)
-        err = run_child(sq, SQ_OFFER_DELETE, SQL_OFFER_DELETE, co->id, co, 0, NULL,
-                        "company_update");
+        err =
+            run_child(sq, SQ_OFFER_DELETE, SQL_OFFER_DELETE, co->id, co, 0, NULL, "company_update");
     if (err == TA_OK)
-        err = run_child(sq, SQ_GROUP_DELETE, SQL_GROUP_DELETE, co->id, co, 0, NULL,
-                        "company_update");
+        err =
+            run_child(sq, SQ_GROUP_DELETE, SQL_GROUP_DELETE, co->id, co, 0, NULL, "company_update");
     if (err == TA_OK)
         err = insert_children(sq, co->id, co, "company_update");
     return sq__atomic_end(sq, &at, err);
@@ -241,9 +241,8 @@ static void read_company(sqlite3_stmt *q, struct company *co)
 
 /* Steps a child list into co; more rows than the model holds means the table was edited by
  * hand past the model's limits: refuse rather than hand back a partial company. */
-static ta_err read_children(struct sq_store *sq, sqlite3_stmt *q, struct company *co,
-                            size_t max, size_t *n, void (*read)(sqlite3_stmt *, struct company *,
-                                                                size_t))
+static ta_err read_children(struct sq_store *sq, sqlite3_stmt *q, struct company *co, size_t max,
+                            size_t *n, void (*read)(sqlite3_stmt *, struct company *, size_t))
 {
     ta_err err = TA_OK;
     int rc;

@@ -8,10 +8,10 @@
  * ---------------------------------------------------------------------------------------- */
 
 #define CUSTOMER_COLS                                                                              \
-    "id, company_id, group_id, customer_no, email, phone_area, phone, pw_hash, country, lang, "   \
-    "register_source, register_device, utm_source, utm_medium, utm_campaign, utm_content, "       \
-    "utm_term, third_server_code, third_server_source, open_account_type, kyc_audit_status, "     \
-    "kyc_audit_remark, type, status, mfa_secret, mfa_id, mfa_last_step, relation_customer_id, "   \
+    "id, company_id, group_id, customer_no, email, phone_area, phone, pw_hash, country, lang, "    \
+    "register_source, register_device, utm_source, utm_medium, utm_campaign, utm_content, "        \
+    "utm_term, third_server_code, third_server_source, open_account_type, kyc_audit_status, "      \
+    "kyc_audit_remark, type, status, mfa_secret, mfa_id, mfa_last_step, relation_customer_id, "    \
     "created_ms"
 
 static const char SQL_INSERT[] =
@@ -342,8 +342,8 @@ ta_err sq__customer_mfa_advance(struct store *st, int64_t id, int64_t step)
  * ---------------------------------------------------------------------------------------- */
 
 #define ACCOUNT_COLS                                                                               \
-    "id, customer_id, company_id, trade_type, currency, assets_id, digits, balance, frozen, "     \
-    "liabilities, interest, not_withdraw, first_deposit_ms, first_withdraw_ms, created_ms, "      \
+    "id, customer_id, company_id, trade_type, currency, assets_id, digits, balance, frozen, "      \
+    "liabilities, interest, not_withdraw, first_deposit_ms, first_withdraw_ms, created_ms, "       \
     "activated_ms"
 
 static const char SQL_ACCOUNT_INSERT[] =

@@ -10,7 +10,7 @@
  * ---------------------------------------------------------------------------------------- */
 
 #define OUTBOX_COLS                                                                                \
-    "id, company_id, channel, to_addr, biz_type, code, lang, subject, text, attempts, "           \
+    "id, company_id, channel, to_addr, biz_type, code, lang, subject, text, attempts, "            \
     "next_at_ms, expires_ms, created_ms"
 
 static const char SQL_INSERT[] =
@@ -18,9 +18,8 @@ static const char SQL_INSERT[] =
     "status, attempts, next_at_ms, expires_ms, created_ms) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11, ?12)";
 /* A code past its ticket's expiry is useless and must not linger: FAILED, wiped. */
-static const char SQL_EXPIRE[] =
-    "UPDATE outbox SET status = 2, code = NULL, text = NULL "
-    "WHERE status = 0 AND expires_ms <= ?1";
+static const char SQL_EXPIRE[] = "UPDATE outbox SET status = 2, code = NULL, text = NULL "
+                                 "WHERE status = 0 AND expires_ms <= ?1";
 /* The lease: a claimed row is invisible to other claims until next_at_ms; a worker that
  * dies mid-send leaves the row to be claimed again when the lease runs out. */
 static const char SQL_CLAIM[] =
@@ -29,12 +28,11 @@ static const char SQL_CLAIM[] =
     "ORDER BY next_at_ms, id LIMIT ?3) "
     "RETURNING " OUTBOX_COLS;
 /* ?2 status, ?3 next_at_ms: PENDING reschedules and keeps the message, SENT/FAILED wipe. */
-static const char SQL_FINISH[] =
-    "UPDATE outbox SET status = ?2, "
-    "next_at_ms = CASE WHEN ?2 = 0 THEN ?3 ELSE next_at_ms END, "
-    "code = CASE WHEN ?2 = 0 THEN code END, "
-    "text = CASE WHEN ?2 = 0 THEN text END "
-    "WHERE id = ?1";
+static const char SQL_FINISH[] = "UPDATE outbox SET status = ?2, "
+                                 "next_at_ms = CASE WHEN ?2 = 0 THEN ?3 ELSE next_at_ms END, "
+                                 "code = CASE WHEN ?2 = 0 THEN code END, "
+                                 "text = CASE WHEN ?2 = 0 THEN text END "
+                                 "WHERE id = ?1";
 static const char SQL_COUNT[] = "SELECT count(*) FROM outbox WHERE status = ?1";
 
 ta_err sq__outbox_insert(struct store *st, const struct outbox_row *row, int64_t *id_out)

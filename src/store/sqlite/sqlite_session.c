@@ -8,8 +8,8 @@
 #include "util/log.h"
 
 #define SESSION_COLS                                                                               \
-    "id, customer_id, company_id, device, token_hash, prev_token_hash, prev_token_until_ms, "     \
-    "refresh_hash, prev_refresh_hash, rotated_ms, grace_box, client_addr, user_agent, "           \
+    "id, customer_id, company_id, device, token_hash, prev_token_hash, prev_token_until_ms, "      \
+    "refresh_hash, prev_refresh_hash, rotated_ms, grace_box, client_addr, user_agent, "            \
     "created_ms, last_used_ms, refresh_expires_ms, ended_ms, end_reason"
 
 static const char SQL_INSERT[] =
@@ -126,8 +126,7 @@ static void read_session(sqlite3_stmt *q, struct session *s)
 }
 
 /* Steps a bound lookup of at most one row into *out; releases q. */
-static ta_err fetch_one(struct sq_store *sq, sqlite3_stmt *q, struct session *out,
-                        const char *what)
+static ta_err fetch_one(struct sq_store *sq, sqlite3_stmt *q, struct session *out, const char *what)
 {
     ta_err err = TA_OK;
     int rc = sqlite3_step(q);

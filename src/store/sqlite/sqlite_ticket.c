@@ -10,7 +10,7 @@
  * ---------------------------------------------------------------------------------------- */
 
 #define TICKET_COLS                                                                                \
-    "id, company_id, biz_type, recipient, code_hash, send_hash, created_ms, expires_ms, "         \
+    "id, company_id, biz_type, recipient, code_hash, send_hash, created_ms, expires_ms, "          \
     "attempts_left, consumed"
 
 /* "consumed = 0" is spelled out so the partial index tickets_open applies. */
@@ -227,15 +227,15 @@ static ta_err onetime_fetch(struct sq_store *sq, enum sq_slot slot, const char *
 ta_err sq__onetime_consume(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,
                            struct onetime *out)
 {
-    return onetime_fetch(sq__from(st), SQ_ONETIME_CONSUME, SQL_ONETIME_CONSUME, kind, hash,
-                         now_ms, out, "onetime_consume");
+    return onetime_fetch(sq__from(st), SQ_ONETIME_CONSUME, SQL_ONETIME_CONSUME, kind, hash, now_ms,
+                         out, "onetime_consume");
 }
 
 ta_err sq__onetime_peek(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,
                         struct onetime *out)
 {
-    return onetime_fetch(sq__from(st), SQ_ONETIME_PEEK, SQL_ONETIME_PEEK, kind, hash, now_ms,
-                         out, "onetime_peek");
+    return onetime_fetch(sq__from(st), SQ_ONETIME_PEEK, SQL_ONETIME_PEEK, kind, hash, now_ms, out,
+                         "onetime_peek");
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -250,8 +250,7 @@ static const char SQL_COUNTER_HIT[] =
     "count = CASE WHEN window_start_ms + ?3 <= ?2 THEN ?4 ELSE count + ?4 END, "
     "window_start_ms = CASE WHEN window_start_ms + ?3 <= ?2 THEN ?2 ELSE window_start_ms END "
     "RETURNING count, window_start_ms";
-static const char SQL_COUNTER_PEEK[] =
-    "SELECT count, window_start_ms FROM counters WHERE key = ?1";
+static const char SQL_COUNTER_PEEK[] = "SELECT count, window_start_ms FROM counters WHERE key = ?1";
 static const char SQL_COUNTER_CLEAR[] = "DELETE FROM counters WHERE key = ?1";
 
 ta_err sq__counter_hit(struct store *st, const char *key, int64_t now_ms, int64_t window_ms,

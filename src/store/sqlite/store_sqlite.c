@@ -320,8 +320,8 @@ static ta_err sq_open(const char *url, struct store **out)
         create_private_file(path);
     }
 
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                             SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         log_error(NULL, "sqlite open %s: %s", path,
                   db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -335,8 +335,8 @@ static ta_err sq_open(const char *url, struct store **out)
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", journal_mode_cb, &wal, &msg);
     if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL,
-                          NULL, &msg);
+        rc = sqlite3_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL, NULL,
+                          &msg);
     if (rc != SQLITE_OK) {
         log_error(NULL, "sqlite open %s: %s", path, msg != NULL ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
@@ -362,8 +362,8 @@ fail:
 static ta_err schema_version(struct sq_store *sq, int64_t *version_out)
 {
     sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(sq->db, "SELECT coalesce(max(version), 0) FROM schema_version",
-                                -1, &q, NULL);
+    int rc = sqlite3_prepare_v2(sq->db, "SELECT coalesce(max(version), 0) FROM schema_version", -1,
+                                &q, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
@@ -383,8 +383,8 @@ static ta_err apply_migration(struct sq_store *sq, size_t i)
         return TA_FAIL(TA_E_INTERNAL);
     }
     sqlite3_stmt *q = NULL;
-    rc = sqlite3_prepare_v2(sq->db, "INSERT INTO schema_version (version) VALUES (?)", -1, &q,
-                            NULL);
+    rc =
+        sqlite3_prepare_v2(sq->db, "INSERT INTO schema_version (version) VALUES (?)", -1, &q, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(q, 1, (sqlite3_int64)i + 1);
         rc = sqlite3_step(q);
@@ -478,8 +478,7 @@ static ta_err sq_meta_get(struct store *st, const char *key, struct arena *a, ch
 static ta_err sq_meta_put_new(struct store *st, const char *key, const char *value)
 {
     struct sq_store *sq = sq__from(st);
-    sqlite3_stmt *q =
-        sq__stmt(sq, SQ_META_PUT, "INSERT INTO meta (key, value) VALUES (?1, ?2)");
+    sqlite3_stmt *q = sq__stmt(sq, SQ_META_PUT, "INSERT INTO meta (key, value) VALUES (?1, ?2)");
     if (q == NULL)
         return TA_FAIL(TA_E_INTERNAL);
     sq__bind_str(q, 1, key);

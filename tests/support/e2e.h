@@ -1,0 +1,225 @@
+/* tests/support/e2e.h — the real tradeauth binary as a child process, driven over HTTP on
+ * 127.0.0.1 with libcurl (tests/e2e/).
+ *
+ * A server lives in its own temporary folder under $TMPDIR (SQLite database, delivery log,
+ * captured stdout and stderr) and is started from $TA_BINARY with the fast test settings
+ * below plus the flags of the test. Stopping sends SIGTERM and asserts exit status 0.
+ *
+ * Everything here is bounded: the start (10 s), the stop (15 s, then SIGKILL), every HTTP
+ * call (10 s unless told otherwise), every wait for the delivery log (5 s). Functions that
+ * assert take effect in the calling (main) thread; e2e_call and e2e_conn_* never assert, so
+ * they are safe from other threads. */
+#ifndef TA_TESTS_SUPPORT_E2E_H
+#define TA_TESTS_SUPPORT_E2E_H
+
+/* cmocka.h needs these four first, in this order. */
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* ---- routes (the platform's full prefix; tests of the other forms spell theirs) ------- */
+
+#define E2E_PREFIX "/api/cats-gateway"
+#define E2E_CWS "customer.app.CustomerWebApiService."
+#define E2E_SEND E2E_PREFIX "/global/message.app.VerificationApiService.verifyCodeSend"
+#define E2E_REGISTER E2E_PREFIX "/register/" E2E_CWS "register"
+#define E2E_LOGIN E2E_PREFIX "/login/" E2E_CWS "login"
+#define E2E_REFRESH E2E_PREFIX "/login/" E2E_CWS "refreshToken"
+#define E2E_LOGOUT E2E_PREFIX "/logout"
+#define E2E_INFO E2E_PREFIX "/global/" E2E_CWS "findCustomerInfo"
+
+/* Passwords as clients send them: hex MD5 of the user's password. */
+#define E2E_PWD "e10adc3949ba59abbe56e057f20f883e"       /* md5("123456") */
+#define E2E_PWD_OTHER "5f4dcc3b5aa765d61d8327deb882cf99" /* md5("password") */
+#define E2E_MD5_EMPTY "d41d8cd98f00b204e9800998ecf8427e" /* md5(""): code-mode clients */
+
+#define E2E_PATH_MAX 400
+#define E2E_SEEN_MAX 1024
+
+/* ---- the server process ------------------------------------------------------------- */
+
+struct e2e_server {
+    pid_t pid;                /* 0 when not running */
+    int port;
+    int exit_status;          /* raw wait status of the last stop, -1 before */
+    char dir[E2E_PATH_MAX];   /* the temporary folder; removed by e2e_server_free */
+    char db_url[E2E_PATH_MAX + 32];   /* sqlite:<dir>/store.db */
+    char delivery_log[E2E_PATH_MAX + 32];
+    char out_path[E2E_PATH_MAX + 32]; /* the child's stdout and stderr */
+    char err_path[E2E_PATH_MAX + 32];
+    char base[64];            /* http://127.0.0.1:PORT */
+    pthread_mutex_t lock;     /* guards seen[] */
+    int64_t seen[E2E_SEEN_MAX];       /* delivery-log ids already handed out */
+    size_t n_seen;
+};
+
+/* A stopped server with a fresh folder, so the CLI can prepare its database first. */
+struct e2e_server *e2e_server_new(void);
+/* Starts the binary: serve --listen 127.0.0.1:0 --db ... --delivery-log ...
+ * --delivery-poll-ms 20 --argon2-ops 1 --argon2-mem-kib 1024, then extra (NULL-terminated,
+ * may be NULL; later flags win). Waits for the "listening on" line; fails the test if it
+ * does not come within 10 s. */
+void e2e_server_start(struct e2e_server *s, const char *const *extra);
+/* new + start. */
+struct e2e_server *e2e_server_up(const char *const *extra);
+/* SIGTERM, wait (bounded), assert the process exited with status 0. */
+void e2e_server_stop(struct e2e_server *s);
+/* Kills the process if it still runs, removes the folder (kept when TA_E2E_KEEP is set),
+ * frees s. NULL is fine. */
+void e2e_server_free(struct e2e_server *s);
+/* Prints the tail of the server's stderr (for failing tests). */
+void e2e_server_dump(const struct e2e_server *s);
+
+/* Runs `TA_BINARY args... --db <db_url>` to completion (bounded) and returns its exit code
+ * (-1 when it could not run or had to be killed). Its stdout goes to out (may be NULL). */
+int e2e_cli(const struct e2e_server *s, char *out, size_t size, const char *const *args);
+
+/* A NULL-terminated argument list: E2E_ARGS("--threads", "1"). */
+#define E2E_ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* cmocka fixtures: *state = a server with the default test settings / stop + free it. */
+int e2e_setup_server(void **state);
+int e2e_teardown_server(void **state);
+
+/* ---- HTTP -------------------------------------------------------------------------- */
+
+/* Pass E2E_OMIT in a header field of e2e_opts to send no such header at all. */
+extern const char e2e_omit[];
+#define E2E_OMIT e2e_omit
+
+/* A kept-alive connection for many calls from one thread. */
+struct e2e_conn;
+struct e2e_conn *e2e_conn_new(void);
+void e2e_conn_free(struct e2e_conn *c);
+
+struct e2e_opts {
+    const char *method;        /* default POST */
+    const char *company;       /* companyId header; default "1" */
+    const char *token;         /* sent when non-NULL */
+    const char *lang;          /* sent when non-NULL */
+    const char *version;       /* sent when non-NULL */
+    const char *trace;         /* default: a fresh "e2e-<pid>-<n>"; E2E_OMIT: none */
+    const char *xff;           /* X-Forwarded-For; default: a fresh address per call, so
+                                  no test meets another test's per-address limits */
+    const char *content_type;  /* default application/json */
+    const char *const *headers;/* extra "Name: value" lines, NULL-terminated */
+    size_t body_len;           /* 0: strlen(body) */
+    bool chunked;              /* send the body with Transfer-Encoding: chunked */
+    long timeout_ms;           /* default 10000 */
+    struct e2e_conn *conn;     /* reuse this connection (keep-alive); default: a new one */
+};
+
+struct e2e_resp {
+    long status;               /* HTTP status; 0 when the call failed */
+    int curl_rc;               /* CURLcode */
+    json_t *json;              /* the parsed body, NULL when it is not JSON */
+    char *body;                /* raw body, NUL-terminated (never NULL after a call) */
+    size_t body_len;
+    char *headers;             /* the final response's header block */
+    char trace_sent[300];      /* the trace header that went out ("" when none) */
+    double ms;                 /* wall time of the call */
+};
+
+/* One call; never asserts (thread-safe). body NULL sends an empty body. */
+struct e2e_resp e2e_call(const struct e2e_server *s, const char *path, const char *body,
+                         const struct e2e_opts *o);
+/* Same with a jansson body, which it consumes (json_pack(...) may be passed directly; a NULL
+ * body fails the test, since that is a json_pack format mistake). */
+struct e2e_resp e2e_callj(const struct e2e_server *s, const char *path, json_t *body,
+                          const struct e2e_opts *o);
+void e2e_resp_free(struct e2e_resp *r);
+/* The value of a response header (case-insensitive name) copied to buf, or NULL. */
+const char *e2e_header(const struct e2e_resp *r, const char *name, char *buf, size_t size);
+
+/* A fresh client address for X-Forwarded-For ("10.a.b.c"), unique within the process. */
+void e2e_addr(char buf[32]);
+/* Fresh recipients: "<local><n>@example.com" and "138<4 digits>5678". */
+void e2e_email(char buf[96], const char *local);
+void e2e_phone(char buf[16]);
+
+/* ---- envelope assertions ----------------------------------------------------------- */
+
+/* Pass as params: msgParams must be an array of exactly one string, value unchecked. */
+extern const char *const e2e_one_param[];
+#define E2E_ONE_PARAM e2e_one_param
+
+/* Asserts the whole envelope of A4: HTTP status, exactly the nine fields, code (a string),
+ * msg a non-empty string, data null on failure (except CUSTOMER_API_00010001), trace the
+ * one sent or a generated "x-<uuid v4>-<ms>", tm a non-negative integer, bizCode "",
+ * msgParams null (params NULL) or an array of strings equal to params (NULL-terminated),
+ * ok/fail booleans matching code, Access-Control-Allow-Origin: *, a JSON Content-Type. */
+void e2e_expect_(const struct e2e_resp *r, long status, const char *code,
+                 const char *const *params, const char *file, int line);
+#define E2E_EXPECT(r, status, code) e2e_expect_(&(r), (status), (code), NULL, __FILE__, __LINE__)
+#define E2E_EXPECT_PARAMS(r, status, code, ...)                                                \
+    e2e_expect_(&(r), (status), (code), (const char *const[]){__VA_ARGS__, NULL}, __FILE__,  \
+                __LINE__)
+#define E2E_EXPECT_ONE_PARAM(r, status, code)                                                  \
+    e2e_expect_(&(r), (status), (code), E2E_ONE_PARAM, __FILE__, __LINE__)
+/* msgParams[0] as a number (asserting it is a string of digits). */
+long e2e_param_long(const struct e2e_resp *r);
+
+/* True when s is "x-" + a lowercase UUIDv4 + "-" + epoch ms within a minute of now. */
+bool e2e_generated_trace(const char *s);
+
+/* ---- payload checks (contract E) ---------------------------------------------------- */
+
+enum e2e_rtoken { E2E_RTOKEN_STRING, E2E_RTOKEN_NULL };
+/* Every field of contract E with its exact JSON type (and fixed value where E gives one),
+ * then every field of every accountList entry (money with exactly `digits` decimals). */
+void e2e_check_customer_(const json_t *data, enum e2e_rtoken rt, const char *file, int line);
+#define E2E_CHECK_CUSTOMER(data, rt) e2e_check_customer_((data), (rt), __FILE__, __LINE__)
+/* The register payload of C3 (a subset of E plus list, capitalInStatus, apiCheck*). */
+void e2e_check_register_(const json_t *data, const char *file, int line);
+#define E2E_CHECK_REGISTER(data) e2e_check_register_((data), __FILE__, __LINE__)
+
+/* ---- the delivery log -------------------------------------------------------------- */
+
+/* Waits (bounded by timeout_ms) for a delivery-log line to `to` that no earlier call
+ * returned, marks it seen and returns it (new reference), or NULL on timeout. */
+json_t *e2e_wait_delivery(struct e2e_server *s, const char *to, int timeout_ms);
+/* Same, asserting it comes within 5 s; the 6-digit code into code. */
+void e2e_wait_code_(struct e2e_server *s, const char *to, char code[7], const char *file,
+                    int line);
+#define E2E_WAIT_CODE(s, to, code) e2e_wait_code_((s), (to), (code), __FILE__, __LINE__)
+/* Lines to `to` in the log right now. */
+size_t e2e_delivery_count(const struct e2e_server *s, const char *to);
+
+/* ---- flows ------------------------------------------------------------------------- */
+
+/* verifyCodeSend asserting code "0"; the sendToken into send_token. xff may be NULL. */
+void e2e_send_code_(const struct e2e_server *s, const char *biz_type, const char *to_user,
+                    const char *xff, char send_token[100], const char *file, int line);
+#define E2E_SEND_CODE(s, biz, to, xff, tok) e2e_send_code_((s), (biz), (to), (xff), (tok),      \
+                                                           __FILE__, __LINE__)
+/* A REGISTER code sent, read from the log, and register called, asserting "0". Returns the
+ * data object (new reference). pwd may be NULL (no password). */
+json_t *e2e_register_email_(struct e2e_server *s, const char *email, const char *pwd,
+                            const char *file, int line);
+#define E2E_REGISTER_EMAIL(s, email, pwd) e2e_register_email_((s), (email), (pwd), __FILE__, __LINE__)
+/* Same by phone; area as sent in toUser and register ("+86", "86", ...). */
+json_t *e2e_register_phone_(struct e2e_server *s, const char *area, const char *phone,
+                            const char *pwd, const char *file, int line);
+#define E2E_REGISTER_PHONE(s, area, phone, pwd)                                                \
+    e2e_register_phone_((s), (area), (phone), (pwd), __FILE__, __LINE__)
+/* A password login call (not asserted): type 1 email, 2 phone, 3 customer number;
+ * phone_area may be NULL; device 2; xff NULL = fresh. */
+struct e2e_resp e2e_login(const struct e2e_server *s, int type, const char *name,
+                          const char *phone_area, const char *pwd, const char *xff);
+/* The string member key of data (asserting it is one), e.g. the token. */
+const char *e2e_str_(const json_t *data, const char *key, const char *file, int line);
+#define E2E_STR(data, key) e2e_str_((data), (key), __FILE__, __LINE__)
+
+/* Monotonic milliseconds. */
+double e2e_now_ms(void);
+
+#endif
