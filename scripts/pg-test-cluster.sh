@@ -2,7 +2,7 @@
 # scripts/pg-test-cluster.sh — a throwaway PostgreSQL server for tests, on 127.0.0.1 only.
 # start DIR: initdb into DIR, pick a free port, start, create role+database, print the URL.
 # stop DIR: stop fast and remove DIR. restart DIR: stop fast, start again on the same port.
-# url DIR: print the URL again.
+# url DIR: print the URL again (start also leaves it in DIR/url).
 #
 # Run as root (CI, developer machines) the server runs as the `postgres` OS user, because
 # postgres refuses to run as root. TA_PG_OWNER_PID=<pid> makes start leave a watchdog that
@@ -129,9 +129,10 @@ start_watchdog() {
 }
 
 start() {
-    if [ -e "$data" ]; then
-        echo "pg-test-cluster: $data exists already" >&2
-        exit 1
+    # A cluster left by a run that was killed (CTest fixtures reuse one DIR): ours, so replace it.
+    if [ -f "$marker" ]; then
+        echo "pg-test-cluster: removing the old cluster in $dir" >&2
+        destroy
     fi
     mkdir -p "$dir"
     if [ -n "$(ls -A "$dir")" ]; then
@@ -190,6 +191,7 @@ EOF
     if [ -n "${TA_PG_OWNER_PID:-}" ]; then
         start_watchdog "$TA_PG_OWNER_PID"
     fi
+    url >"$dir/url" # for readers that cannot take start's stdout (CTest fixtures)
     trap - EXIT
     url
 }

@@ -267,7 +267,9 @@ static ta_err prepare(struct conn_req *cr)
     cr->req.body = cr->json;
     cr->req.company_hdr = company != NULL && strcmp(company, "null") != 0 ? company : NULL;
     cr->req.token = token != NULL && token[0] != '\0' && strcmp(token, "null") != 0 ? token : NULL;
-    cr->req.user_agent = header(cr->con, "User-Agent");
+    const char *ua = header(cr->con, "User-Agent");
+    /* Stored with the session: only printable ASCII reaches the database. */
+    cr->req.user_agent = ua != NULL && printable(ua) ? ua : NULL;
     return TA_OK;
 }
 

@@ -84,3 +84,24 @@ const char *fixture_store_url(void)
     }
     return fresh_sqlite_url();
 }
+
+/* CTest starts one throwaway PostgreSQL cluster (fixture pg_cluster) whose URL is only known
+ * at run time, in the file TA_TEST_PG_URL_FILE. With TA_TEST_BACKEND=pg the suite runs on
+ * it: the URL becomes TA_TEST_DB_URL before any test asks for a store. */
+__attribute__((constructor)) static void pick_backend(void)
+{
+    const char *backend = getenv("TA_TEST_BACKEND");
+    const char *file = getenv("TA_TEST_PG_URL_FILE");
+    if (backend == NULL || strcmp(backend, "pg") != 0 || file == NULL)
+        return;
+    FILE *f = fopen(file, "r");
+    char url[512];
+    if (f == NULL || fgets(url, sizeof url, f) == NULL) {
+        fprintf(stderr, "store_fixture: no PostgreSQL URL in %s\n", file);
+        abort();
+    }
+    fclose(f);
+    url[strcspn(url, "\r\n")] = '\0';
+    setenv("TA_TEST_DB_URL", url, 1);
+    setenv("TA_TEST_PG_URL", url, 1);
+}

@@ -121,7 +121,7 @@ ta_err pg__simple(struct pg_store *p, const char *what, const char *sql, PGresul
 ta_err pg__exec_row(struct pg_store *p, const struct pg_stmt *q, const struct pg_params *pp,
                     PGresult **res_out)
 {
-    PGresult *res;
+    PGresult *res = NULL;
     ta_err err = pg__exec(p, q, pp, &res);
     if (err != TA_OK)
         return err;
@@ -135,7 +135,7 @@ ta_err pg__exec_row(struct pg_store *p, const struct pg_stmt *q, const struct pg
 
 ta_err pg__exec_touch(struct pg_store *p, const struct pg_stmt *q, const struct pg_params *pp)
 {
-    PGresult *res;
+    PGresult *res = NULL;
     ta_err err = pg__exec(p, q, pp, &res);
     if (err != TA_OK)
         return err;
