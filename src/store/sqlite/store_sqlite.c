@@ -273,10 +273,14 @@ out:
 }
 
 /* Creates the database file 0600 when missing; SQLite gives its -wal and -shm files the
- * same mode as the main file, so none of them becomes world-readable through the umask. */
+ * same mode as the main file, so none of them becomes world-readable through the umask.
+ * O_EXCL matters: closing any descriptor of the database file drops every POSIX lock this
+ * process holds on it, including the WAL locks of the other threads' connections; then
+ * another process (the sqlite3 shell, a second tradeauth) thinks it is alone and deletes
+ * the WAL under us. With O_EXCL an existing file is never opened here. */
 static void create_private_file(const char *path)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0)
         close(fd);
     /* On failure sqlite3_open_v2 reports the reason. */
