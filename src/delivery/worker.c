@@ -32,10 +32,10 @@ struct delivery_worker {
     _Atomic uint64_t sent, retried, failed;
 };
 
-static struct transport *channel_transport(struct delivery_worker *w, const char *channel)
+static struct transport *channel_transport(struct delivery_worker *w, int64_t company_id,
+                                           const char *channel)
 {
-    const char *kind = strcmp(channel, "sms") == 0 ? w->cfg->sms_transport
-                                                   : w->cfg->email_transport;
+    const char *kind = config_transport_for(w->cfg, (long long)company_id, channel);
     if (strcmp(kind, "smtp") == 0)
         return w->smtp;
     if (strcmp(kind, "webhook") == 0)
@@ -47,7 +47,7 @@ static void deliver(struct delivery_worker *w, const struct outbox_row *r)
 {
     struct delivery_msg m = {r->id,   r->company_id, r->channel, r->to,  r->biz_type,
                              r->code, r->lang,       r->subject, r->text};
-    struct transport *t = channel_transport(w, r->channel);
+    struct transport *t = channel_transport(w, r->company_id, r->channel);
     ta_err e = t != NULL ? transport_send(t, &m) : TA_E_INTERNAL;
     int64_t now = clock_now_ms();
     if (e == TA_OK) {
@@ -134,9 +134,13 @@ ta_err delivery_worker_start(const struct config *cfg, struct delivery_worker **
     ta_err e = store_open(cfg->db, &w->st);
     if (e == TA_OK)
         e = transport_log_new(cfg->delivery_log, &w->log);
-    bool smtp = strcmp(cfg->email_transport, "smtp") == 0;
+    /* Built when any channel of any company may use them; config_check made sure their
+     * settings are there. */
+    bool smtp = strcmp(cfg->email_transport, "smtp") == 0 ||
+                strstr(cfg->company_transports, "=smtp") != NULL;
     bool hook = strcmp(cfg->email_transport, "webhook") == 0 ||
-                strcmp(cfg->sms_transport, "webhook") == 0;
+                strcmp(cfg->sms_transport, "webhook") == 0 ||
+                strstr(cfg->company_transports, "=webhook") != NULL;
     if (e == TA_OK && smtp)
         e = transport_smtp_new(cfg, &w->smtp);
     if (e == TA_OK && hook)

@@ -52,6 +52,8 @@ static const struct opt opts[] = {
     I("idle-timeout-s", idle_timeout_s, "30", 1, 3600, "close idle connections after"),
     S("sms-transport", sms_transport, "log", "how SMS codes leave: log or webhook"),
     S("email-transport", email_transport, "log", "how email codes leave: log, smtp or webhook"),
+    S("company-transports", company_transports, "",
+      "per-company overrides, e.g. 3:sms=webhook,3:email=smtp (others use the defaults)"),
     S("smtp-url", smtp_url, "", "smtp://host:port (or smtps:// for TLS on connect)"),
     S("smtp-user", smtp_user, "", "SMTP user (empty: no AUTH)"),
     S("smtp-password", smtp_password, "", "SMTP password"),
@@ -316,17 +318,61 @@ int config_check(const struct config *cfg, FILE *err)
             return -1;
         }
     }
-    if ((strcmp(cfg->email_transport, "smtp") == 0) && cfg->smtp_url[0] == '\0') {
-        fprintf(err, "tradeauth: smtp-url is required when email-transport = smtp\n");
+    /* Per-company overrides: ID:channel=kind, comma separated. */
+    bool any_smtp = strcmp(cfg->email_transport, "smtp") == 0;
+    bool any_hook = strcmp(cfg->email_transport, "webhook") == 0 ||
+                    strcmp(cfg->sms_transport, "webhook") == 0;
+    for (const char *p = cfg->company_transports; *p != '\0';) {
+        long long id = 0;
+        char ch[8], kind[10];
+        int used = 0;
+        if (sscanf(p, "%lld:%7[a-z]=%9[a-z]%n", &id, ch, kind, &used) != 3 || id <= 0 ||
+            (p[used] != ',' && p[used] != '\0') ||
+            !((strcmp(ch, "sms") == 0 && (strcmp(kind, "log") == 0 || strcmp(kind, "webhook") == 0)) ||
+              (strcmp(ch, "email") == 0 &&
+               (strcmp(kind, "log") == 0 || strcmp(kind, "smtp") == 0 ||
+                strcmp(kind, "webhook") == 0)))) {
+            fprintf(err, "tradeauth: company-transports = '%s' should be ID:sms=log|webhook or "
+                         "ID:email=log|smtp|webhook, comma separated\n",
+                    cfg->company_transports);
+            return -1;
+        }
+        any_smtp = any_smtp || strcmp(kind, "smtp") == 0;
+        any_hook = any_hook || strcmp(kind, "webhook") == 0;
+        p += used;
+        if (*p == ',')
+            p++;
+    }
+    if (any_smtp && cfg->smtp_url[0] == '\0') {
+        fprintf(err, "tradeauth: smtp-url is required when an email transport is smtp\n");
         return -1;
     }
-    if ((strcmp(cfg->email_transport, "webhook") == 0 ||
-         strcmp(cfg->sms_transport, "webhook") == 0) &&
-        cfg->webhook_url[0] == '\0') {
+    if (any_hook && cfg->webhook_url[0] == '\0') {
         fprintf(err, "tradeauth: webhook-url is required when a transport is webhook\n");
         return -1;
     }
     return 0;
+}
+
+const char *config_transport_for(const struct config *cfg, long long company_id,
+                                 const char *channel)
+{
+    static const char *const kinds[] = {"log", "smtp", "webhook"};
+    for (const char *p = cfg->company_transports; *p != '\0';) {
+        long long id = 0;
+        char ch[8], kind[10];
+        int used = 0;
+        if (sscanf(p, "%lld:%7[a-z]=%9[a-z]%n", &id, ch, kind, &used) != 3)
+            break; /* config_check already refused anything else */
+        if (id == company_id && strcmp(ch, channel) == 0)
+            for (size_t i = 0; i < 3; i++)
+                if (strcmp(kinds[i], kind) == 0)
+                    return kinds[i];
+        p += used;
+        if (*p == ',')
+            p++;
+    }
+    return strcmp(channel, "sms") == 0 ? cfg->sms_transport : cfg->email_transport;
 }
 
 void config_print_help(FILE *out)

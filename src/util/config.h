@@ -27,6 +27,7 @@ struct config {
     /* delivery */
     char *sms_transport;    /* log | smtp | webhook */
     char *email_transport;
+    char *company_transports; /* "ID:sms=webhook,ID:email=smtp": per-company overrides */
     char *smtp_url;         /* smtp://host:port or smtps://host:port */
     char *smtp_user;
     char *smtp_password;
@@ -72,6 +73,11 @@ int config_load(struct config *cfg, int argc, char **argv, FILE *err);
 
 /* Checks cross-setting rules (listen address parses, CIDRs parse, ...). */
 int config_check(const struct config *cfg, FILE *err);
+
+/* The transport kind for a company's channel ("sms"/"email"): the per-company override
+ * of company_transports, else the channel's default. Never NULL. */
+const char *config_transport_for(const struct config *cfg, long long company_id,
+                                 const char *channel);
 
 /* The settings table as help text: flag, environment variable, default, help. */
 void config_print_help(FILE *out);
