@@ -20,6 +20,8 @@
 
 #define CLAIM_BATCH 16
 #define LEASE_MS 60000
+#define PURGE_EVERY_MS (5 * 60 * 1000)
+#define PURGE_KEEP_MS (7LL * 24 * 3600 * 1000) /* ended sessions, old tickets: a week */
 
 struct delivery_worker {
     const struct config *cfg;
@@ -86,10 +88,43 @@ int delivery_worker_pass(struct delivery_worker *w)
     return handled;
 }
 
+/* Housekeeping rides on the worker: it already owns a connection and wakes up often. */
+static void maybe_purge(struct delivery_worker *w, int64_t *last_ms)
+{
+    int64_t now = clock_now_ms();
+    if (now - *last_ms < PURGE_EVERY_MS)
+        return;
+    *last_ms = now;
+    /* A session idle for longer than any lifetime in force (server or company) is dead. */
+    int64_t idle_max = (int64_t)w->cfg->session_absolute_s * 1000;
+    if ((int64_t)w->cfg->session_idle_s * 1000 > idle_max)
+        idle_max = (int64_t)w->cfg->session_idle_s * 1000;
+    struct arena *a = arena_new(64 * 1024 * 1024);
+    struct company *all = NULL;
+    size_t n_co = 0;
+    if (STORE(w->st, company_list, a, &all, &n_co) != TA_OK) {
+        arena_free(a);
+        return;
+    }
+    for (size_t i = 0; i < n_co; i++) {
+        if (all[i].session_idle_ms > idle_max)
+            idle_max = all[i].session_idle_ms;
+        if (all[i].session_absolute_ms > idle_max)
+            idle_max = all[i].session_absolute_ms;
+    }
+    arena_free(a);
+    idle_max += PURGE_KEEP_MS;
+    int64_t n = 0;
+    if (STORE(w->st, purge, now, PURGE_KEEP_MS, idle_max, &n) == TA_OK && n > 0)
+        log_info(NULL, "purged %lld expired rows", (long long)n);
+}
+
 static void *run(void *arg)
 {
     struct delivery_worker *w = arg;
+    int64_t last_purge = 0;
     for (;;) {
+        maybe_purge(w, &last_purge);
         while (delivery_worker_pass(w) == CLAIM_BATCH)
             ;
         pthread_mutex_lock(&w->lock);

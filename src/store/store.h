@@ -160,6 +160,14 @@ struct store_ops {
     /* Number of rows in a status (tests and metrics). */
     ta_err (*outbox_count)(struct store *st, int status, int64_t *n_out);
 
+    /* ---- housekeeping ---- */
+    /* Deletes what can never matter again: one-time rows past expiry, tickets and
+     * counters older than now_ms - keep_ms, sessions ended before now_ms - keep_ms or idle
+     * since before now_ms - idle_max_ms, and SENT/FAILED outbox rows older than
+     * now_ms - keep_ms. *n_out: rows deleted. The audit log is kept. */
+    ta_err (*purge)(struct store *st, int64_t now_ms, int64_t keep_ms, int64_t idle_max_ms,
+                    int64_t *n_out);
+
     /* ---- audit ---- */
     ta_err (*audit_insert)(struct store *st, const struct audit_row *row);
     /* Newest first, at most limit. */

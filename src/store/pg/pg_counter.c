@@ -81,3 +81,35 @@ ta_err pg__counter_clear(struct store *st, const char *key)
         PQclear(res); /* clearing an unknown key is fine */
     return err;
 }
+
+/* Housekeeping in one statement, so several instances purging at once cannot interleave
+ * half-done passes. */
+static const struct pg_stmt q_purge = {
+    PG_Q_PURGE, "purge",
+    "WITH o AS (DELETE FROM onetime WHERE expires_ms <= $1::bigint RETURNING 1),"
+    " t AS (DELETE FROM ticket WHERE expires_ms <= $1::bigint - $2::bigint RETURNING 1),"
+    " c AS (DELETE FROM counter WHERE window_start_ms <= $1::bigint - $2::bigint RETURNING 1),"
+    " s AS (DELETE FROM session WHERE (ended_ms > 0 AND ended_ms <= $1::bigint - $2::bigint)"
+    "       OR last_used_ms <= $1::bigint - $3::bigint RETURNING 1),"
+    " x AS (DELETE FROM outbox WHERE status <> 0 AND created_ms <= $1::bigint - $2::bigint"
+    "       RETURNING 1)"
+    " SELECT (SELECT count(*) FROM o) + (SELECT count(*) FROM t) + (SELECT count(*) FROM c)"
+    " + (SELECT count(*) FROM s) + (SELECT count(*) FROM x)"};
+
+ta_err pg__purge(struct store *st, int64_t now_ms, int64_t keep_ms, int64_t idle_max_ms,
+                 int64_t *n_out)
+{
+    struct pg_params pp;
+    PGresult *res = NULL;
+
+    pg__p_init(&pp);
+    pg__p_i64(&pp, now_ms);
+    pg__p_i64(&pp, keep_ms);
+    pg__p_i64(&pp, idle_max_ms);
+    ta_err err = pg__exec((struct pg_store *)st, &q_purge, &pp, &res);
+    if (err != TA_OK)
+        return err;
+    *n_out = pg__i64(res, 0, 0);
+    PQclear(res);
+    return TA_OK;
+}

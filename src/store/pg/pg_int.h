@@ -63,6 +63,7 @@ enum pg_q {
     PG_Q_COUNTER_HIT,
     PG_Q_COUNTER_PEEK,
     PG_Q_COUNTER_CLEAR,
+    PG_Q_PURGE,
     PG_Q_OUTBOX_INSERT,
     PG_Q_OUTBOX_CLAIM,
     PG_Q_OUTBOX_FINISH,
@@ -220,6 +221,8 @@ ta_err pg__counter_hit(struct store *st, const char *key, int64_t now_ms, int64_
 ta_err pg__counter_peek(struct store *st, const char *key, int64_t now_ms, int64_t window_ms,
                         struct counter *out);
 ta_err pg__counter_clear(struct store *st, const char *key);
+ta_err pg__purge(struct store *st, int64_t now_ms, int64_t keep_ms, int64_t idle_max_ms,
+                 int64_t *n_out);
 ta_err pg__outbox_insert(struct store *st, const struct outbox_row *row, int64_t *id_out);
 ta_err pg__outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms, size_t max,
                         struct arena *a, struct outbox_row **out, size_t *n_out);

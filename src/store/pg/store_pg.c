@@ -209,6 +209,7 @@ const struct store_ops store_pg_ops = {
     .counter_hit = pg__counter_hit,
     .counter_peek = pg__counter_peek,
     .counter_clear = pg__counter_clear,
+    .purge = pg__purge,
     .outbox_insert = pg__outbox_insert,
     .outbox_claim = pg__outbox_claim,
     .outbox_finish = pg__outbox_finish,

@@ -176,6 +176,8 @@ void *sq__grow(struct arena *a, void **items, size_t *cap, size_t n, size_t size
 /* ---- the methods, one group per file ---- */
 
 /* sqlite_company.c */
+ta_err sq__purge(struct store *st, int64_t now_ms, int64_t keep_ms, int64_t idle_max_ms,
+                 int64_t *n_out);
 ta_err sq__company_insert(struct store *st, const struct company *co, int64_t *id_out);
 ta_err sq__company_update(struct store *st, const struct company *co);
 ta_err sq__company_get(struct store *st, int64_t id, struct company *out);

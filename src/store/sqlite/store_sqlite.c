@@ -547,6 +547,7 @@ const struct store_ops store_sqlite_ops = {
     .ticket_spend = sq__ticket_spend,
     .ticket_consume = sq__ticket_consume,
 
+    .purge = sq__purge,
     .onetime_insert = sq__onetime_insert,
     .onetime_consume = sq__onetime_consume,
     .onetime_peek = sq__onetime_peek,
