@@ -92,11 +92,28 @@ ta_err password_bind(struct dctx *ctx, const struct auth *au, const char *pwd,
         return e;
     char hash[PASSWD_HASH_MAX];
     e = hash_new(ctx, pwd, hash);
+    if (e != TA_OK)
+        return e;
+    /* Two binds at once (two tabs, two instances): the row lock makes the second see the
+     * first one's password and answer 0000109. */
+    struct customer now;
+    e = store_begin(ctx->st);
+    if (e == TA_OK)
+        e = STORE(ctx->st, customer_lock, au->c.id);
+    if (e == TA_OK)
+        e = STORE(ctx->st, customer_get, au->c.id, ctx->a, &now);
+    if (e == TA_OK && now.pw_hash != NULL)
+        e = TA_E_PASSWORD_SET;
     if (e == TA_OK)
         e = set_password(ctx, au->c.id, hash, 0, SESSION_LIVE);
     if (e == TA_OK)
-        audit_record(ctx, au->c.id, "password_set", TA_OK, au->s.device, NULL);
-    return e;
+        e = store_commit(ctx->st);
+    if (e != TA_OK) {
+        store_rollback(ctx->st);
+        return e;
+    }
+    audit_record(ctx, au->c.id, "password_set", TA_OK, au->s.device, NULL);
+    return TA_OK;
 }
 
 ta_err password_update(struct dctx *ctx, const struct auth *au, const char *old_pwd,

@@ -97,6 +97,8 @@ ta_err twin_switch(struct dctx *ctx, const struct auth *au, struct switch_result
             e = STORE(ctx->st, session_get, au->s.id, &cur);
         if (e == TA_OK && cur.ended_ms != 0)
             e = TA_E_TOKEN; /* the same token switched twice at once: the other won */
+        if (e == TA_OK) /* one creator of the twin per customer, across instances */
+            e = STORE(ctx->st, customer_lock, au->c.id);
         if (e == TA_OK)
             e = paired_customer(ctx, &au->c, twin, &out->paired);
         if (e == TA_OK && out->paired.status == CUSTOMER_DISABLED)

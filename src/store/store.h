@@ -66,6 +66,10 @@ struct store_ops {
     /* Customers of a company ordered by id, after_id exclusive, at most limit. */
     ta_err (*customer_list)(struct store *st, int64_t company_id, int64_t after_id, size_t limit,
                             struct arena *a, struct customer **out, size_t *n_out);
+    /* Inside a transaction: holds the customer's row until commit or rollback, so a
+     * read-check-write on that customer is serialised across instances (PostgreSQL row
+     * lock; SQLite's BEGIN IMMEDIATE already serialises writers). TA_E_NOT_FOUND if none. */
+    ta_err (*customer_lock)(struct store *st, int64_t id);
     ta_err (*customer_set_password)(struct store *st, int64_t id, const char *pw_hash);
     ta_err (*customer_set_lang)(struct store *st, int64_t id, const char *lang);
     ta_err (*customer_set_status)(struct store *st, int64_t id, int status);

@@ -1843,6 +1843,17 @@ static void purge__removes_only_what_can_never_matter_again(void **state)
     assert_int_equal(c.window_start_ms, T0 + 8 * day);
 }
 
+static void customer__lock__known_inside_tx_unknown_not_found(void **state)
+{
+    struct fx *f = *state;
+    int64_t co = new_company(f);
+    int64_t cu = new_customer(f, co, NULL, NULL, NULL);
+    assert_int_equal(store_begin(f->st), TA_OK);
+    assert_int_equal(STORE(f->st, customer_lock, cu), TA_OK);
+    assert_int_equal(STORE(f->st, customer_lock, INT64_C(9000000000000)), TA_E_NOT_FOUND);
+    store_rollback(f->st);
+}
+
 int main(void)
 {
     /* Runs sharing a database must not collide: wall clock and pid make the run id. */
@@ -1890,6 +1901,7 @@ int main(void)
         T(concurrency__four_stores_hit_one_counter__count_is_exact),
         T(concurrency__two_stores_consume_one_secret__exactly_one_wins),
         T(purge__removes_only_what_can_never_matter_again),
+        T(customer__lock__known_inside_tx_unknown_not_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -284,6 +284,21 @@ ta_err pg__customer_set_password(struct store *st, int64_t id, const char *pw_ha
     return set_text(st, &q_set_password, id, pw_hash);
 }
 
+static const struct pg_stmt q_lock = {PG_Q_CUSTOMER_LOCK, "customer_lock",
+                                      "SELECT id FROM customer WHERE id = $1::bigint FOR UPDATE"};
+
+ta_err pg__customer_lock(struct store *st, int64_t id)
+{
+    struct pg_params pp;
+    PGresult *res = NULL;
+    pg__p_init(&pp);
+    pg__p_i64(&pp, id);
+    ta_err err = pg__exec_row((struct pg_store *)st, &q_lock, &pp, &res);
+    if (err == TA_OK)
+        PQclear(res);
+    return err;
+}
+
 ta_err pg__customer_set_lang(struct store *st, int64_t id, const char *lang)
 {
     return set_text(st, &q_set_lang, id, lang);

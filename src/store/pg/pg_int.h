@@ -36,6 +36,7 @@ enum pg_q {
     PG_Q_CUSTOMER_LIST,
     PG_Q_CUSTOMER_SET_PASSWORD,
     PG_Q_CUSTOMER_SET_LANG,
+    PG_Q_CUSTOMER_LOCK,
     PG_Q_CUSTOMER_SET_STATUS,
     PG_Q_CUSTOMER_SET_KYC,
     PG_Q_CUSTOMER_SET_RELATION,
@@ -182,6 +183,7 @@ ta_err pg__customer_list(struct store *st, int64_t company_id, int64_t after_id,
                          struct arena *a, struct customer **out, size_t *n_out);
 ta_err pg__customer_set_password(struct store *st, int64_t id, const char *pw_hash);
 ta_err pg__customer_set_lang(struct store *st, int64_t id, const char *lang);
+ta_err pg__customer_lock(struct store *st, int64_t id);
 ta_err pg__customer_set_status(struct store *st, int64_t id, int status);
 ta_err pg__customer_set_kyc(struct store *st, int64_t id, int audit_status, const char *remark);
 ta_err pg__customer_set_relation(struct store *st, int64_t id, int64_t relation_id);

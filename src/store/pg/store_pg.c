@@ -182,6 +182,7 @@ const struct store_ops store_pg_ops = {
     .customer_list = pg__customer_list,
     .customer_set_password = pg__customer_set_password,
     .customer_set_lang = pg__customer_set_lang,
+    .customer_lock = pg__customer_lock,
     .customer_set_status = pg__customer_set_status,
     .customer_set_kyc = pg__customer_set_kyc,
     .customer_set_relation = pg__customer_set_relation,

@@ -197,6 +197,7 @@ ta_err sq__customer_list(struct store *st, int64_t company_id, int64_t after_id,
                          struct arena *a, struct customer **out, size_t *n_out);
 ta_err sq__customer_set_password(struct store *st, int64_t id, const char *pw_hash);
 ta_err sq__customer_set_lang(struct store *st, int64_t id, const char *lang);
+ta_err sq__customer_lock(struct store *st, int64_t id);
 ta_err sq__customer_set_status(struct store *st, int64_t id, int status);
 ta_err sq__customer_set_kyc(struct store *st, int64_t id, int audit_status, const char *remark);
 ta_err sq__customer_set_relation(struct store *st, int64_t id, int64_t relation_id);

@@ -1,4 +1,4 @@
-/* store/sqlite/sqlite_purge.c — housekeeping. Runs every few minutes, so its statements are
+/* store/sqlite/sqlite_purge.c — rarely used statements (housekeeping, the customer lock),
  * prepared per call instead of taking cache slots. */
 #include "store/sqlite/sqlite_int.h"
 
@@ -38,4 +38,21 @@ ta_err sq__purge(struct store *st, int64_t now_ms, int64_t keep_ms, int64_t idle
     if (err == TA_OK)
         *n_out = total;
     return err;
+}
+
+/* BEGIN IMMEDIATE already holds the database's one write lock for the whole transaction;
+ * all that is left to say is whether the customer exists. */
+ta_err sq__customer_lock(struct store *st, int64_t id)
+{
+    struct sq_store *sq = sq__from(st);
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(sq->db, "SELECT 1 FROM customers WHERE id = ?1", -1, &q, NULL) !=
+        SQLITE_OK)
+        return sq__error(sq, sqlite3_errcode(sq->db), "customer_lock");
+    sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_ROW)
+        return TA_OK;
+    return rc == SQLITE_DONE ? TA_E_NOT_FOUND : sq__error(sq, rc, "customer_lock");
 }

@@ -522,6 +522,7 @@ const struct store_ops store_sqlite_ops = {
     .customer_list = sq__customer_list,
     .customer_set_password = sq__customer_set_password,
     .customer_set_lang = sq__customer_set_lang,
+    .customer_lock = sq__customer_lock,
     .customer_set_status = sq__customer_set_status,
     .customer_set_kyc = sq__customer_set_kyc,
     .customer_set_relation = sq__customer_set_relation,
