@@ -9,6 +9,7 @@
 #include "util/config.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/stats.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -52,7 +53,9 @@ static void deliver(struct delivery_worker *w, const struct outbox_row *r)
     struct transport *t = channel_transport(w, r->company_id, r->channel);
     ta_err e = t != NULL ? transport_send(t, &m) : TA_E_INTERNAL;
     int64_t now = clock_now_ms();
+    bool sms = strcmp(r->channel, "sms") == 0;
     if (e == TA_OK) {
+        stats_add(sms ? STAT_SMS_SENT : STAT_EMAIL_SENT, 1);
         atomic_fetch_add(&w->sent, 1);
         (void)STORE(w->st, outbox_finish, r->id, OUTBOX_SENT, 0);
         return;
@@ -61,12 +64,14 @@ static void deliver(struct delivery_worker *w, const struct outbox_row *r)
     if (e == TA_E_RETRY && r->attempts <= w->cfg->delivery_retries) {
         int shift = r->attempts - 1 < 20 ? r->attempts - 1 : 20;
         int64_t delay = (int64_t)w->cfg->delivery_backoff_ms << shift;
+        stats_add(sms ? STAT_SMS_RETRIED : STAT_EMAIL_RETRIED, 1);
         atomic_fetch_add(&w->retried, 1);
         log_warn(NULL, "delivery of outbox %lld by %s failed (attempt %d); retry in %lld ms",
                  (long long)r->id, t ? transport_name(t) : "none", r->attempts, (long long)delay);
         (void)STORE(w->st, outbox_finish, r->id, OUTBOX_PENDING, now + delay);
         return;
     }
+    stats_add(sms ? STAT_SMS_FAILED : STAT_EMAIL_FAILED, 1);
     atomic_fetch_add(&w->failed, 1);
     log_error(NULL, "delivery of outbox %lld by %s failed for good after %d attempts",
               (long long)r->id, t ? transport_name(t) : "none", r->attempts);

@@ -12,7 +12,8 @@ struct route;
 
 /* Counts one answer of route r (NULL: no route) with its duration. */
 void metrics_route_done(const struct route *r, ta_err e, int64_t duration_ns);
-/* The exposition text (caller frees). hash_depth: jobs waiting in the hash pool. */
-char *metrics_render(size_t hash_depth);
+/* The exposition text (caller frees). hash_depth: jobs waiting in the hash pool;
+ * live_sessions: sessions in use, or -1 when the database did not answer. */
+char *metrics_render(size_t hash_depth, int64_t live_sessions);
 
 #endif

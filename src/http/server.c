@@ -15,6 +15,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/net.h"
+#include "util/stats.h"
 #include "util/workpool.h"
 
 #include <microhttpd.h>
@@ -45,6 +46,7 @@ struct conn_req {
     struct http_server *srv;
     struct MHD_Connection *con;
     int64_t started_ns;
+    int64_t queued_ns; /* when a slow route entered the hash queue */
     struct arena *a;
     const struct route *route;
     char *body;
@@ -231,6 +233,8 @@ static void run_route(struct conn_req *cr, struct store *st)
 static void on_pool_job(void *thread_state, void *arg)
 {
     struct conn_req *cr = arg;
+    stats_add(STAT_HASH_JOBS, 1);
+    stats_add(STAT_HASH_WAIT_US, (uint64_t)((clock_mono_ns() - cr->queued_ns) / 1000));
     run_route(cr, thread_state);
     atomic_store(&cr->state, ST_DONE);
     MHD_resume_connection(cr->con);
@@ -288,7 +292,14 @@ static enum MHD_Result ops(struct http_server *srv, struct MHD_Connection *con, 
     }
     if (strcmp(url, "/metrics") == 0) {
         size_t depth = srv->hooks.hash_pool ? workpool_depth(srv->hooks.hash_pool) : 0;
-        char *text = metrics_render(depth);
+        struct store *st = srv->hooks.thread_store(srv->hooks.ud);
+        int64_t live = -1;
+        /* "Active": used within the default idle lifetime. */
+        if (st == NULL || STORE(st, session_count_live,
+                                clock_now_ms() - (int64_t)srv->cfg->session_idle_s * 1000,
+                                &live) != TA_OK)
+            live = -1;
+        char *text = metrics_render(depth, live);
         return send_text(srv, con, 200, "text/plain; version=0.0.4", text, true);
     }
     return MHD_NO;
@@ -414,7 +425,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     if ((cr->route->flags & ROUTE_SLOW) != 0 && srv->hooks.hash_pool != NULL) {
         atomic_store(&cr->state, ST_RUNNING);
         MHD_suspend_connection(con);
+        cr->queued_ns = clock_mono_ns();
         if (!workpool_submit(srv->hooks.hash_pool, on_pool_job, cr)) {
+            stats_add(STAT_HASH_REJECTED, 1);
             cr->req.ctx.detail = "1";
             metrics_route_done(cr->route, TA_E_RATE_LIMITED, clock_mono_ns() - cr->started_ns);
             finish_reply(cr, TA_E_RATE_LIMITED, NULL);

@@ -1,0 +1,24 @@
+/* util/stats.h — process-wide counters that lower layers bump and /metrics reads
+ * (delivery results, hash-pool waits). Relaxed atomics: a bump costs one instruction. */
+#ifndef TA_UTIL_STATS_H
+#define TA_UTIL_STATS_H
+
+#include <stdint.h>
+
+enum stat_id {
+    STAT_SMS_SENT,
+    STAT_SMS_RETRIED,
+    STAT_SMS_FAILED,
+    STAT_EMAIL_SENT,
+    STAT_EMAIL_RETRIED,
+    STAT_EMAIL_FAILED,
+    STAT_HASH_JOBS,        /* jobs that ran on the hash pool */
+    STAT_HASH_WAIT_US,     /* their summed wait in the queue */
+    STAT_HASH_REJECTED,    /* refused because the queue was full */
+    STAT_COUNT_
+};
+
+void stats_add(enum stat_id id, uint64_t n);
+uint64_t stats_get(enum stat_id id);
+
+#endif
