@@ -5,6 +5,7 @@
 #define TA_API_API_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "domain/ctx.h"
@@ -15,6 +16,7 @@ struct api_req {
     struct store *st;         /* this thread's connection */
     struct arena *a;          /* freed after the response is queued */
     json_t *body;             /* the request object (borrowed) */
+    bool ints_as_real;        /* body had an integer beyond 64 bits: numbers parsed as reals */
     const char *company_hdr;  /* companyId header as sent, NULL when missing */
     const char *token;        /* token header, NULL when missing or empty */
     const char *lang;         /* canonical tag */

@@ -14,12 +14,32 @@ ta_err bind_bad(struct api_req *req, const char *field)
     return TA_E_FIELD;
 }
 
+static bool bind_int_text(const json_t *v, int64_t *out);
+
 bool bind_int(const json_t *v, int64_t *out)
 {
     if (json_is_integer(v)) {
         *out = (int64_t)json_integer_value(v);
         return true;
     }
+    return bind_int_text(v, out);
+}
+
+/* In a body that held an integer too big for 64 bits every number arrives as a real; an
+ * integral one below 2^53 is still exact, anything else is the field at fault. */
+static bool bind_int_real(const json_t *v, int64_t *out)
+{
+    if (!json_is_real(v))
+        return false;
+    double d = json_real_value(v);
+    if (!(d > -9007199254740992.0 && d < 9007199254740992.0) || d != (double)(int64_t)d)
+        return false;
+    *out = (int64_t)d;
+    return true;
+}
+
+static bool bind_int_text(const json_t *v, int64_t *out)
+{
     if (!json_is_string(v))
         return false;
     const char *s = json_string_value(v);
@@ -58,7 +78,8 @@ static ta_err bind_one(struct api_req *req, const struct field *f, const json_t 
     switch (f->type) {
     case F_INT: {
         int64_t x;
-        if (!bind_int(v, &x) || x < f->min || x > f->max)
+        bool ok = bind_int(v, &x) || (req->ints_as_real && bind_int_real(v, &x));
+        if (!ok || x < f->min || x > f->max)
             return bind_bad(req, f->name);
         memcpy(dst, &x, sizeof x);
         return TA_OK;

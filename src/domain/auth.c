@@ -85,6 +85,7 @@ static ta_err login_by_code(struct dctx *ctx, const struct login_cmd *cmd, struc
     err = codes_verify(ctx, b, rcpt, cmd->send_token, cmd->code, &t);
     if (err == TA_E_CODE_WRONG) {
         audit_record(ctx, c->id, "login_fail", err, (int)cmd->device, "code");
+        ctx->detail = NULL; /* attempts left would tell that the account exists */
         return TA_E_CREDENTIALS; /* one answer for wrong account, password or code */
     }
     if (err != TA_OK)

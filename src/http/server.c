@@ -261,6 +261,12 @@ static ta_err prepare(struct conn_req *cr)
         cr->json = json_object();
     } else {
         cr->json = json_loadb(cr->body, cr->body_len, JSON_REJECT_DUPLICATES, &jerr);
+        if (cr->json == NULL && strstr(jerr.text, "too big") != NULL) {
+            /* Valid JSON with a number beyond int64: the field is wrong, not the body. */
+            cr->json = json_loadb(cr->body, cr->body_len,
+                                  JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr);
+            cr->req.ints_as_real = true;
+        }
         if (cr->json == NULL || !json_is_object(cr->json))
             return TA_E_BAD_REQUEST;
     }

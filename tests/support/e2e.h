@@ -8,7 +8,8 @@
  * Everything here is bounded: the start (10 s), the stop (15 s, then SIGKILL), every HTTP
  * call (10 s unless told otherwise), every wait for the delivery log (5 s). Functions that
  * assert take effect in the calling (main) thread; e2e_call and e2e_conn_* never assert, so
- * they are safe from other threads. */
+ * they are safe from other threads. At exit, servers still running are killed and the
+ * folders of servers a failed test could not free are removed too. */
 #ifndef TA_TESTS_SUPPORT_E2E_H
 #define TA_TESTS_SUPPORT_E2E_H
 
@@ -155,7 +156,8 @@ extern const char *const e2e_one_param[];
 /* Asserts the whole envelope of A4: HTTP status, exactly the nine fields, code (a string),
  * msg a non-empty string, data null on failure (except CUSTOMER_API_00010001), trace the
  * one sent or a generated "x-<uuid v4>-<ms>", tm a non-negative integer, bizCode "",
- * msgParams null (params NULL) or an array of strings equal to params (NULL-terminated),
+ * msgParams null (params NULL) or an array of strings equal to params (NULL-terminated)
+ * that msg embeds,
  * ok/fail booleans matching code, Access-Control-Allow-Origin: *, a JSON Content-Type. */
 void e2e_expect_(const struct e2e_resp *r, long status, const char *code,
                  const char *const *params, const char *file, int line);
@@ -184,7 +186,7 @@ void e2e_check_register_(const json_t *data, const char *file, int line);
 
 /* ---- the delivery log -------------------------------------------------------------- */
 
-/* Waits (bounded by timeout_ms) for a delivery-log line to `to` that no earlier call
+/* Waits (bounded by timeout_ms) for a delivery-log line to `to` (any case) that no earlier call
  * returned, marks it seen and returns it (new reference), or NULL on timeout. */
 json_t *e2e_wait_delivery(struct e2e_server *s, const char *to, int timeout_ms);
 /* Same, asserting it comes within 5 s; the 6-digit code into code. */
