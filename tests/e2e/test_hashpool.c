@@ -1,0 +1,90 @@
+/* tests/e2e/test_hashpool.c — the bounded hash pool (contract D): with one worker and room
+ * for one waiting hash, a burst of logins gets GATEWAY_CODE_004 for what does not fit,
+ * at once, instead of an unbounded queue; and the pool serves again afterwards. */
+#include "support/e2e.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#define BURST 8
+
+struct shot {
+    struct e2e_server *s;
+    const char *email;
+    char code[64];
+    char param[16];
+    double ms;
+};
+
+static void *fire(void *arg)
+{
+    struct shot *sh = arg;
+    struct e2e_resp r = e2e_login(sh->s, 1, sh->email, NULL, E2E_PWD, NULL);
+    const char *c = json_string_value(json_object_get(r.json, "code"));
+    snprintf(sh->code, sizeof sh->code, "%s", c ? c : "none");
+    json_t *p = json_array_get(json_object_get(r.json, "msgParams"), 0);
+    snprintf(sh->param, sizeof sh->param, "%s", json_is_string(p) ? json_string_value(p) : "");
+    sh->ms = r.ms;
+    e2e_resp_free(&r);
+    return NULL;
+}
+
+static void full_queue__answers_004_at_once_then_serves_again(void **state)
+{
+    (void)state;
+    struct e2e_server *s =
+        e2e_server_up(E2E_ARGS("--hash-threads", "1", "--hash-queue", "1", "--argon2-ops", "3",
+                               "--argon2-mem-kib", "65536"));
+    char email[96];
+    e2e_email(email, "burst");
+    json_decref(E2E_REGISTER_EMAIL(s, email, E2E_PWD));
+
+    struct shot shots[BURST];
+    pthread_t th[BURST];
+    for (int i = 0; i < BURST; i++) {
+        shots[i] = (struct shot){.s = s, .email = email};
+        pthread_create(&th[i], NULL, fire, &shots[i]);
+    }
+    int ok = 0, busy = 0;
+    double slowest_busy = 0;
+    for (int i = 0; i < BURST; i++) {
+        pthread_join(th[i], NULL);
+        if (strcmp(shots[i].code, "0") == 0) {
+            ok++;
+        } else if (strcmp(shots[i].code, "GATEWAY_CODE_004") == 0) {
+            busy++;
+            assert_string_equal(shots[i].param, "1");
+            if (shots[i].ms > slowest_busy)
+                slowest_busy = shots[i].ms;
+        } else {
+            fail_msg("login %d answered %s", i, shots[i].code);
+        }
+    }
+    assert_int_equal(ok + busy, BURST);
+    assert_true(busy >= 1);
+    assert_true(ok >= 2); /* the one running and the one waiting */
+
+    /* After the burst the pool takes work again. */
+    struct e2e_resp r = e2e_login(s, 1, email, NULL, E2E_PWD, NULL);
+    E2E_EXPECT(r, 200, "0");
+    e2e_resp_free(&r);
+
+    struct e2e_resp m = e2e_call(s, "/metrics", NULL, &(struct e2e_opts){.method = "GET"});
+    assert_int_equal(m.status, 200);
+    char want[64];
+    snprintf(want, sizeof want, "\ntradeauth_hash_rejected_total %d\n", busy);
+    if (strstr(m.body, want) == NULL)
+        fail_msg("metrics lack '%s'", want + 1);
+    e2e_resp_free(&m);
+    e2e_server_stop(s);
+    e2e_server_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(full_queue__answers_004_at_once_then_serves_again),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
