@@ -63,7 +63,7 @@ static void full_queue__answers_004_at_once_then_serves_again(void **state)
     }
     assert_int_equal(ok + busy, BURST);
     assert_true(busy >= 1);
-    assert_true(ok >= 2); /* the one running and the one waiting */
+    assert_true(ok >= 1); /* the first always gets in (a second may still be queued) */
 
     /* After the burst the pool takes work again. */
     struct e2e_resp r = e2e_login(s, 1, email, NULL, E2E_PWD, NULL);
