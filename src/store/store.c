@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+_Thread_local int store_fault_countdown;
+
 extern const struct store_ops store_sqlite_ops;
 #ifdef TA_WITH_PG
 extern const struct store_ops store_pg_ops;

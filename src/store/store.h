@@ -5,6 +5,7 @@
 #ifndef TA_STORE_STORE_H
 #define TA_STORE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -188,9 +189,19 @@ struct store {
 ta_err store_open(const char *url, struct store **out);
 void store_close(struct store *st); /* NULL is a no-op */
 
-/* Callers go through STORE(st, method, args...), never st->ops directly, so one place can
- * add tracing or fault injection later. */
-#define STORE(st, method, ...) ((st)->ops->method((st), __VA_ARGS__))
+/* Fault injection for tests (tests/fault/): when set to N > 0 on a thread, that thread's
+ * N-th STORE() call from then on fails with TA_E_INTERNAL without reaching the backend.
+ * 0 (always, outside those tests) costs one thread-local load per call. */
+extern _Thread_local int store_fault_countdown;
+static inline bool store__fault(void)
+{
+    return store_fault_countdown > 0 && --store_fault_countdown == 0;
+}
+
+/* Callers go through STORE(st, method, args...), never st->ops directly: the one place for
+ * fault injection (above) and, later, tracing. */
+#define STORE(st, method, ...)                                                                     \
+    (store__fault() ? TA_FAIL(TA_E_INTERNAL) : (st)->ops->method((st), __VA_ARGS__))
 static inline ta_err store_migrate(struct store *st) { return st->ops->migrate(st); }
 static inline ta_err store_ping(struct store *st) { return st->ops->ping(st); }
 static inline ta_err store_begin(struct store *st) { return st->ops->begin(st); }
