@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,11 @@ static bool bind_int_text(const json_t *v, int64_t *out)
         return false;
     *out = (int64_t)x;
     return true;
+}
+
+static void wipe(void *p)
+{
+    sodium_memzero(p, strlen(p));
 }
 
 static bool is_hex(const char *s, size_t n)
@@ -112,9 +118,14 @@ static ta_err bind_one(struct api_req *req, const struct field *f, const json_t 
         char *copy = arena_strndup(req->a, s, n);
         if (copy == NULL)
             return TA_E_TOO_LARGE;
-        if (f->type == F_MD5) /* one password whichever case the client's MD5 hex uses */
+        if (f->type == F_MD5) {
+            /* One password whichever case the client's MD5 hex uses. The copy is wiped when
+             * the request ends, and the parsed JSON's own copy right now. */
             for (size_t i = 0; i < n; i++)
                 copy[i] = (char)tolower((unsigned char)copy[i]);
+            arena_on_free(req->a, wipe, copy);
+            sodium_memzero((char *)s, n);
+        }
         memcpy(dst, &copy, sizeof copy);
         return TA_OK;
     }

@@ -19,6 +19,7 @@
 #include "util/workpool.h"
 
 #include <microhttpd.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -458,6 +459,8 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
         return;
     json_decref(cr->json);
     free(cr->reply);
+    if (cr->body != NULL) /* it may hold a password hash from the client */
+        sodium_memzero(cr->body, cr->body_len);
     free(cr->body);
     arena_free(cr->a);
     free(cr);
