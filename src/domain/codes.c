@@ -78,14 +78,17 @@ static bool parse_to(const struct biz_type *b, const char *to_user, char rcpt[CO
     return true;
 }
 
+/* Whether rcpt belongs to a customer of the company, and that customer's language. */
 static ta_err registered(struct dctx *ctx, const struct biz_type *b, const char *rcpt,
-                         const char *area, const char *phone, bool *yes)
+                         const char *area, const char *phone, bool *yes, const char **lang)
 {
     struct customer c;
     ta_err err = b->channel == CHANNEL_EMAIL
                      ? STORE(ctx->st, customer_by_email, ctx->co->id, rcpt, ctx->a, &c)
                      : STORE(ctx->st, customer_by_phone, ctx->co->id, area, phone, ctx->a, &c);
     *yes = err == TA_OK;
+    if (err == TA_OK && c.lang != NULL)
+        *lang = i18n_lang(c.lang);
     return err == TA_E_NOT_FOUND ? TA_OK : err;
 }
 
@@ -184,12 +187,15 @@ ta_err codes_send(struct dctx *ctx, const struct biz_type *b, const char *to_use
     if (b->purpose == PURPOSE_REGISTER || b->purpose == PURPOSE_LOGIN ||
         b->purpose == PURPOSE_PASSWORD) {
         bool known;
-        err = registered(ctx, b, rcpt, area, phone, &known);
+        const char *customer_lang = NULL;
+        err = registered(ctx, b, rcpt, area, phone, &known, &customer_lang);
         if (err != TA_OK)
             return err;
         if (b->purpose == PURPOSE_REGISTER && known)
             return TA_E_DUPLICATE;
         deliver = b->purpose == PURPOSE_REGISTER || known;
+        if (customer_lang != NULL && b->purpose != PURPOSE_REGISTER)
+            lang = customer_lang; /* changeLang: this customer's codes use it */
     }
 
     for (int attempt = 0; attempt < 5; attempt++) {
