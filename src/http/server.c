@@ -19,6 +19,7 @@
 #include "util/workpool.h"
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -64,6 +65,43 @@ struct conn_req {
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
+
+/* One spare request arena per thread: a request normally starts and completes on the
+ * same MHD thread, so the steady state allocates nothing per request. A thread-specific
+ * key (not _Thread_local) so the spare is freed when MHD ends the thread. */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void free_spare(void *a)
+{
+    arena_free(a);
+}
+
+static void make_spare_key(void)
+{
+    (void)pthread_key_create(&spare_key, free_spare);
+}
+
+static struct arena *take_arena(void)
+{
+    pthread_once(&spare_once, make_spare_key);
+    struct arena *a = pthread_getspecific(spare_key);
+    if (a == NULL)
+        return arena_new(ARENA_BYTES);
+    pthread_setspecific(spare_key, NULL);
+    return a;
+}
+
+static void give_arena(struct arena *a)
+{
+    pthread_once(&spare_once, make_spare_key);
+    if (pthread_getspecific(spare_key) == NULL) {
+        arena_reset(a);
+        pthread_setspecific(spare_key, a);
+    } else {
+        arena_free(a);
+    }
+}
 
 static const char *header(struct MHD_Connection *con, const char *name)
 {
@@ -378,7 +416,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         cr->srv = srv;
         cr->con = con;
         cr->started_ns = clock_mono_ns();
-        cr->a = arena_new(ARENA_BYTES);
+        cr->a = take_arena();
         cr->outcome = TA_OK;
         atomic_fetch_add(&srv->in_flight, 1);
         *con_cls = cr;
@@ -462,7 +500,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     if (cr->body != NULL) /* it may hold a password hash from the client */
         sodium_memzero(cr->body, cr->body_len);
     free(cr->body);
-    arena_free(cr->a);
+    give_arena(cr->a);
     free(cr);
     *con_cls = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);

@@ -35,10 +35,8 @@ struct arena *arena_new(size_t cap_bytes)
     return a;
 }
 
-void arena_free(struct arena *a)
+static void run_cleanups(struct arena *a)
 {
-    if (a == NULL)
-        return;
     struct cleanup *c = a->cleanups;
     while (c != NULL) {
         struct cleanup *next = c->next;
@@ -46,13 +44,41 @@ void arena_free(struct arena *a)
         free(c);
         c = next;
     }
-    struct block *b = a->head;
+    a->cleanups = NULL;
+}
+
+static void free_blocks(struct block *b)
+{
     while (b != NULL) {
         struct block *next = b->next;
         free(b);
         b = next;
     }
+}
+
+void arena_free(struct arena *a)
+{
+    if (a == NULL)
+        return;
+    run_cleanups(a);
+    free_blocks(a->head);
     free(a);
+}
+
+void arena_reset(struct arena *a)
+{
+    run_cleanups(a);
+    struct block *keep = a->head;
+    if (keep != NULL && keep->size != BLOCK_BYTES) {
+        free_blocks(keep);
+        keep = NULL;
+    } else if (keep != NULL) {
+        free_blocks(keep->next);
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    a->head = keep;
+    a->taken = 0;
 }
 
 void *arena_alloc(struct arena *a, size_t n)
