@@ -533,7 +533,8 @@ ta_err http_server_start(const struct config *cfg, const struct http_hooks *hook
         (unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)cfg->connection_memory_kib * 1024u, MHD_OPTION_END);
     if (srv->d == NULL) {
         log_error(NULL, "cannot listen on %s", cfg->listen);
         net_cidr_list_free(srv->proxies);

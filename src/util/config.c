@@ -50,6 +50,8 @@ static const struct opt opts[] = {
     I("per-ip-connections", per_ip_connections, "256", 1, 1000000,
       "open connections per client address"),
     I("idle-timeout-s", idle_timeout_s, "30", 1, 3600, "close idle connections after"),
+    I("connection-memory-kib", connection_memory_kib, "8", 4, 1024,
+      "memory per connection for headers and buffers (bounds RSS with many idle clients)"),
     S("sms-transport", sms_transport, "log", "how SMS codes leave: log or webhook"),
     S("email-transport", email_transport, "log", "how email codes leave: log, smtp or webhook"),
     S("company-transports", company_transports, "",

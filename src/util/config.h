@@ -24,6 +24,7 @@ struct config {
     int max_connections;
     int per_ip_connections;
     int idle_timeout_s;
+    int connection_memory_kib; /* libmicrohttpd's per-connection pool */
     /* delivery */
     char *sms_transport;    /* log | smtp | webhook */
     char *email_transport;
