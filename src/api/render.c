@@ -84,43 +84,43 @@ static json_t *account(const struct customer_view *v, const struct account *a)
 {
     int64_t available = a->balance - a->frozen;
     json_t *o = json_object();
-    json_object_set_new(o, "accountId", json_integer(a->id));
-    json_object_set_new(o, "customerId", json_integer(a->customer_id));
-    json_object_set_new(o, "companyId", json_integer(a->company_id));
-    json_object_set_new(o, "assetsId", json_integer(a->assets_id));
-    json_object_set_new(o, "customerNo", json_string(v->c.customer_no));
-    json_object_set_new(o, "currency", json_string(a->currency));
-    json_object_set_new(o, "tradeType", json_integer(a->trade_type));
-    json_object_set_new(o, "digits", json_integer(a->digits));
-    json_object_set_new(o, "type", json_integer(1));
-    json_object_set_new(o, "status", json_integer(2));
-    json_object_set_new(o, "activateStatus", json_integer(2));
-    json_object_set_new(o, "openAccountStatus", json_true());
-    json_object_set_new(o, "balance", money(a->balance, a->digits));
-    json_object_set_new(o, "frozen", money(a->frozen, a->digits));
-    json_object_set_new(o, "available", money(available, a->digits));
-    json_object_set_new(o, "equity", money(available, a->digits));
-    json_object_set_new(o, "netAssets", money(available - a->liabilities, a->digits));
-    json_object_set_new(o, "withdrawAmount", money(available - a->not_withdraw, a->digits));
-    json_object_set_new(o, "lockAmount", money(a->frozen, a->digits));
-    json_object_set_new(o, "lockMargin", money(0, a->digits));
-    json_object_set_new(o, "interest", money(a->interest, a->digits));
-    json_object_set_new(o, "liabilities", money(a->liabilities, a->digits));
-    json_object_set_new(o, "liabilitiesPrincipal", money(0, a->digits));
-    json_object_set_new(o, "collateralFrozen", money(0, a->digits));
-    json_object_set_new(o, "notWithdrawAmount", money(a->not_withdraw, a->digits));
-    json_object_set_new(o, "profit", json_string("0"));
-    json_object_set_new(o, "freeMargin", json_string("0"));
-    json_object_set_new(o, "margin", json_string("0"));
-    json_object_set_new(o, "createTime", json_integer(a->created_ms));
-    json_object_set_new(o, "activateTime", json_integer(a->activated_ms));
-    json_object_set_new(o, "firstDepositTime", ms_or_null(a->first_deposit_ms));
-    json_object_set_new(o, "firstWithdrawTime", ms_or_null(a->first_withdraw_ms));
+    json_object_set_new_nocheck(o, "accountId", json_integer(a->id));
+    json_object_set_new_nocheck(o, "customerId", json_integer(a->customer_id));
+    json_object_set_new_nocheck(o, "companyId", json_integer(a->company_id));
+    json_object_set_new_nocheck(o, "assetsId", json_integer(a->assets_id));
+    json_object_set_new_nocheck(o, "customerNo", json_string(v->c.customer_no));
+    json_object_set_new_nocheck(o, "currency", json_string(a->currency));
+    json_object_set_new_nocheck(o, "tradeType", json_integer(a->trade_type));
+    json_object_set_new_nocheck(o, "digits", json_integer(a->digits));
+    json_object_set_new_nocheck(o, "type", json_integer(1));
+    json_object_set_new_nocheck(o, "status", json_integer(2));
+    json_object_set_new_nocheck(o, "activateStatus", json_integer(2));
+    json_object_set_new_nocheck(o, "openAccountStatus", json_true());
+    json_object_set_new_nocheck(o, "balance", money(a->balance, a->digits));
+    json_object_set_new_nocheck(o, "frozen", money(a->frozen, a->digits));
+    json_object_set_new_nocheck(o, "available", money(available, a->digits));
+    json_object_set_new_nocheck(o, "equity", money(available, a->digits));
+    json_object_set_new_nocheck(o, "netAssets", money(available - a->liabilities, a->digits));
+    json_object_set_new_nocheck(o, "withdrawAmount", money(available - a->not_withdraw, a->digits));
+    json_object_set_new_nocheck(o, "lockAmount", money(a->frozen, a->digits));
+    json_object_set_new_nocheck(o, "lockMargin", money(0, a->digits));
+    json_object_set_new_nocheck(o, "interest", money(a->interest, a->digits));
+    json_object_set_new_nocheck(o, "liabilities", money(a->liabilities, a->digits));
+    json_object_set_new_nocheck(o, "liabilitiesPrincipal", money(0, a->digits));
+    json_object_set_new_nocheck(o, "collateralFrozen", money(0, a->digits));
+    json_object_set_new_nocheck(o, "notWithdrawAmount", money(a->not_withdraw, a->digits));
+    json_object_set_new_nocheck(o, "profit", json_string("0"));
+    json_object_set_new_nocheck(o, "freeMargin", json_string("0"));
+    json_object_set_new_nocheck(o, "margin", json_string("0"));
+    json_object_set_new_nocheck(o, "createTime", json_integer(a->created_ms));
+    json_object_set_new_nocheck(o, "activateTime", json_integer(a->activated_ms));
+    json_object_set_new_nocheck(o, "firstDepositTime", ms_or_null(a->first_deposit_ms));
+    json_object_set_new_nocheck(o, "firstWithdrawTime", ms_or_null(a->first_withdraw_ms));
     static const char *const nulls[] = {"remark",           "wholeWarehouseBalance",
                                         "wholeWarehouseRate", "interestProportion",
                                         "marginRadio",      "availableLoan"};
     for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
-        json_object_set_new(o, nulls[i], json_null());
+        json_object_set_new_nocheck(o, nulls[i], json_null());
     return o;
 }
 
@@ -137,45 +137,45 @@ static void contacts(json_t *o, const struct customer *c)
     char buf[192];
     if (c->email != NULL) {
         render_mask_email(c->email, buf, sizeof buf);
-        json_object_set_new(o, "email", json_string(buf));
+        json_object_set_new_nocheck(o, "email", json_string(buf));
     } else {
-        json_object_set_new(o, "email", json_null());
+        json_object_set_new_nocheck(o, "email", json_null());
     }
     if (c->phone != NULL) {
         render_mask_phone(c->phone, buf, sizeof buf);
-        json_object_set_new(o, "phone", json_string(buf));
+        json_object_set_new_nocheck(o, "phone", json_string(buf));
     } else {
-        json_object_set_new(o, "phone", json_null());
+        json_object_set_new_nocheck(o, "phone", json_null());
     }
-    json_object_set_new(o, "phoneArea", str_or_null(c->phone_area));
+    json_object_set_new_nocheck(o, "phoneArea", str_or_null(c->phone_area));
 }
 
 /* Fields shared by the full payload and the register subset. */
 static void common(json_t *o, const struct customer_view *v)
 {
     const struct customer *c = &v->c;
-    json_object_set_new(o, "id", json_integer(c->id));
-    json_object_set_new(o, "customerNo", json_string(c->customer_no));
-    json_object_set_new(o, "companyId", json_integer(v->co->id));
-    json_object_set_new(o, "companyType",
+    json_object_set_new_nocheck(o, "id", json_integer(c->id));
+    json_object_set_new_nocheck(o, "customerNo", json_string(c->customer_no));
+    json_object_set_new_nocheck(o, "companyId", json_integer(v->co->id));
+    json_object_set_new_nocheck(o, "companyType",
                         json_string(v->co->type == COMPANY_DEMO ? "demo" : "real"));
-    json_object_set_new(o, "associationCompanyId",
+    json_object_set_new_nocheck(o, "associationCompanyId",
                         v->co->twin_id != 0 ? json_integer(v->co->twin_id) : json_null());
-    json_object_set_new(o, "customerGroupId", json_integer(c->group_id));
+    json_object_set_new_nocheck(o, "customerGroupId", json_integer(c->group_id));
     contacts(o, c);
-    json_object_set_new(o, "country", json_string(c->country ? c->country : ""));
-    json_object_set_new(o, "name", json_null());
-    json_object_set_new(o, "loginPassStatus", json_string(c->pw_hash ? "2" : "1"));
-    json_object_set_new(o, "payPassStatus", json_string("1"));
-    json_object_set_new(o, "optional", json_integer(1));
-    json_object_set_new(o, "companyKycStatus", json_integer(v->co->kyc_on ? 1 : 2));
-    json_object_set_new(o, "thirdServerCode",
+    json_object_set_new_nocheck(o, "country", json_string(c->country ? c->country : ""));
+    json_object_set_new_nocheck(o, "name", json_null());
+    json_object_set_new_nocheck(o, "loginPassStatus", json_string(c->pw_hash ? "2" : "1"));
+    json_object_set_new_nocheck(o, "payPassStatus", json_string("1"));
+    json_object_set_new_nocheck(o, "optional", json_integer(1));
+    json_object_set_new_nocheck(o, "companyKycStatus", json_integer(v->co->kyc_on ? 1 : 2));
+    json_object_set_new_nocheck(o, "thirdServerCode",
                         json_string(c->third_server_code ? c->third_server_code : ""));
-    json_object_set_new(o, "source", json_string(render_source(c->register_source)));
-    json_object_set_new(o, "openAccountType", json_integer(c->open_account_type));
-    json_object_set_new(o, "registerTime", json_integer(c->created_ms));
-    json_object_set_new(o, "token", str_or_null(v->token));
-    json_object_set_new(o, "rToken", str_or_null(v->rtoken));
+    json_object_set_new_nocheck(o, "source", json_string(render_source(c->register_source)));
+    json_object_set_new_nocheck(o, "openAccountType", json_integer(c->open_account_type));
+    json_object_set_new_nocheck(o, "registerTime", json_integer(c->created_ms));
+    json_object_set_new_nocheck(o, "token", str_or_null(v->token));
+    json_object_set_new_nocheck(o, "rToken", str_or_null(v->rtoken));
 }
 
 json_t *render_customer(const struct customer_view *v, const char *lang)
@@ -183,32 +183,32 @@ json_t *render_customer(const struct customer_view *v, const char *lang)
     const struct customer *c = &v->c;
     json_t *o = json_object();
     common(o, v);
-    json_object_set_new(o, "relationCustomerId", json_integer(c->relation_customer_id));
-    json_object_set_new(o, "type", json_integer(c->type));
-    json_object_set_new(o, "status", json_integer(c->status));
+    json_object_set_new_nocheck(o, "relationCustomerId", json_integer(c->relation_customer_id));
+    json_object_set_new_nocheck(o, "type", json_integer(c->type));
+    json_object_set_new_nocheck(o, "status", json_integer(c->status));
     static const char *const nulls[] = {"firstName",      "lastName",      "idCard",
                                         "idCardType",     "activateStatus", "activateTime",
                                         "accountRemark",  "thirdUserId",   "thirdLoginSource",
                                         "thirdIntactMsg"};
     for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
-        json_object_set_new(o, nulls[i], json_null());
-    json_object_set_new(o, "assertPassStatus", json_string("1"));
+        json_object_set_new_nocheck(o, nulls[i], json_null());
+    json_object_set_new_nocheck(o, "assertPassStatus", json_string("1"));
     int audit = v->co->kyc_on ? c->kyc_audit_status : 2;
-    json_object_set_new(o, "kycAuditStatus", json_integer(audit));
+    json_object_set_new_nocheck(o, "kycAuditStatus", json_integer(audit));
     if (!v->co->kyc_on)
-        json_object_set_new(o, "kycAuditRemark", json_string(i18n_text(lang, "kyc.off_remark")));
+        json_object_set_new_nocheck(o, "kycAuditRemark", json_string(i18n_text(lang, "kyc.off_remark")));
     else
-        json_object_set_new(o, "kycAuditRemark", str_or_null(c->kyc_audit_remark));
-    json_object_set_new(o, "kycStatus", json_integer(1));
-    json_object_set_new(o, "kycRemark", json_string(i18n_text(lang, "kyc.unverified")));
-    json_object_set_new(o, "googleId", json_integer(c->mfa_id > 0 ? c->mfa_id : -1));
-    json_object_set_new(o, "isFund", json_integer(0));
-    json_object_set_new(o, "deposit", json_integer(1));
-    json_object_set_new(o, "withdraw", json_integer(1));
-    json_object_set_new(o, "registerSource", json_integer(c->register_source));
-    json_object_set_new(o, "createTime", json_integer(c->created_ms));
-    json_object_set_new(o, "loginTime", json_integer(v->login_ms));
-    json_object_set_new(o, "accountList", render_accounts(v));
+        json_object_set_new_nocheck(o, "kycAuditRemark", str_or_null(c->kyc_audit_remark));
+    json_object_set_new_nocheck(o, "kycStatus", json_integer(1));
+    json_object_set_new_nocheck(o, "kycRemark", json_string(i18n_text(lang, "kyc.unverified")));
+    json_object_set_new_nocheck(o, "googleId", json_integer(c->mfa_id > 0 ? c->mfa_id : -1));
+    json_object_set_new_nocheck(o, "isFund", json_integer(0));
+    json_object_set_new_nocheck(o, "deposit", json_integer(1));
+    json_object_set_new_nocheck(o, "withdraw", json_integer(1));
+    json_object_set_new_nocheck(o, "registerSource", json_integer(c->register_source));
+    json_object_set_new_nocheck(o, "createTime", json_integer(c->created_ms));
+    json_object_set_new_nocheck(o, "loginTime", json_integer(v->login_ms));
+    json_object_set_new_nocheck(o, "accountList", render_accounts(v));
     return o;
 }
 
@@ -217,9 +217,9 @@ json_t *render_register(const struct customer_view *v, const char *lang)
     (void)lang;
     json_t *o = json_object();
     common(o, v);
-    json_object_set_new(o, "list", json_array());
-    json_object_set_new(o, "capitalInStatus", json_integer(0));
-    json_object_set_new(o, "apiCheckSwitch", json_false());
-    json_object_set_new(o, "apiCheckRule", json_null());
+    json_object_set_new_nocheck(o, "list", json_array());
+    json_object_set_new_nocheck(o, "capitalInStatus", json_integer(0));
+    json_object_set_new_nocheck(o, "apiCheckSwitch", json_false());
+    json_object_set_new_nocheck(o, "apiCheckRule", json_null());
     return o;
 }
