@@ -21,6 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+#ifdef TA_WITH_PG
+#include <libpq-fe.h>
+#endif
+
 const char e2e_omit[] = "<omit>";
 const char *const e2e_one_param[] = {"<one param>", NULL};
 
@@ -110,8 +115,13 @@ static bool keep_dirs(void)
     return keep != NULL && keep[0] != '\0';
 }
 
+static void pg_drop_all(void);
+static int pg_drop_quiet(const char *url);
+static void pg_create(char *url, size_t size);
+static bool is_pg_url(const char *url);
+
 /* At exit: kill what still runs, and remove the folders of servers a failed test could not
- * free (cmocka longjmps past the test's own cleanup). */
+ * free (cmocka longjmps past the test's own cleanup), and their PostgreSQL databases. */
 static void sweep(void)
 {
     pthread_mutex_lock(&reg_lock);
@@ -129,10 +139,13 @@ static void sweep(void)
         unfreed[i] = NULL;
         if (!keep_dirs())
             nftw(s->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        if (s->owns_db)
+            pg_drop_quiet(s->db_url);
         pthread_mutex_destroy(&s->lock);
         free(s);
     }
     pthread_mutex_unlock(&reg_lock);
+    pg_drop_all(); /* made by e2e_pg_create and not dropped */
 }
 
 static void unfreed_set(struct e2e_server *old, struct e2e_server *now)
@@ -173,13 +186,35 @@ static const char *binary(void)
     return b != NULL && b[0] != '\0' ? b : NULL;
 }
 
+static struct e2e_server *server_new(const char *db_url);
+
 struct e2e_server *e2e_server_new(void)
+{
+    return server_new(NULL);
+}
+
+struct e2e_server *e2e_server_new_db(const char *db_url)
+{
+    if (db_url == NULL || db_url[0] == '\0' || strlen(db_url) >= E2E_PATH_MAX + 32) {
+        print_error("e2e_server_new_db: no database URL, or one too long\n");
+        fail();
+    }
+    return server_new(db_url);
+}
+
+/* db_url NULL: the backend's own fresh database (a file in the folder, or a new PostgreSQL
+ * database with TA_E2E_BACKEND=pg). */
+static struct e2e_server *server_new(const char *db_url)
 {
     pthread_once(&once, init_once);
     if (binary() == NULL) {
         print_error("e2e: TA_BINARY is not set (run through ctest)\n");
         fail();
     }
+    /* The database first: a failure here leaves nothing to clean up. */
+    char pg_url[E2E_PATH_MAX + 32] = "";
+    if (db_url == NULL && e2e_backend_pg())
+        pg_create(pg_url, sizeof pg_url); /* fails the test when it cannot */
     struct e2e_server *s = calloc(1, sizeof *s);
     assert_non_null(s);
     const char *tmp = getenv("TMPDIR");
@@ -189,9 +224,18 @@ struct e2e_server *e2e_server_new(void)
     if (n < 0 || (size_t)n >= sizeof s->dir || mkdtemp(s->dir) == NULL) {
         print_error("e2e: cannot make a folder under %s: %s\n", tmp, strerror(errno));
         free(s);
+        if (pg_url[0] != '\0')
+            pg_drop_quiet(pg_url);
         fail();
     }
-    snprintf(s->db_url, sizeof s->db_url, "sqlite:%s/store.db", s->dir);
+    if (db_url != NULL) {
+        snprintf(s->db_url, sizeof s->db_url, "%s", db_url);
+    } else if (pg_url[0] != '\0') {
+        snprintf(s->db_url, sizeof s->db_url, "%s", pg_url);
+        s->owns_db = true; /* e2e_server_free (or the exit sweep) drops it */
+    } else {
+        snprintf(s->db_url, sizeof s->db_url, "sqlite:%s/store.db", s->dir);
+    }
     snprintf(s->delivery_log, sizeof s->delivery_log, "%s/delivery.jsonl", s->dir);
     snprintf(s->out_path, sizeof s->out_path, "%s/stdout.txt", s->dir);
     snprintf(s->err_path, sizeof s->err_path, "%s/stderr.txt", s->dir);
@@ -246,15 +290,22 @@ void e2e_server_start(struct e2e_server *s, const char *const *extra)
                           "--delivery-log", s->delivery_log, "--delivery-poll-ms",
                           "20",           "--argon2-ops",   "1",
                           "--argon2-mem-kib", "1024"};
+    /* On PostgreSQL every HTTP and hash thread holds a connection: a fixed two of each (what
+     * a 2-core CI machine gets by default) keeps parallel tests on a big machine within the
+     * shared cluster's max_connections. The test's own flags still win. */
+    const char *pg_base[] = {"--threads", "2", "--hash-threads", "2"};
     size_t nb = sizeof base / sizeof base[0], ne = 0;
+    size_t np = is_pg_url(s->db_url) ? sizeof pg_base / sizeof pg_base[0] : 0;
     while (extra != NULL && extra[ne] != NULL)
         ne++;
-    char **argv = calloc(nb + ne + 1, sizeof *argv);
+    char **argv = calloc(nb + np + ne + 1, sizeof *argv);
     assert_non_null(argv);
     for (size_t i = 0; i < nb; i++)
         argv[i] = (char *)base[i];
+    for (size_t i = 0; i < np; i++)
+        argv[nb + i] = (char *)pg_base[i];
     for (size_t i = 0; i < ne; i++)
-        argv[nb + i] = (char *)extra[i];
+        argv[nb + np + i] = (char *)extra[i];
     assert_int_equal(s->pid, 0);
 
     pthread_mutex_lock(&reg_lock); /* reserve a slot before the child exists */
@@ -385,6 +436,8 @@ void e2e_server_free(struct e2e_server *s)
         nftw(s->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     else
         fprintf(stderr, "e2e: kept %s\n", s->dir);
+    if (s->owns_db)
+        pg_drop_quiet(s->db_url);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -1375,4 +1428,403 @@ struct e2e_resp e2e_login(const struct e2e_server *s, int type, const char *name
         json_object_set_new(body, "phoneArea", json_string(phone_area));
     struct e2e_opts o = {.xff = xff};
     return e2e_callj(s, E2E_LOGIN, body, &o);
+}
+
+/* ---- the backend and its SQL ----------------------------------------------------------- */
+
+bool e2e_backend_pg(void)
+{
+    const char *b = getenv("TA_E2E_BACKEND");
+    return b != NULL && strcmp(b, "pg") == 0;
+}
+
+static bool is_pg_url(const char *url)
+{
+    return strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
+}
+
+#ifdef TA_WITH_PG
+
+#define PG_MAX_DBS 256
+
+static pthread_mutex_t db_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *pg_dbs[PG_MAX_DBS]; /* made by e2e_pg_create, not yet dropped */
+
+/* The shared cluster's URL (postgres://user@host:port/tradeauth) from TA_TEST_PG_URL_FILE. */
+static bool pg_base_url(char *out, size_t size)
+{
+    const char *file = getenv("TA_TEST_PG_URL_FILE");
+    if (file == NULL || file[0] == '\0') {
+        print_error("e2e: TA_TEST_PG_URL_FILE is not set (run through ctest)\n");
+        return false;
+    }
+    char *text = slurp(file, NULL);
+    if (text == NULL) {
+        print_error("e2e: cannot read %s (is the pg_cluster fixture running?)\n", file);
+        return false;
+    }
+    size_t n = strcspn(text, "\r\n \t");
+    bool ok = n > 0 && n < size && is_pg_url(text);
+    if (ok)
+        snprintf(out, size, "%.*s", (int)n, text);
+    else
+        print_error("e2e: %s does not hold a postgres:// URL\n", file);
+    free(text);
+    return ok;
+}
+
+/* Splits url into [0, *path) "postgres://user@host:port", the database name and the rest
+ * ("?..." or ""). False when it has no /dbname. */
+static bool pg_split(const char *url, size_t *path, char *db, size_t db_size, const char **rest)
+{
+    const char *p = strstr(url, "://");
+    if (p == NULL)
+        return false;
+    const char *slash = strchr(p + 3, '/');
+    if (slash == NULL)
+        return false;
+    size_t n = strcspn(slash + 1, "?");
+    if (n == 0 || n >= db_size)
+        return false;
+    *path = (size_t)(slash - url);
+    snprintf(db, db_size, "%.*s", (int)n, slash + 1);
+    *rest = slash + 1 + n;
+    return true;
+}
+
+/* The user named in the URL ("" when none). */
+static void pg_user(const char *url, char *out, size_t size)
+{
+    out[0] = '\0';
+    const char *p = strstr(url, "://");
+    if (p == NULL)
+        return;
+    p += 3;
+    const char *at = strchr(p, '@'), *slash = strchr(p, '/');
+    if (at == NULL || (slash != NULL && at > slash))
+        return;
+    size_t n = strcspn(p, ":@");
+    if (n < size)
+        snprintf(out, size, "%.*s", (int)n, p);
+}
+
+/* A connection able to create databases: the cluster's superuser `postgres` (the test
+ * cluster trusts loopback), else the URL's own user. NULL (reason printed) on failure. */
+static PGconn *pg_admin(const char *base)
+{
+    const char *const keys[] = {"dbname", "user", "connect_timeout", NULL};
+    const char *const vals[] = {base, "postgres", "10", NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    if (PQstatus(c) == CONNECTION_OK)
+        return c;
+    PQfinish(c);
+    const char *const keys2[] = {"dbname", "connect_timeout", NULL};
+    const char *const vals2[] = {base, "10", NULL};
+    c = PQconnectdbParams(keys2, vals2, 1);
+    if (PQstatus(c) == CONNECTION_OK)
+        return c;
+    print_error("e2e: cannot connect to %s: %s", base, PQerrorMessage(c));
+    PQfinish(c);
+    return NULL;
+}
+
+static bool pg_admin_exec(const char *base, const char *sql)
+{
+    PGconn *c = pg_admin(base);
+    if (c == NULL)
+        return false;
+    PGresult *r = PQexec(c, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        print_error("e2e: %s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    return ok;
+}
+
+static void pg_create(char *url, size_t size)
+{
+    static atomic_uint db_n;
+    char base[E2E_PATH_MAX], db[64], user[64], sql[256];
+    size_t path = 0;
+    const char *rest = "";
+    if (!pg_base_url(base, sizeof base) || !pg_split(base, &path, db, sizeof db, &rest))
+        fail();
+    snprintf(db, sizeof db, "e2e_%ld_%u", (long)getpid(), atomic_fetch_add(&db_n, 1) + 1);
+    pg_user(base, user, sizeof user);
+    if (user[0] != '\0')
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s OWNER \"%s\"", db, user);
+    else
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s", db);
+    if (!pg_admin_exec(base, sql))
+        fail();
+    int n = snprintf(url, size, "%.*s/%s%s", (int)path, base, db, rest);
+    if (n < 0 || (size_t)n >= size) {
+        pg_drop_quiet(url);
+        print_error("e2e: the database URL does not fit\n");
+        fail();
+    }
+}
+
+/* Drops the database of url (in the shared cluster); 0, or -1 with the reason printed. */
+static int pg_drop_quiet(const char *url)
+{
+    char base[E2E_PATH_MAX], db[64], sql[160];
+    size_t path = 0;
+    const char *rest = "";
+    if (!pg_split(url, &path, db, sizeof db, &rest) || strncmp(db, "e2e_", 4) != 0) {
+        print_error("e2e: %s is not a database the harness made; not dropped\n", url);
+        return -1;
+    }
+    /* The administrative connection goes to the cluster's own database, not the victim. */
+    size_t bpath = 0;
+    char bdb[64];
+    const char *brest = "";
+    if (!pg_base_url(base, sizeof base) || !pg_split(base, &bpath, bdb, sizeof bdb, &brest))
+        return -1;
+    if (bpath != path || strncmp(base, url, path) != 0) {
+        /* Another cluster than the shared one: reach it with the URL's host, own database. */
+        snprintf(base, sizeof base, "%.*s/postgres", (int)path, url);
+    }
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
+    return pg_admin_exec(base, sql) ? 0 : -1;
+}
+
+static void pg_drop_all(void)
+{
+    pthread_mutex_lock(&db_lock);
+    for (size_t i = 0; i < PG_MAX_DBS; i++) {
+        if (pg_dbs[i] != NULL) {
+            pg_drop_quiet(pg_dbs[i]);
+            free(pg_dbs[i]);
+            pg_dbs[i] = NULL;
+        }
+    }
+    pthread_mutex_unlock(&db_lock);
+}
+
+void e2e_pg_create(char *url, size_t size)
+{
+    pthread_once(&once, init_once); /* the atexit sweep drops what tests leave */
+    pg_create(url, size);
+    pthread_mutex_lock(&db_lock);
+    for (size_t i = 0; i < PG_MAX_DBS; i++) {
+        if (pg_dbs[i] == NULL) {
+            pg_dbs[i] = strdup(url);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&db_lock);
+}
+
+void e2e_pg_drop(const char *url)
+{
+    pthread_mutex_lock(&db_lock);
+    for (size_t i = 0; i < PG_MAX_DBS; i++) {
+        if (pg_dbs[i] != NULL && strcmp(pg_dbs[i], url) == 0) {
+            free(pg_dbs[i]);
+            pg_dbs[i] = NULL;
+        }
+    }
+    pthread_mutex_unlock(&db_lock);
+    pg_drop_quiet(url);
+}
+
+#else /* !TA_WITH_PG */
+
+static void pg_create(char *url, size_t size)
+{
+    (void)url;
+    (void)size;
+    print_error("e2e: TA_E2E_BACKEND=pg, but this build has no PostgreSQL (TA_WITH_PG)\n");
+    fail();
+}
+
+static int pg_drop_quiet(const char *url)
+{
+    (void)url;
+    return -1;
+}
+
+static void pg_drop_all(void)
+{
+}
+
+void e2e_pg_create(char *url, size_t size)
+{
+    pg_create(url, size);
+}
+
+void e2e_pg_drop(const char *url)
+{
+    (void)url;
+}
+
+#endif
+
+/* SQLite spelling -> PostgreSQL spelling. */
+static const char *const table_names[][2] = {
+    {"meta", "meta"},
+    {"companies", "company"},
+    {"company_assets", "company_asset"},
+    {"company_offers", "company_offer"},
+    {"company_groups", "company_group"},
+    {"customers", "customer"},
+    {"accounts", "account"},
+    {"sessions", "session"},
+    {"tickets", "ticket"},
+    {"onetime", "onetime"},
+    {"counters", "counter"},
+    {"outbox", "outbox"},
+    {"audit", "audit"},
+};
+
+/* sql with every {table} replaced by the backend's name (malloc'd). */
+static char *expand_tables(const char *sql, bool pg)
+{
+    struct buf b = {0};
+    for (const char *p = sql; *p != '\0';) {
+        if (*p == '{') {
+            const char *end = strchr(p, '}');
+            bool done = false;
+            for (size_t i = 0; end != NULL && i < sizeof table_names / sizeof table_names[0];
+                 i++) {
+                size_t n = strlen(table_names[i][0]);
+                if ((size_t)(end - p - 1) == n && strncmp(p + 1, table_names[i][0], n) == 0) {
+                    const char *name = table_names[i][pg ? 1 : 0];
+                    buf_add(&b, name, strlen(name));
+                    p = end + 1;
+                    done = true;
+                    break;
+                }
+            }
+            if (done)
+                continue;
+        }
+        buf_add(&b, p, 1);
+        p++;
+    }
+    return b.p != NULL ? b.p : strdup("");
+}
+
+/* Runs sql; want_int: a query whose first value goes to *value (and as text to text, when
+ * not NULL), else rows changed. */
+static bool run_sql_text(const struct e2e_server *s, const char *sql_in, bool want_int,
+                         long long *value, char *text, size_t text_size);
+
+static bool run_sql(const struct e2e_server *s, const char *sql_in, bool want_int,
+                    long long *value)
+{
+    return run_sql_text(s, sql_in, want_int, value, NULL, 0);
+}
+
+static bool run_sql_text(const struct e2e_server *s, const char *sql_in, bool want_int,
+                         long long *value, char *text, size_t text_size)
+{
+    bool pg = is_pg_url(s->db_url);
+    char *sql = expand_tables(sql_in, pg);
+    bool ok = false;
+    *value = 0;
+    if (pg) {
+#ifdef TA_WITH_PG
+        const char *const keys[] = {"dbname", "connect_timeout", NULL};
+        const char *const vals[] = {s->db_url, "10", NULL};
+        PGconn *c = PQconnectdbParams(keys, vals, 1);
+        if (PQstatus(c) != CONNECTION_OK) {
+            print_error("e2e_sql: cannot connect to %s: %s", s->db_url, PQerrorMessage(c));
+        } else {
+            PGresult *r = PQexec(c, sql);
+            ExecStatusType st = PQresultStatus(r);
+            if (want_int && st == PGRES_TUPLES_OK) {
+                if (PQntuples(r) > 0 && PQnfields(r) > 0 && !PQgetisnull(r, 0, 0)) {
+                    *value = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+                    if (text != NULL)
+                        snprintf(text, text_size, "%s", PQgetvalue(r, 0, 0));
+                    ok = true;
+                } else {
+                    print_error("e2e_sql: %s: no row, or NULL\n", sql);
+                }
+            } else if (!want_int && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
+                *value = atoll(PQcmdTuples(r));
+                ok = true;
+            } else {
+                print_error("e2e_sql: %s: %s", sql, PQerrorMessage(c));
+            }
+            PQclear(r);
+        }
+        PQfinish(c);
+#else
+        print_error("e2e_sql: %s: this build has no PostgreSQL\n", s->db_url);
+#endif
+    } else if (strncmp(s->db_url, "sqlite:", 7) == 0) {
+        sqlite3 *db = NULL;
+        int rc = sqlite3_open_v2(s->db_url + 7, &db, SQLITE_OPEN_READWRITE, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_busy_timeout(db, 5000);
+        if (rc == SQLITE_OK && !want_int) {
+            char *msg = NULL;
+            rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+            if (rc == SQLITE_OK) {
+                *value = sqlite3_changes(db);
+                ok = true;
+            } else {
+                print_error("e2e_sql: %s: %s\n", sql, msg ? msg : sqlite3_errmsg(db));
+            }
+            sqlite3_free(msg);
+        } else if (rc == SQLITE_OK) {
+            sqlite3_stmt *st = NULL;
+            rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+            if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+                sqlite3_column_type(st, 0) != SQLITE_NULL) {
+                *value = sqlite3_column_int64(st, 0);
+                if (text != NULL)
+                    snprintf(text, text_size, "%s", (const char *)sqlite3_column_text(st, 0));
+                ok = true;
+            } else {
+                print_error("e2e_sql: %s: %s\n", sql,
+                            rc == SQLITE_OK ? "no row, or NULL" : sqlite3_errmsg(db));
+            }
+            sqlite3_finalize(st);
+        } else {
+            print_error("e2e_sql: %s: %s\n", s->db_url, sqlite3_errmsg(db));
+        }
+        sqlite3_close(db);
+    } else {
+        print_error("e2e_sql: %s: unknown backend\n", s->db_url);
+    }
+    free(sql);
+    return ok;
+}
+
+int e2e_sql(const struct e2e_server *s, const char *sql)
+{
+    long long changed = 0;
+    if (!run_sql(s, sql, false, &changed))
+        fail();
+    return (int)changed;
+}
+
+long long e2e_sql_int(const struct e2e_server *s, const char *sql)
+{
+    long long v = 0;
+    if (!run_sql(s, sql, true, &v))
+        fail();
+    return v;
+}
+
+bool e2e_sql_text(const struct e2e_server *s, const char *sql, char *buf, size_t size)
+{
+    long long v = 0;
+    if (size > 0)
+        buf[0] = '\0';
+    return run_sql_text(s, sql, true, &v, buf, size);
+}
+
+int e2e_sql_accounts_set_balance(const struct e2e_server *s, long long company_id,
+                                 long long balance)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE {accounts} SET balance = %lld WHERE company_id = %lld",
+             balance, company_id);
+    return e2e_sql(s, sql);
 }

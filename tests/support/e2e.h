@@ -4,12 +4,15 @@
  * A server lives in its own temporary folder under $TMPDIR (SQLite database, delivery log,
  * captured stdout and stderr) and is started from $TA_BINARY with the fast test settings
  * below plus the flags of the test. Stopping sends SIGTERM and asserts exit status 0.
+ * With TA_E2E_BACKEND=pg (CTest's e2e_pg_* tests) its database is instead a fresh one in
+ * the shared PostgreSQL test cluster; e2e_sql() reaches either backend.
  *
  * Everything here is bounded: the start (10 s), the stop (15 s, then SIGKILL), every HTTP
  * call (10 s unless told otherwise), every wait for the delivery log (5 s). Functions that
  * assert take effect in the calling (main) thread; e2e_call and e2e_conn_* never assert, so
  * they are safe from other threads. At exit, servers still running are killed and the
- * folders of servers a failed test could not free are removed too. */
+ * folders (and PostgreSQL databases) of servers a failed test could not free are removed
+ * too. */
 #ifndef TA_TESTS_SUPPORT_E2E_H
 #define TA_TESTS_SUPPORT_E2E_H
 
@@ -53,7 +56,7 @@ struct e2e_server {
     int port;
     int exit_status;          /* raw wait status of the last stop, -1 before */
     char dir[E2E_PATH_MAX];   /* the temporary folder; removed by e2e_server_free */
-    char db_url[E2E_PATH_MAX + 32];   /* sqlite:<dir>/store.db */
+    char db_url[E2E_PATH_MAX + 32];   /* sqlite:<dir>/store.db, or postgres://.../e2e_<pid>_<n> */
     char delivery_log[E2E_PATH_MAX + 32];
     char out_path[E2E_PATH_MAX + 32]; /* the child's stdout and stderr */
     char err_path[E2E_PATH_MAX + 32];
@@ -61,14 +64,24 @@ struct e2e_server {
     pthread_mutex_t lock;     /* guards seen[] */
     int64_t seen[E2E_SEEN_MAX];       /* delivery-log ids already handed out */
     size_t n_seen;
+    bool owns_db;             /* a database the harness made for this server: dropped by
+                                 e2e_server_free (PostgreSQL backend) */
 };
 
-/* A stopped server with a fresh folder, so the CLI can prepare its database first. */
+/* A stopped server with a fresh folder, so the CLI can prepare its database first.
+ * With env TA_E2E_BACKEND=pg the database is not a SQLite file in that folder but a fresh
+ * PostgreSQL database e2e_<pid>_<n> in the shared test cluster (URL base read from the file
+ * named by TA_TEST_PG_URL_FILE), created here and dropped by e2e_server_free (and at exit
+ * for servers a failed test could not free). db_url is then postgres://.../e2e_<pid>_<n>. */
 struct e2e_server *e2e_server_new(void);
+/* Same, but on the database db_url (any backend; "sqlite:<path>" or "postgres://..."),
+ * which the harness neither creates nor drops: for several servers on one database. */
+struct e2e_server *e2e_server_new_db(const char *db_url);
 /* Starts the binary: serve --listen 127.0.0.1:0 --db ... --delivery-log ...
- * --delivery-poll-ms 20 --argon2-ops 1 --argon2-mem-kib 1024, then extra (NULL-terminated,
- * may be NULL; later flags win). Waits for the "listening on" line; fails the test if it
- * does not come within 10 s. */
+ * --delivery-poll-ms 20 --argon2-ops 1 --argon2-mem-kib 1024 (on a postgres:// database
+ * also --threads 2 --hash-threads 2: each thread holds a connection), then extra
+ * (NULL-terminated, may be NULL; later flags win). Waits for the "listening on" line; fails
+ * the test if it does not come within 10 s. */
 void e2e_server_start(struct e2e_server *s, const char *const *extra);
 /* new + start. */
 struct e2e_server *e2e_server_up(const char *const *extra);
@@ -223,5 +236,33 @@ const char *e2e_str_(const json_t *data, const char *key, const char *file, int 
 
 /* Monotonic milliseconds. */
 double e2e_now_ms(void);
+
+/* ---- the backend and its SQL --------------------------------------------------------- */
+
+/* True when env TA_E2E_BACKEND is "pg": servers run on PostgreSQL. */
+bool e2e_backend_pg(void);
+/* A fresh, empty PostgreSQL database in the shared test cluster (as e2e_server_new makes
+ * one); its URL into url. Fails the test when the cluster cannot be reached or the harness
+ * was built without PostgreSQL. Dropped by e2e_pg_drop, or at exit. */
+void e2e_pg_create(char *url, size_t size);
+/* Drops a database e2e_pg_create made (terminating connections left to it). */
+void e2e_pg_drop(const char *url);
+
+/* SQL on the server's own database, whichever backend it is (a SQLite file or PostgreSQL),
+ * from the test process, asserting success (main thread only). Table names differ between
+ * the backends (SQLite `accounts`, PostgreSQL `account`), so write them in braces with the
+ * SQLite spelling and they are replaced for the backend: {meta} {companies}
+ * {company_assets} {company_offers} {company_groups} {customers} {accounts} {sessions}
+ * {tickets} {onetime} {counters} {outbox} {audit}. Column names are the same in both.
+ * e2e_sql returns the rows a statement changed; e2e_sql_int the first column of the first
+ * row of a query as an integer (failing when there is no row or it is NULL). */
+int e2e_sql(const struct e2e_server *s, const char *sql);
+long long e2e_sql_int(const struct e2e_server *s, const char *sql);
+/* The first column of the first row as text into buf; false (no failure) when there is no
+ * row or the value is NULL. */
+bool e2e_sql_text(const struct e2e_server *s, const char *sql, char *buf, size_t size);
+/* Sets balance (minor units) on every account of a company; returns the rows changed. */
+int e2e_sql_accounts_set_balance(const struct e2e_server *s, long long company_id,
+                                 long long balance);
 
 #endif
