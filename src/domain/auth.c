@@ -248,9 +248,12 @@ ta_err auth_register(struct dctx *ctx, const struct register_cmd *cmd, struct cu
     c.status = co->manual_review ? CUSTOMER_PENDING : CUSTOMER_NORMAL;
     c.mfa_id = -1;
 
+    /* The answer is read back inside the transaction: once it commits, nothing can fail
+     * any more, so a client never gets an error for a registration that happened. */
     struct session_tokens tk;
+    memset(&tk, 0, sizeof tk);
     for (int attempt = 0; attempt < 5; attempt++) {
-        struct customer fresh = c;
+        struct customer fresh = c, saved;
         err = store_begin(ctx->st);
         if (err == TA_OK)
             err = codes_consume(ctx, &t);
@@ -259,11 +262,13 @@ ta_err auth_register(struct dctx *ctx, const struct register_cmd *cmd, struct cu
         if (err == TA_OK && fresh.status == CUSTOMER_NORMAL)
             err = session_open(ctx, co, &fresh, (int)cmd->register_source, &tk);
         if (err == TA_OK)
+            err = STORE(ctx->st, customer_get, fresh.id, ctx->a, &saved);
+        if (err == TA_OK)
+            err = customer_view_load(ctx, &saved, co, v);
+        if (err == TA_OK)
             err = store_commit(ctx->st);
-        if (err == TA_OK) {
-            c = fresh;
+        if (err == TA_OK)
             break;
-        }
         store_rollback(ctx->st);
         if (err == TA_E_CONFLICT)
             err = TA_E_DUPLICATE;
@@ -271,21 +276,12 @@ ta_err auth_register(struct dctx *ctx, const struct register_cmd *cmd, struct cu
             break;
     }
     sodium_memzero(pw_hash, sizeof pw_hash);
-    c.pw_hash = c.pw_hash ? (char *)"set" : NULL; /* the view only needs to know it exists */
     if (err != TA_OK)
         return err;
-    audit_record(ctx, c.id, "register", TA_OK, (int)cmd->register_source, NULL);
-    if (c.pw_hash)
-        audit_record(ctx, c.id, "password_set", TA_OK, (int)cmd->register_source, NULL);
-    /* Strings of c point at this frame; the view gets arena copies through a reload. */
-    struct customer saved;
-    err = STORE(ctx->st, customer_get, c.id, ctx->a, &saved);
-    if (err != TA_OK)
-        return err;
-    err = customer_view_load(ctx, &saved, co, v);
-    if (err != TA_OK)
-        return err;
-    if (saved.status == CUSTOMER_PENDING)
+    audit_record(ctx, v->c.id, "register", TA_OK, (int)cmd->register_source, NULL);
+    if (v->c.pw_hash != NULL)
+        audit_record(ctx, v->c.id, "password_set", TA_OK, (int)cmd->register_source, NULL);
+    if (v->c.status == CUSTOMER_PENDING)
         return TA_E_PENDING_REVIEW;
     v->login_ms = tk.created_ms;
     v->token = arena_strdup(ctx->a, tk.token);
