@@ -39,6 +39,7 @@ enum route_flags {
     ROUTE_TOKEN = 1,          /* a live token of this company is required */
     ROUTE_TOKEN_OPTIONAL = 2, /* authenticated when a token is sent; the handler decides */
     ROUTE_SLOW = 4,           /* hashes passwords: runs on the hash pool */
+    ROUTE_READ = 8,           /* only reads: authentication and handler share one snapshot */
 };
 
 struct route {

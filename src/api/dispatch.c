@@ -3,6 +3,7 @@
 #include "api/api.h"
 #include "domain/company.h"
 #include "domain/session.h"
+#include "store/store.h"
 #include "util/arena.h"
 
 #include <errno.h>
@@ -19,6 +20,27 @@ static ta_err resolve_company(struct api_req *req)
     if (errno != 0 || id <= 0)
         return TA_E_NO_COMPANY;
     return company_find(req->st, req->a, (int64_t)id, req->now_ms, &req->ctx.co);
+}
+
+/* A read-only token route: the session, the customer and what the handler reads come from
+ * one snapshot; the idle-life write, when due, follows after it. */
+static ta_err dispatch_read(const struct route *r, struct api_req *req, json_t **data_out)
+{
+    req->auth = arena_alloc(req->a, sizeof *req->auth);
+    if (req->auth == NULL)
+        return TA_E_TOO_LARGE;
+    ta_err err = store_read_begin(req->st);
+    if (err != TA_OK)
+        return err;
+    err = session_check(&req->ctx, req->token, req->auth);
+    if (err == TA_OK)
+        err = r->fn(req, data_out);
+    store_read_end(req->st);
+    if (err == TA_OK)
+        session_touch_due(&req->ctx, req->auth);
+    else
+        req->auth = NULL;
+    return err;
 }
 
 ta_err api_dispatch(const struct route *r, struct api_req *req, json_t **data_out)
@@ -39,6 +61,8 @@ ta_err api_dispatch(const struct route *r, struct api_req *req, json_t **data_ou
     ta_err err = resolve_company(req);
     if (err != TA_OK)
         return err;
+    if ((r->flags & ROUTE_READ) != 0 && (r->flags & ROUTE_TOKEN) != 0)
+        return dispatch_read(r, req, data_out);
     bool want = (r->flags & ROUTE_TOKEN) != 0 ||
                 ((r->flags & ROUTE_TOKEN_OPTIONAL) != 0 && req->token != NULL);
     if (want) {

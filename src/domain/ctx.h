@@ -4,6 +4,7 @@
 #ifndef TA_DOMAIN_CTX_H
 #define TA_DOMAIN_CTX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "crypto/passwd.h"
@@ -32,6 +33,7 @@ struct auth {
     struct session s;
     struct customer c;
     const char *token; /* as presented */
+    bool touch_due;    /* session_check left the last-used write to the caller */
 };
 
 /* Sets ctx->detail to a formatted string from the arena and returns e. */

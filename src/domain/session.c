@@ -77,6 +77,30 @@ static bool ended_by_server(int reason)
 
 ta_err session_authenticate(struct dctx *ctx, const char *token, struct auth *out)
 {
+    ta_err err = session_check(ctx, token, out);
+    if (err == TA_OK && out->touch_due) {
+        err = STORE(ctx->st, session_touch, out->s.id, ctx->now_ms);
+        if (err == TA_OK) {
+            out->s.last_used_ms = ctx->now_ms;
+            out->touch_due = false;
+        }
+    }
+    return err;
+}
+
+void session_touch_due(struct dctx *ctx, struct auth *au)
+{
+    if (!au->touch_due)
+        return;
+    /* Best effort: a missed touch only means the next request tries again. */
+    if (STORE(ctx->st, session_touch, au->s.id, ctx->now_ms) == TA_OK) {
+        au->s.last_used_ms = ctx->now_ms;
+        au->touch_due = false;
+    }
+}
+
+ta_err session_check(struct dctx *ctx, const char *token, struct auth *out)
+{
     unsigned char hash[TOKEN_HASH_BYTES];
     if (token == NULL || token[0] == '\0' || strlen(token) > 128)
         return TA_E_TOKEN;
@@ -102,12 +126,7 @@ ta_err session_authenticate(struct dctx *ctx, const char *token, struct auth *ou
     if (out->c.status == CUSTOMER_DISABLED)
         return TA_E_SESSION_ENDED;
     /* At most one write per session per touch interval keeps token reads read-only. */
-    if (ctx->now_ms - s->last_used_ms >= (int64_t)ctx->cfg->session_touch_s * 1000) {
-        err = STORE(ctx->st, session_touch, s->id, ctx->now_ms);
-        if (err != TA_OK)
-            return err;
-        s->last_used_ms = ctx->now_ms;
-    }
+    out->touch_due = ctx->now_ms - s->last_used_ms >= (int64_t)ctx->cfg->session_touch_s * 1000;
     out->token = token;
     return TA_OK;
 }

@@ -35,6 +35,10 @@ ta_err session_open(struct dctx *ctx, const struct company *co, const struct cus
 /* The live session of token in ctx->co. TA_E_TOKEN when missing, unknown, expired or of
  * another company; TA_E_SESSION_ENDED when the server ended it. Extends the idle life. */
 ta_err session_authenticate(struct dctx *ctx, const char *token, struct auth *out);
+/* The same without writing: when the idle life should be extended, out->touch_due is set
+ * and the caller runs session_touch_due after its reads (a read snapshot cannot write). */
+ta_err session_check(struct dctx *ctx, const char *token, struct auth *out);
+void session_touch_due(struct dctx *ctx, struct auth *au);
 /* Ends the token's session, or with all_devices every session of the customer and of its
  * twin. Never fails towards the client: dead tokens are fine. */
 void session_logout(struct dctx *ctx, const char *token, bool all_devices);

@@ -34,6 +34,11 @@ struct store_ops {
     ta_err (*begin)(struct store *st);
     ta_err (*commit)(struct store *st);
     void (*rollback)(struct store *st);    /* safe without a transaction and after failed commit */
+    /* A read-only snapshot around several reads (one WAL read lock for all of them on
+     * SQLite; a no-op where each statement is a round trip anyway, as on PostgreSQL).
+     * Nothing may be written between the two. read_end is safe without read_begin. */
+    ta_err (*read_begin)(struct store *st);
+    void (*read_end)(struct store *st);
 
     /* Key/value settings kept in the database (the code HMAC secret). */
     ta_err (*meta_get)(struct store *st, const char *key, struct arena *a, char **value_out);
@@ -207,5 +212,7 @@ static inline ta_err store_ping(struct store *st) { return st->ops->ping(st); }
 static inline ta_err store_begin(struct store *st) { return st->ops->begin(st); }
 static inline ta_err store_commit(struct store *st) { return st->ops->commit(st); }
 static inline void store_rollback(struct store *st) { st->ops->rollback(st); }
+static inline ta_err store_read_begin(struct store *st) { return st->ops->read_begin(st); }
+static inline void store_read_end(struct store *st) { st->ops->read_end(st); }
 
 #endif

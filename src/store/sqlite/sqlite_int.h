@@ -15,6 +15,7 @@
  * next to the code that runs it; the slot only names where the prepared form is kept. */
 enum sq_slot {
     SQ_BEGIN,
+    SQ_BEGIN_READ,
     SQ_COMMIT,
     SQ_ROLLBACK,
     SQ_SAVEPOINT,

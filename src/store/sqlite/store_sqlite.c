@@ -190,6 +190,20 @@ static ta_err sq_commit(struct store *st)
     return sq__exec(sq__from(st), SQ_COMMIT, "COMMIT", "commit");
 }
 
+static ta_err sq_read_begin(struct store *st)
+{
+    /* Deferred: takes the WAL read lock at the first read and keeps it to read_end, instead
+     * of taking and dropping it around every statement. */
+    return sq__exec(sq__from(st), SQ_BEGIN_READ, "BEGIN DEFERRED", "read_begin");
+}
+
+static void sq_read_end(struct store *st)
+{
+    struct sq_store *sq = sq__from(st);
+    if (!sqlite3_get_autocommit(sq->db))
+        (void)sq__exec(sq, SQ_COMMIT, "COMMIT", "read_end");
+}
+
 static void sq_rollback(struct store *st)
 {
     struct sq_store *sq = sq__from(st);
@@ -522,6 +536,8 @@ const struct store_ops store_sqlite_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .read_begin = sq_read_begin,
+    .read_end = sq_read_end,
     .meta_get = sq_meta_get,
     .meta_put_new = sq_meta_put_new,
 
