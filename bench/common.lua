@@ -14,6 +14,18 @@ codes = {}          -- "GATEWAY_CODE_004" -> count, "HTTP 413" -> count
 
 local threads = {}  -- setup/done environment only
 
+-- Monotonic seconds (LuaJIT ffi), for scripts that time their own window.
+local ffi = require("ffi")
+ffi.cdef [[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clk, bench_timespec *ts);
+]]
+local ts = ffi.new("bench_timespec")
+function bench.now()
+   ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+   return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) / 1e9
+end
+
 function bench.setup(thread)
    table.insert(threads, thread)
    thread:set("thread_no", #threads)
@@ -44,7 +56,11 @@ end
 
 function bench.done(summary, latency, requests)
    local ok, bs, bc, all = 0, 0, 0, {}
+   local t_first, t_last = nil, nil
    for _, t in ipairs(threads) do
+      local f, l = t:get("first_t"), t:get("last_t")
+      if f and (t_first == nil or f < t_first) then t_first = f end
+      if l and (t_last == nil or l > t_last) then t_last = l end
       ok = ok + (t:get("ok_count") or 0)
       bs = bs + (t:get("bad_status") or 0)
       bc = bc + (t:get("bad_code") or 0)
@@ -61,16 +77,17 @@ function bench.done(summary, latency, requests)
    end
    table.sort(parts)
    local sock = e.connect + e.read + e.write + e.timeout
+   local window = (t_first and t_last) and (t_last - t_first) or secs
    io.write(string.format(
-      'BENCH_RESULT {"requests":%d,"seconds":%.3f,"rps":%.1f,"ok":%d,"ok_per_s":%.1f,' ..
+      'BENCH_RESULT {"requests":%d,"bytes":%d,"seconds":%.3f,"rps":%.1f,"ok":%d,"ok_per_s":%.1f,' ..
       '"non2xx":%d,"bad_code":%d,"socket_errors":%d,"connect":%d,"read":%d,"write":%d,' ..
       '"timeout":%d,"errors":%d,"p50_ms":%s,"p90_ms":%s,"p99_ms":%s,"p999_ms":%s,' ..
-      '"mean_ms":%s,"max_ms":%s,"codes":{%s}}\n',
-      summary.requests, secs, summary.requests / secs, ok, ok / secs,
+      '"mean_ms":%s,"max_ms":%s,"window_s":%.3f,"ok_per_window_s":%.1f,"codes":{%s}}\n',
+      summary.requests, summary.bytes, secs, summary.requests / secs, ok, ok / secs,
       bs, bc, sock, e.connect, e.read, e.write, e.timeout, bs + bc + sock,
       ms(latency:percentile(50)), ms(latency:percentile(90)), ms(latency:percentile(99)),
       ms(latency:percentile(99.9)), ms(latency.mean), ms(latency.max),
-      table.concat(parts, ",")))
+      window, ok / window, table.concat(parts, ",")))
 end
 
 -- Lines of a file, without blanks.

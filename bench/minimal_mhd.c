@@ -4,7 +4,10 @@
  * its method, path or body, with one fixed 200-byte JSON body. No parsing, no database,
  * no allocation per request beyond what libmicrohttpd itself does.
  *
- * usage: bench_minimal_mhd PORT [THREADS]   (PORT 0 picks a free port)
+ * usage: bench_minimal_mhd PORT [THREADS [POOL_BYTES]]   (PORT 0 picks a free port)
+ * POOL_BYTES sets MHD_OPTION_CONNECTION_MEMORY_LIMIT, the memory pool each connection
+ * holds (0 or absent: libmicrohttpd's default, 32 KiB, which tradeauth uses); bench/run
+ * uses it to show what the pool size does to RSS with many idle connections.
  * Prints "minimal_mhd: listening on http://127.0.0.1:PORT" when ready; SIGINT/SIGTERM
  * stop it. */
 #include <microhttpd.h>
@@ -55,13 +58,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s PORT [THREADS]\n", argv[0]);
+        fprintf(stderr, "usage: %s PORT [THREADS [POOL_BYTES]]\n", argv[0]);
         return 2;
     }
     int port = atoi(argv[1]);
     long threads = argc > 2 ? atol(argv[2]) : sysconf(_SC_NPROCESSORS_ONLN);
-    if (port < 0 || port > 65535 || threads < 1 || threads > 256) {
-        fprintf(stderr, "minimal_mhd: bad PORT or THREADS\n");
+    long pool = argc > 3 ? atol(argv[3]) : 0;
+    if (port < 0 || port > 65535 || threads < 1 || threads > 256 || pool < 0 ||
+        pool > 16 * 1024 * 1024) {
+        fprintf(stderr, "minimal_mhd: bad PORT, THREADS or POOL_BYTES\n");
         return 2;
     }
     reply = MHD_create_response_from_buffer(sizeof BODY - 1, (void *)BODY,
@@ -81,7 +86,8 @@ int main(int argc, char **argv)
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, 20000u,
-        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_CONNECTION_TIMEOUT, 300u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        pool > 0 ? MHD_OPTION_CONNECTION_MEMORY_LIMIT : MHD_OPTION_END, (size_t)pool,
         MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "minimal_mhd: cannot listen on 127.0.0.1:%d\n", port);
