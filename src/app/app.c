@@ -14,7 +14,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
-#include <sched.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -64,14 +64,14 @@ static struct store *hook_store(void *ud)
     return app_thread_store(ud);
 }
 
-/* Hash workers run at the lowest CPU priority (SCHED_IDLE): token reads on the HTTP
- * threads preempt argon2id, while hashing still gets every cycle they leave (measured in
- * bench/REPORT.md, scenario 3). */
+/* Hash workers run at nice 10: token reads on the HTTP threads preempt argon2id, yet when
+ * reads saturate every core, logins still get about a tenth of it instead of starving
+ * (SCHED_IDLE, measured first, let login p99 reach 10 s in bench/REPORT.md scenario 3). On
+ * Linux the nice value of a thread is its own. */
 static void *hash_thread_init(void *ud)
 {
-    struct sched_param sp = {0};
-    if (sched_setscheduler(0, SCHED_IDLE, &sp) != 0)
-        log_warn(NULL, "hash worker stays at normal priority (SCHED_IDLE refused)");
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10) != 0)
+        log_warn(NULL, "hash worker stays at normal priority (nice 10 refused)");
     return app_thread_store(ud);
 }
 

@@ -12,6 +12,7 @@
 #include "util/stats.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -122,6 +123,9 @@ static void maybe_purge(struct delivery_worker *w, int64_t *last_ms)
     int64_t n = 0;
     if (STORE(w->st, purge, now, PURGE_KEEP_MS, idle_max, &n) == TA_OK && n > 0)
         log_info(NULL, "purged %lld expired rows", (long long)n);
+    /* Give freed memory back: a burst of 10,000 connections otherwise leaves ~100 MiB of
+     * free heap resident for good. */
+    malloc_trim(0);
 }
 
 static void *run(void *arg)

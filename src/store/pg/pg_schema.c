@@ -201,6 +201,8 @@ static const char *const migrations[] = {
     "  device integer NOT NULL,"
     "  detail text NOT NULL);"
     "CREATE INDEX audit_customer ON audit (customer_id, time_ms DESC, id DESC);",
+    /* 2: account_list reads in id order without a sort. */
+    "CREATE INDEX account_customer_id ON account (customer_id, id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
