@@ -65,24 +65,26 @@ ta_err account_mfa_status(struct dctx *ctx, int type, const char *login_name,
     return TA_OK;
 }
 
+struct open_accounts_args {
+    const struct auth *au;
+    const struct trade_pair *pairs;
+    size_t n;
+};
+
+static ta_err open_accounts_body(struct dctx *ctx, void *arg)
+{
+    struct open_accounts_args *o = arg;
+    return customer_open_accounts(ctx, ctx->co, &o->au->c, o->pairs, o->n);
+}
+
 ta_err account_open(struct dctx *ctx, const struct auth *au, const struct trade_pair *pairs,
                     size_t n, struct customer_view *v)
 {
     ta_err e = customer_pairs_check(ctx, ctx->co, pairs, n);
     if (e != TA_OK)
         return e;
-    for (int attempt = 0; attempt < 5; attempt++) {
-        e = store_begin(ctx->st);
-        if (e == TA_OK)
-            e = customer_open_accounts(ctx, ctx->co, &au->c, pairs, n);
-        if (e == TA_OK)
-            e = store_commit(ctx->st);
-        if (e == TA_OK)
-            break;
-        store_rollback(ctx->st);
-        if (e != TA_E_RETRY)
-            return e;
-    }
+    struct open_accounts_args args = {au, pairs, n};
+    e = dctx_tx(ctx, open_accounts_body, &args);
     if (e != TA_OK)
         return e;
     return customer_view_load(ctx, &au->c, ctx->co, v);

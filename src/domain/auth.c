@@ -40,32 +40,33 @@ static bool login_recipient(const struct login_cmd *cmd, const struct customer *
                                     out);
 }
 
+struct open_args {
+    const struct customer *c;
+    int device;
+    struct session_tokens tk;
+};
+
+static ta_err open_body(struct dctx *ctx, void *arg)
+{
+    struct open_args *o = arg;
+    return session_open(ctx, ctx->co, o->c, o->device, &o->tk);
+}
+
 static ta_err open_session(struct dctx *ctx, const struct customer *c, int device,
                            struct customer_view *v)
 {
-    struct session_tokens tk;
-    ta_err err;
-    for (int attempt = 0; attempt < 5; attempt++) {
-        err = store_begin(ctx->st);
-        if (err == TA_OK)
-            err = session_open(ctx, ctx->co, c, device, &tk);
-        if (err == TA_OK)
-            err = store_commit(ctx->st);
-        if (err == TA_OK)
-            break;
-        store_rollback(ctx->st);
-        if (err != TA_E_RETRY)
-            return err;
-    }
+    struct open_args o = {c, device, {0}};
+    struct session_tokens *tk = &o.tk;
+    ta_err err = dctx_tx(ctx, open_body, &o);
     if (err != TA_OK)
         return err;
     err = customer_view_load(ctx, c, ctx->co, v);
     if (err != TA_OK)
         return err;
-    v->login_ms = tk.created_ms;
-    v->token = arena_strdup(ctx->a, tk.token);
-    v->rtoken = arena_strdup(ctx->a, tk.rtoken);
-    sodium_memzero(&tk, sizeof tk);
+    v->login_ms = tk->created_ms;
+    v->token = arena_strdup(ctx->a, tk->token);
+    v->rtoken = arena_strdup(ctx->a, tk->rtoken);
+    sodium_memzero(tk, sizeof *tk);
     return v->token && v->rtoken ? TA_OK : TA_E_TOO_LARGE;
 }
 

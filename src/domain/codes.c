@@ -167,6 +167,22 @@ static ta_err write_ticket(struct dctx *ctx, const struct biz_type *b, const cha
     return err;
 }
 
+struct send_args {
+    const struct biz_type *b;
+    const char *rcpt;
+    bool deliver;
+    const char *lang;
+    char *send_token;
+};
+
+static ta_err send_body(struct dctx *ctx, void *arg)
+{
+    struct send_args *s = arg;
+    ta_err err = count_send(ctx, s->b, s->rcpt);
+    return err == TA_OK ? write_ticket(ctx, s->b, s->rcpt, s->deliver, s->lang, s->send_token)
+                        : err;
+}
+
 ta_err codes_send(struct dctx *ctx, const struct biz_type *b, const char *to_user,
                   const struct auth *au, char send_token[TOKEN_TEXT_MAX])
 {
@@ -198,21 +214,8 @@ ta_err codes_send(struct dctx *ctx, const struct biz_type *b, const char *to_use
             lang = customer_lang; /* changeLang: this customer's codes use it */
     }
 
-    for (int attempt = 0; attempt < 5; attempt++) {
-        err = store_begin(ctx->st);
-        if (err == TA_OK)
-            err = count_send(ctx, b, rcpt);
-        if (err == TA_OK)
-            err = write_ticket(ctx, b, rcpt, deliver, lang, send_token);
-        if (err == TA_OK)
-            err = store_commit(ctx->st);
-        if (err == TA_OK)
-            return TA_OK;
-        store_rollback(ctx->st);
-        if (err != TA_E_RETRY)
-            return err;
-    }
-    return TA_FAIL(TA_E_INTERNAL);
+    struct send_args args = {b, rcpt, deliver, lang, send_token};
+    return dctx_tx(ctx, send_body, &args);
 }
 
 ta_err codes_verify(struct dctx *ctx, const struct biz_type *b, const char *recipient,

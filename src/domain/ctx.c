@@ -1,6 +1,7 @@
 /* domain/ctx.c — small helpers shared by every use case. */
 #include "domain/ctx.h"
 #include "util/arena.h"
+#include "store/store.h"
 #include "util/config.h"
 
 #include <stdarg.h>
@@ -22,4 +23,19 @@ struct passwd_params dctx_pw_params(const struct dctx *ctx)
     struct passwd_params p = {(unsigned long long)ctx->cfg->argon2_ops,
                               (size_t)ctx->cfg->argon2_mem_kib * 1024u};
     return p;
+}
+
+ta_err dctx_tx(struct dctx *ctx, ta_err (*body)(struct dctx *ctx, void *arg), void *arg)
+{
+    ta_err err = TA_E_RETRY;
+    for (int attempt = 0; attempt < 5 && err == TA_E_RETRY; attempt++) {
+        err = store_begin(ctx->st);
+        if (err == TA_OK)
+            err = body(ctx, arg);
+        if (err == TA_OK)
+            err = store_commit(ctx->st);
+        if (err != TA_OK)
+            store_rollback(ctx->st);
+    }
+    return err;
 }

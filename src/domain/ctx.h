@@ -43,15 +43,9 @@ ta_err dctx_fail(struct dctx *ctx, ta_err e, const char *fmt, ...)
 /* argon2id parameters from the configuration. */
 struct passwd_params dctx_pw_params(const struct dctx *ctx);
 
-/* Runs a store transaction body again when the backend reports a serialization failure;
- * body must roll back on every error itself. */
-#define DCTX_RETRY(err, body)                                                                      \
-    do {                                                                                           \
-        for (int retry_ = 0; retry_ < 5; retry_++) {                                               \
-            err = (body);                                                                          \
-            if (err != TA_E_RETRY)                                                                 \
-                break;                                                                             \
-        }                                                                                          \
-    } while (0)
+/* Runs body(ctx, arg) inside one store transaction: commits when it answers TA_OK, rolls
+ * back on any error, and runs it again (up to 5 times) when the backend reports a
+ * serialization failure (TA_E_RETRY). body must be safe to repeat. */
+ta_err dctx_tx(struct dctx *ctx, ta_err (*body)(struct dctx *ctx, void *arg), void *arg);
 
 #endif

@@ -123,32 +123,28 @@ ta_err twin_switch(struct dctx *ctx, const struct auth *au, struct switch_result
     return TA_OK;
 }
 
+/* Every account of the demo customer back to its opening balance, other amounts zero. */
+static ta_err reset_body(struct dctx *ctx, void *arg)
+{
+    const struct auth *au = arg;
+    struct account *accs = NULL;
+    size_t n = 0;
+    ta_err e = STORE(ctx->st, account_list, au->c.id, ctx->a, &accs, &n);
+    for (size_t i = 0; e == TA_OK && i < n; i++) {
+        const struct company_asset *as = company_asset_find(ctx->co, accs[i].currency);
+        accs[i].balance = as != NULL ? as->demo_balance : 0;
+        accs[i].frozen = accs[i].liabilities = accs[i].interest = accs[i].not_withdraw = 0;
+        accs[i].first_deposit_ms = accs[i].first_withdraw_ms = 0;
+        e = STORE(ctx->st, account_set_amounts, &accs[i]);
+    }
+    return e;
+}
+
 ta_err twin_reset(struct dctx *ctx, const struct auth *au, struct customer_view *v)
 {
     if (ctx->co->type != COMPANY_DEMO)
         return TA_E_NOT_DEMO;
-    ta_err e;
-    for (int attempt = 0; attempt < 5; attempt++) {
-        struct account *accs = NULL;
-        size_t n = 0;
-        e = store_begin(ctx->st);
-        if (e == TA_OK)
-            e = STORE(ctx->st, account_list, au->c.id, ctx->a, &accs, &n);
-        for (size_t i = 0; e == TA_OK && i < n; i++) {
-            const struct company_asset *as = company_asset_find(ctx->co, accs[i].currency);
-            accs[i].balance = as != NULL ? as->demo_balance : 0;
-            accs[i].frozen = accs[i].liabilities = accs[i].interest = accs[i].not_withdraw = 0;
-            accs[i].first_deposit_ms = accs[i].first_withdraw_ms = 0;
-            e = STORE(ctx->st, account_set_amounts, &accs[i]);
-        }
-        if (e == TA_OK)
-            e = store_commit(ctx->st);
-        if (e == TA_OK)
-            break;
-        store_rollback(ctx->st);
-        if (e != TA_E_RETRY)
-            return e;
-    }
+    ta_err e = dctx_tx(ctx, reset_body, (void *)au);
     if (e != TA_OK)
         return e;
     e = customer_view_load(ctx, &au->c, ctx->co, v);
