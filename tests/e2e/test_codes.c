@@ -8,23 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-static struct e2e_server *srv;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    srv = e2e_server_up(NULL);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    e2e_server_stop(srv);
-    e2e_server_free(srv);
-    srv = NULL;
-    return 0;
-}
+/* One server for the whole file (e2e_group_setup / e2e_group_teardown). */
+#define srv e2e_group_server
 
 static struct e2e_resp send_code(const struct e2e_server *s, const char *biz, const char *to,
                                  const struct e2e_opts *o)
@@ -410,5 +395,5 @@ int main(void)
             shutdown__code_requested_right_before_sigterm__is_delivered_after_exit,
             setup_slow_poll, e2e_teardown_server),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, e2e_group_setup, e2e_group_teardown);
 }

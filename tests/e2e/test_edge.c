@@ -9,23 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-static struct e2e_server *srv;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    srv = e2e_server_up(NULL);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    e2e_server_stop(srv);
-    e2e_server_free(srv);
-    srv = NULL;
-    return 0;
-}
+/* One server for the whole file (e2e_group_setup / e2e_group_teardown). */
+#define srv e2e_group_server
 
 /* A fresh customer's access token (registered by email with a password). */
 static void fresh_token(char token[128])
@@ -575,5 +560,5 @@ int main(void)
         cmocka_unit_test(cors__every_answer__carries_allow_origin),
         cmocka_unit_test(lang__same_error__three_languages),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, e2e_group_setup, e2e_group_teardown);
 }

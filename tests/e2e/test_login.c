@@ -8,23 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct e2e_server *srv;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    srv = e2e_server_up(NULL);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    e2e_server_stop(srv);
-    e2e_server_free(srv);
-    srv = NULL;
-    return 0;
-}
+/* One server for the whole file (e2e_group_setup / e2e_group_teardown). */
+#define srv e2e_group_server
 
 struct who {
     char email[96];
@@ -648,5 +633,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(login__untrusted_forwarded_for__is_ignored_by_the_limit,
                                         setup_no_trusted_proxy, e2e_teardown_server),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, e2e_group_setup, e2e_group_teardown);
 }

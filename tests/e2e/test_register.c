@@ -7,23 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct e2e_server *srv;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    srv = e2e_server_up(NULL);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    e2e_server_stop(srv);
-    e2e_server_free(srv);
-    srv = NULL;
-    return 0;
-}
+/* One server for the whole file (e2e_group_setup / e2e_group_teardown). */
+#define srv e2e_group_server
 
 /* A REGISTER email code for email: the sendToken and the code. */
 static void email_code(const char *email, char send_token[100], char code[7])
@@ -414,5 +399,5 @@ int main(void)
         cmocka_unit_test(register__code_for_another_recipient__202),
         cmocka_unit_test(register__recipient_spelling_may_differ_from_the_code_request),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, e2e_group_setup, e2e_group_teardown);
 }

@@ -476,6 +476,24 @@ int e2e_cli(const struct e2e_server *s, char *out, size_t size, const char *cons
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+struct e2e_server *e2e_group_server;
+
+int e2e_group_setup(void **state)
+{
+    (void)state;
+    e2e_group_server = e2e_server_up(NULL);
+    return 0;
+}
+
+int e2e_group_teardown(void **state)
+{
+    (void)state;
+    e2e_server_stop(e2e_group_server);
+    e2e_server_free(e2e_group_server);
+    e2e_group_server = NULL;
+    return 0;
+}
+
 int e2e_setup_server(void **state)
 {
     *state = e2e_server_up(NULL);

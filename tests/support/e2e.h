@@ -100,6 +100,12 @@ int e2e_cli(const struct e2e_server *s, char *out, size_t size, const char *cons
 /* A NULL-terminated argument list: E2E_ARGS("--threads", "1"). */
 #define E2E_ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+/* Group fixtures: one server with the default test settings for a whole file, in
+ * e2e_group_server (started by e2e_group_setup, stopped and freed by e2e_group_teardown). */
+extern struct e2e_server *e2e_group_server;
+int e2e_group_setup(void **state);
+int e2e_group_teardown(void **state);
+
 /* cmocka fixtures: *state = a server with the default test settings / stop + free it. */
 int e2e_setup_server(void **state);
 int e2e_teardown_server(void **state);
