@@ -155,7 +155,9 @@ static ta_err write_ticket(struct dctx *ctx, const struct biz_type *b, const cha
         o.code = code;
         o.lang = (char *)lang;
         o.subject = (char *)i18n_text(lang, "code.subject");
-        i18n_format(lang, purpose_key[b->purpose], code, text, sizeof text);
+        char minutes[16];
+        snprintf(minutes, sizeof minutes, "%d", (ctx->cfg->code_ttl_s + 59) / 60);
+        i18n_format2(lang, purpose_key[b->purpose], code, minutes, text, sizeof text);
         o.text = text;
         o.next_at_ms = ctx->now_ms;
         o.expires_ms = t.expires_ms;

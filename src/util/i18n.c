@@ -122,34 +122,34 @@ static const struct msg catalogue[] = {
       "公司未開啟KYC認證,直接通過"}},
     {"kyc.unverified", {"Unverified", "未验证", "未驗證"}},
 
-    /* Verification-code deliveries (CONTRACT C1). "{0}" is the code; the 5 minutes must
-     * match the code TTL of CONTRACT B5. */
+    /* Verification-code deliveries (CONTRACT C1). "{0}" is the code, "{1}" the minutes it
+     * lives (code-ttl-s, 5 by default: CONTRACT B5); i18n_format2 fills both. */
     {"code.subject", {"Your verification code", "您的验证码", "您的驗證碼"}},
     {"code.text.REGISTER",
-     {"Your registration verification code is {0}. It expires in 5 minutes. "
+     {"Your registration verification code is {0}. It expires in {1} minutes. "
       "Do not share it with anyone.",
-      "您的注册验证码为{0}，5分钟内有效，请勿泄露给他人。",
-      "您的註冊驗證碼為{0}，5分鐘內有效，請勿向他人透露。"}},
+      "您的注册验证码为{0}，{1}分钟内有效，请勿泄露给他人。",
+      "您的註冊驗證碼為{0}，{1}分鐘內有效，請勿向他人透露。"}},
     {"code.text.LOGIN",
-     {"Your login verification code is {0}. It expires in 5 minutes. "
+     {"Your login verification code is {0}. It expires in {1} minutes. "
       "Do not share it with anyone.",
-      "您的登录验证码为{0}，5分钟内有效，请勿泄露给他人。",
-      "您的登入驗證碼為{0}，5分鐘內有效，請勿向他人透露。"}},
+      "您的登录验证码为{0}，{1}分钟内有效，请勿泄露给他人。",
+      "您的登入驗證碼為{0}，{1}分鐘內有效，請勿向他人透露。"}},
     {"code.text.PASSWORD",
-     {"Your password reset verification code is {0}. It expires in 5 minutes. "
+     {"Your password reset verification code is {0}. It expires in {1} minutes. "
       "Do not share it with anyone.",
-      "您正在重置密码，验证码为{0}，5分钟内有效，请勿泄露给他人。",
-      "您正在重設密碼，驗證碼為{0}，5分鐘內有效，請勿向他人透露。"}},
+      "您正在重置密码，验证码为{0}，{1}分钟内有效，请勿泄露给他人。",
+      "您正在重設密碼，驗證碼為{0}，{1}分鐘內有效，請勿向他人透露。"}},
     {"code.text.LOGINED",
      {"Your verification code to confirm this account operation is {0}. It expires in "
-      "5 minutes. Do not share it with anyone.",
-      "您正在进行账户安全验证，验证码为{0}，5分钟内有效，请勿泄露给他人。",
-      "您正在進行帳戶安全驗證，驗證碼為{0}，5分鐘內有效，請勿向他人透露。"}},
+      "{1} minutes. Do not share it with anyone.",
+      "您正在进行账户安全验证，验证码为{0}，{1}分钟内有效，请勿泄露给他人。",
+      "您正在進行帳戶安全驗證，驗證碼為{0}，{1}分鐘內有效，請勿向他人透露。"}},
     {"code.text.COMMON",
      {"Your verification code to confirm your new email or phone number is {0}. It expires "
-      "in 5 minutes. Do not share it with anyone.",
-      "您正在绑定新的联系方式，验证码为{0}，5分钟内有效，请勿泄露给他人。",
-      "您正在綁定新的聯絡方式，驗證碼為{0}，5分鐘內有效，請勿向他人透露。"}},
+      "in {1} minutes. Do not share it with anyone.",
+      "您正在绑定新的联系方式，验证码为{0}，{1}分钟内有效，请勿泄露给他人。",
+      "您正在綁定新的聯絡方式，驗證碼為{0}，{1}分鐘內有效，請勿向他人透露。"}},
 };
 
 #define CATALOGUE_LEN (sizeof catalogue / sizeof catalogue[0])
@@ -325,6 +325,24 @@ static void placeholder_cut(const char *start, const char *ph, const char **cut_
         from = skip_spaces_back(from - (sizeof wide_colon - 1), start);
     *cut_from = from;
     *cut_to = after;
+}
+
+void i18n_format2(const char *lang, const char *key, const char *p0, const char *p1, char *buf,
+                  size_t size)
+{
+    char first[1024];
+    if (buf == NULL || size == 0)
+        return;
+    i18n_format(lang, key, p0, first, sizeof first);
+    struct out o = {buf, size, 0, false};
+    const char *rest = first;
+    for (const char *ph = strstr(rest, "{1}"); ph != NULL; ph = strstr(rest, "{1}")) {
+        put(&o, rest, (size_t)(ph - rest));
+        put(&o, p1, strlen(p1));
+        rest = ph + 3;
+    }
+    put(&o, rest, strlen(rest));
+    buf[o.len] = '\0';
 }
 
 void i18n_format(const char *lang, const char *key, const char *param, char *buf, size_t size)

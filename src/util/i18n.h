@@ -33,4 +33,9 @@ const char *i18n_text(const char *lang, const char *key);
  * param must not overlap buf. */
 void i18n_format(const char *lang, const char *key, const char *param, char *buf, size_t size);
 
+/* i18n_format, then "{1}" replaced by p1 (never NULL): the code texts, whose "{0}" is the
+ * code and "{1}" the minutes it lives. */
+void i18n_format2(const char *lang, const char *key, const char *p0, const char *p1, char *buf,
+                  size_t size);
+
 #endif

@@ -117,6 +117,24 @@ static void register__trade_type_list__opens_exactly_those(void **state)
     assert_int_equal(ta_sql_int(app, "SELECT count(*) FROM accounts", NULL), 1);
 }
 
+static void ttl_ten_minutes(struct config *cfg)
+{
+    cfg->code_ttl_s = 600;
+}
+
+static void code_text__says_the_configured_lifetime(void **state)
+{
+    (void)state;
+    struct test_app *app = test_app_new(ttl_ten_minutes);
+    TA_SEND_CODE(app, NULL, "EMAIL_REGISTER_VERIFICATION_CODE", "ttl@example.com");
+    assert_int_equal(ta_sql_int(app,
+                                "SELECT instr(text, 'It expires in 10 minutes.') > 0 FROM outbox "
+                                "WHERE to_addr = ?1",
+                                "ttl@example.com"),
+                     1);
+    test_app_free(app);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +147,7 @@ int main(void)
                                         test_app_setup, test_app_teardown),
         cmocka_unit_test_setup_teardown(register__trade_type_list__opens_exactly_those,
                                         test_app_setup, test_app_teardown),
+        cmocka_unit_test(code_text__says_the_configured_lifetime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -263,8 +263,9 @@ static void catalogue__param_codes_and_code_texts__hold_a_placeholder(void **sta
         }
         for (size_t i = 3; i < ARRAY_LEN(named_keys); i++) { /* the code.text.* keys */
             const char *t = i18n_text(lang, named_keys[i]);
-            if (strstr(t, "{0}") == NULL || strstr(t, "5") == NULL)
-                fail_msg("%s %s must hold {0} and the 5-minute expiry", named_keys[i], langs[l]);
+            if (strstr(t, "{0}") == NULL || strstr(t, "{1}") == NULL)
+                fail_msg("%s %s must hold {0} (the code) and {1} (its minutes)", named_keys[i],
+                         langs[l]);
         }
     }
 }
@@ -297,10 +298,15 @@ static void format__param__replaces_placeholder(void **state)
     assert_string_equal(buf, "Invalid parameter: ");
 
     for (size_t l = 0; l < N_LANGS; l++) {
-        i18n_format(i18n_lang(langs[l]), "code.text.LOGIN", "123456", buf, sizeof buf);
+        i18n_format2(i18n_lang(langs[l]), "code.text.LOGIN", "123456", "7", buf, sizeof buf);
         assert_non_null(strstr(buf, "123456"));
         assert_null(strstr(buf, "{0}"));
+        assert_null(strstr(buf, "{1}"));
+        assert_non_null(strstr(buf, l == 0 ? "7 minutes" : "7"));
     }
+    i18n_format2(en, "code.text.LOGIN", "123456", "5", buf, sizeof buf);
+    assert_string_equal(buf, "Your login verification code is 123456. It expires in 5 minutes. "
+                             "Do not share it with anyone.");
 }
 
 static void format__no_placeholder__copies_text(void **state)
