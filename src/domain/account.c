@@ -35,8 +35,12 @@ ta_err account_check_status(struct dctx *ctx, int type, const char *login_name,
 ta_err account_held_by_other(struct dctx *ctx, const struct auth *au, int type,
                              const char *login_name, const char *phone_area, int *out)
 {
+    /* Signed in or not, "is this address taken" is an enumeration oracle: same limit. */
+    ta_err e = lookup_limit(ctx);
+    if (e != TA_OK)
+        return e;
     struct customer c;
-    ta_err e = customer_find_login(ctx, type, login_name, phone_area, &c);
+    e = customer_find_login(ctx, type, login_name, phone_area, &c);
     if (e == TA_E_NOT_FOUND) {
         *out = 0;
         return TA_OK;

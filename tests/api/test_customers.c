@@ -135,6 +135,36 @@ static void code_text__says_the_configured_lifetime(void **state)
     test_app_free(app);
 }
 
+static void check_customer_exist__other_holder_1_self_or_nobody_0__rate_limited(void **state)
+{
+    struct test_app *app = *state;
+    const json_t *a = TA_REGISTER_EMAIL(app, NULL, "holder-a@example.com", TA_PWD);
+    TA_REGISTER_EMAIL(app, NULL, "holder-b@example.com", TA_PWD);
+    struct ta_hdr h = ta_with_token(TA_STR(a, "token"));
+    const char *route = "/global/" TA_CWS "checkCustomerExist";
+
+    json_t *env = ta_post(app, route, &h, "{s:i,s:s}", "type", 1, "loginName",
+                          "Holder-B@example.com");
+    TA_EXPECT(env, "0");
+    assert_int_equal(json_integer_value(ta_data(env)), 1);
+    env = ta_post(app, route, &h, "{s:i,s:s}", "type", 1, "loginName", "holder-a@example.com");
+    TA_EXPECT(env, "0");
+    assert_int_equal(json_integer_value(ta_data(env)), 0); /* the caller's own address */
+    env = ta_post(app, route, &h, "{s:i,s:s}", "type", 1, "loginName", "nobody@example.com");
+    TA_EXPECT(env, "0");
+    assert_true(json_is_integer(ta_data(env)));
+    assert_int_equal(json_integer_value(ta_data(env)), 0);
+    TA_EXPECT_PARAMS(ta_post(app, route, &h, "{s:i,s:s}", "type", 1, "loginName", "not-an-email"),
+                     "CUSTOMER_API_0000100", "loginName");
+    /* 30 lookups a minute per address, shared with checkStatus: 27 more are fine. */
+    for (int i = 0; i < 27; i++)
+        TA_EXPECT(ta_post(app, route, &h, "{s:i,s:s}", "type", 1, "loginName", "x@example.com"),
+                  "0");
+    TA_EXPECT_PARAMS(ta_post(app, route, &h, "{s:i,s:s}", "type", 1, "loginName",
+                             "x@example.com"),
+                     "GATEWAY_CODE_004", "60");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +178,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(register__trade_type_list__opens_exactly_those,
                                         test_app_setup, test_app_teardown),
         cmocka_unit_test(code_text__says_the_configured_lifetime),
+        cmocka_unit_test_setup_teardown(
+            check_customer_exist__other_holder_1_self_or_nobody_0__rate_limited, test_app_setup,
+            test_app_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
