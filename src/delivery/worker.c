@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +31,7 @@ struct delivery_worker {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    bool stopping, nudged, started;
-    _Atomic uint64_t sent, retried, failed;
+    bool stopping, started;
 };
 
 static struct transport *channel_transport(struct delivery_worker *w, int64_t company_id,
@@ -57,7 +55,6 @@ static void deliver(struct delivery_worker *w, const struct outbox_row *r)
     bool sms = strcmp(r->channel, "sms") == 0;
     if (e == TA_OK) {
         stats_add(sms ? STAT_SMS_SENT : STAT_EMAIL_SENT, 1);
-        atomic_fetch_add(&w->sent, 1);
         (void)STORE(w->st, outbox_finish, r->id, OUTBOX_SENT, 0);
         return;
     }
@@ -66,14 +63,12 @@ static void deliver(struct delivery_worker *w, const struct outbox_row *r)
         int shift = r->attempts - 1 < 20 ? r->attempts - 1 : 20;
         int64_t delay = (int64_t)w->cfg->delivery_backoff_ms << shift;
         stats_add(sms ? STAT_SMS_RETRIED : STAT_EMAIL_RETRIED, 1);
-        atomic_fetch_add(&w->retried, 1);
         log_warn(NULL, "delivery of outbox %lld by %s failed (attempt %d); retry in %lld ms",
                  (long long)r->id, t ? transport_name(t) : "none", r->attempts, (long long)delay);
         (void)STORE(w->st, outbox_finish, r->id, OUTBOX_PENDING, now + delay);
         return;
     }
     stats_add(sms ? STAT_SMS_FAILED : STAT_EMAIL_FAILED, 1);
-    atomic_fetch_add(&w->failed, 1);
     log_error(NULL, "delivery of outbox %lld by %s failed for good after %d attempts",
               (long long)r->id, t ? transport_name(t) : "none", r->attempts);
     (void)STORE(w->st, outbox_finish, r->id, OUTBOX_FAILED, 0);
@@ -137,7 +132,7 @@ static void *run(void *arg)
         while (delivery_worker_pass(w) == CLAIM_BATCH)
             ;
         pthread_mutex_lock(&w->lock);
-        if (!w->stopping && !w->nudged) {
+        if (!w->stopping) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             int64_t ns = ts.tv_nsec + (int64_t)w->cfg->delivery_poll_ms * 1000000;
@@ -145,7 +140,6 @@ static void *run(void *arg)
             ts.tv_nsec = (long)(ns % 1000000000);
             pthread_cond_timedwait(&w->wake, &w->lock, &ts);
         }
-        w->nudged = false;
         bool stop = w->stopping;
         pthread_mutex_unlock(&w->lock);
         if (stop)
@@ -200,15 +194,6 @@ ta_err delivery_worker_start(const struct config *cfg, struct delivery_worker **
     return TA_OK;
 }
 
-void delivery_worker_nudge(struct delivery_worker *w)
-{
-    if (w == NULL)
-        return;
-    pthread_mutex_lock(&w->lock);
-    w->nudged = true;
-    pthread_cond_signal(&w->wake);
-    pthread_mutex_unlock(&w->lock);
-}
 
 void delivery_worker_stop(struct delivery_worker *w)
 {
@@ -221,12 +206,4 @@ void delivery_worker_stop(struct delivery_worker *w)
     if (w->started)
         pthread_join(w->thread, NULL);
     free_parts(w);
-}
-
-void delivery_worker_stats(struct delivery_worker *w, uint64_t *sent, uint64_t *retried,
-                           uint64_t *failed)
-{
-    *sent = atomic_load(&w->sent);
-    *retried = atomic_load(&w->retried);
-    *failed = atomic_load(&w->failed);
 }

@@ -13,16 +13,10 @@ struct delivery_worker;
 
 /* Opens its own store on cfg->db and the transports of cfg; starts the thread. */
 ta_err delivery_worker_start(const struct config *cfg, struct delivery_worker **out);
-/* Wakes the worker now (a code was just written). */
-void delivery_worker_nudge(struct delivery_worker *w);
 /* Sends what is due (bounded: at most a few seconds), stops the thread, frees. NULL: no-op. */
 void delivery_worker_stop(struct delivery_worker *w);
 
 /* One pass without a thread: claims and sends what is due now. Returns rows handled. */
 int delivery_worker_pass(struct delivery_worker *w);
-
-/* Counters since start: sent, retried, failed. */
-void delivery_worker_stats(struct delivery_worker *w, uint64_t *sent, uint64_t *retried,
-                           uint64_t *failed);
 
 #endif

@@ -32,16 +32,6 @@ ta_err limit_hit(struct dctx *ctx, const char *key, int64_t window_ms, int64_t m
     return c.count > max ? over(ctx, &c, window_ms, e, with_wait) : TA_OK;
 }
 
-ta_err limit_check(struct dctx *ctx, const char *key, int64_t window_ms, int64_t max, ta_err e,
-                   bool with_wait)
-{
-    struct counter c;
-    ta_err err = STORE(ctx->st, counter_peek, key, ctx->now_ms, window_ms, &c);
-    if (err != TA_OK)
-        return err;
-    return c.count >= max ? over(ctx, &c, window_ms, e, with_wait) : TA_OK;
-}
-
 static void key_of(char *buf, size_t size, const char *kind, int64_t id)
 {
     snprintf(buf, size, "%s:%" PRId64, kind, id);

@@ -12,9 +12,6 @@
  * ctx->detail to the whole seconds until the window ends. */
 ta_err limit_hit(struct dctx *ctx, const char *key, int64_t window_ms, int64_t max, ta_err e,
                  bool with_wait);
-/* Like limit_hit without counting: answers e when the count already reached max. */
-ta_err limit_check(struct dctx *ctx, const char *key, int64_t window_ms, int64_t max, ta_err e,
-                   bool with_wait);
 /* Seconds (rounded up, at least 1) until a window that began at start_ms ends. */
 int64_t limit_wait_s(int64_t start_ms, int64_t window_ms, int64_t now_ms);
 
