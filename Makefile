@@ -12,8 +12,9 @@ all: build
 deps:
 	@scripts/deps.sh
 
+# TA_TESTS=OFF: plain `make` and `make run` need none of the test packages (cmocka).
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DTA_TESTS=OFF >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS) --target tradeauth
 
 # Installs what is missing, builds a release binary, serves on 127.0.0.1:8080 with
@@ -25,15 +26,16 @@ run: build
 # The whole suite: release build, then again under AddressSanitizer + UBSan.
 test:
 	@scripts/deps.sh test
+	@scripts/check-fresh-build.sh
 	@$(MAKE) --no-print-directory test-release test-asan
 
 test-release:
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DTA_TESTS=ON >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 test-asan:
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTA_SANITIZE=ON >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTA_SANITIZE=ON -DTA_TESTS=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
