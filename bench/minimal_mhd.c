@@ -61,16 +61,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s PORT [THREADS [POOL_BYTES]]\n", argv[0]);
         return 2;
     }
-    int port = atoi(argv[1]);
-    long threads = argc > 2 ? atol(argv[2]) : sysconf(_SC_NPROCESSORS_ONLN);
-    long pool = argc > 3 ? atol(argv[3]) : 0;
+    int port = (int)strtol(argv[1], NULL, 10);
+    long threads = argc > 2 ? strtol(argv[2], NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    long pool = argc > 3 ? strtol(argv[3], NULL, 10) : 0;
     if (port < 0 || port > 65535 || threads < 1 || threads > 256 || pool < 0 ||
         pool > 16 * 1024 * 1024) {
         fprintf(stderr, "minimal_mhd: bad PORT, THREADS or POOL_BYTES\n");
         return 2;
     }
-    reply = MHD_create_response_from_buffer(sizeof BODY - 1, (void *)BODY,
-                                            MHD_RESPMEM_PERSISTENT);
+    reply = MHD_create_response_from_buffer(sizeof BODY - 1, (void *)BODY, MHD_RESPMEM_PERSISTENT);
     if (reply == NULL)
         return 1;
     MHD_add_response_header(reply, "Content-Type", "application/json;charset=UTF-8");
@@ -81,8 +80,8 @@ int main(int argc, char **argv)
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, 20000u,

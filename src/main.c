@@ -8,16 +8,15 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "tradeauth — customer login and authorization service\n\n"
-            "Usage:\n"
-            "  tradeauth serve [settings]                 run the HTTP server\n"
-            "  tradeauth migrate [settings]               create or update the schema\n"
-            "  tradeauth company add|list|show|set ...    manage companies (tenants)\n"
-            "  tradeauth customer list|show|disable|enable|kyc|unlock|audit|seed ...\n"
-            "  tradeauth bench-kdf [settings]             argon2id verifications per second\n"
-            "  tradeauth version\n"
-            "  tradeauth <command> --help                 the command's own flags\n\n");
+    fprintf(out, "tradeauth — customer login and authorization service\n\n"
+                 "Usage:\n"
+                 "  tradeauth serve [settings]                 run the HTTP server\n"
+                 "  tradeauth migrate [settings]               create or update the schema\n"
+                 "  tradeauth company add|list|show|set ...    manage companies (tenants)\n"
+                 "  tradeauth customer list|show|disable|enable|kyc|unlock|audit|seed ...\n"
+                 "  tradeauth bench-kdf [settings]             argon2id verifications per second\n"
+                 "  tradeauth version\n"
+                 "  tradeauth <command> --help                 the command's own flags\n\n");
     config_print_help(out);
 }
 
@@ -53,8 +52,7 @@ int main(int argc, char **argv)
         rc = cli_bench_kdf(&args, &cfg);
     } else if ((strcmp(cmd, "company") == 0 || strcmp(cmd, "customer") == 0) && argc >= 3) {
         struct cli_args args = {argc - 3, argv + 3};
-        rc = cmd[1] == 'o' ? cli_company(argv[2], &args, &cfg)
-                           : cli_customer(argv[2], &args, &cfg);
+        rc = cmd[1] == 'o' ? cli_company(argv[2], &args, &cfg) : cli_customer(argv[2], &args, &cfg);
     } else {
         fprintf(stderr, "tradeauth: unknown command '%s'\n\n", cmd);
         usage(stderr);

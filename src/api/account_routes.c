@@ -52,8 +52,8 @@ ta_err api_check_status(struct api_req *req, json_t **data_out)
         e = account_check_status(&req->ctx, (int)r.type, r.login_name, r.phone_area, &x);
     if (e != TA_OK)
         return e;
-    *data_out = json_pack("{s:i,s:o,s:o}", "status", x.status, "phoneArea",
-                          nullable(x.phone_area), "country", nullable(x.country));
+    *data_out = json_pack("{s:i,s:o,s:o}", "status", x.status, "phoneArea", nullable(x.phone_area),
+                          "country", nullable(x.country));
     return TA_OK;
 }
 
@@ -63,8 +63,8 @@ ta_err api_check_exist(struct api_req *req, json_t **data_out)
     int held = 0;
     ta_err e = bind_ref(req, &r);
     if (e == TA_OK)
-        e = account_held_by_other(&req->ctx, req->auth, (int)r.type, r.login_name,
-                                  r.phone_area, &held);
+        e = account_held_by_other(&req->ctx, req->auth, (int)r.type, r.login_name, r.phone_area,
+                                  &held);
     if (e != TA_OK)
         return e;
     *data_out = json_integer(held);

@@ -13,21 +13,21 @@
 struct api_req {
     /* Filled by the edge. */
     const struct config *cfg;
-    struct store *st;         /* this thread's connection */
-    struct arena *a;          /* freed after the response is queued */
-    json_t *body;             /* the request object (borrowed) */
-    bool ints_as_real;        /* body had an integer beyond 64 bits: numbers parsed as reals */
-    const char *company_hdr;  /* companyId header as sent, NULL when missing */
-    const char *token;        /* token header, NULL when missing or empty */
-    const char *lang;         /* canonical tag */
+    struct store *st;        /* this thread's connection */
+    struct arena *a;         /* freed after the response is queued */
+    json_t *body;            /* the request object (borrowed) */
+    bool ints_as_real;       /* body had an integer beyond 64 bits: numbers parsed as reals */
+    const char *company_hdr; /* companyId header as sent, NULL when missing */
+    const char *token;       /* token header, NULL when missing or empty */
+    const char *lang;        /* canonical tag */
     const char *trace;
     const char *client_addr;
     const char *user_agent;
     int64_t now_ms;
     /* Filled by api_dispatch. */
-    struct dctx ctx;          /* ctx.detail: the msgParams value of the answer */
-    struct auth *auth;        /* the signed-in customer on token routes */
-    ta_err auth_err;          /* why auth is NULL on a ROUTE_TOKEN_OPTIONAL route */
+    struct dctx ctx;   /* ctx.detail: the msgParams value of the answer */
+    struct auth *auth; /* the signed-in customer on token routes */
+    ta_err auth_err;   /* why auth is NULL on a ROUTE_TOKEN_OPTIONAL route */
 };
 
 /* On TA_OK *data_out holds one new reference (or NULL for JSON null); the edge consumes it.
@@ -43,10 +43,10 @@ enum route_flags {
 };
 
 struct route {
-    const char *path;         /* after the optional /api and /cats-gateway prefixes */
+    const char *path; /* after the optional /api and /cats-gateway prefixes */
     api_handler fn;
     unsigned flags;
-    const char *name;         /* short name for logs and metrics */
+    const char *name; /* short name for logs and metrics */
 };
 
 /* The route for a path (prefixes already stripped), or NULL. */

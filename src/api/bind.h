@@ -17,19 +17,40 @@ struct field {
     const char *name;
     enum field_type type;
     size_t offset;
-    int64_t min, max;  /* F_INT: value range; F_STR: length in bytes */
+    int64_t min, max; /* F_INT: value range; F_STR: length in bytes */
     int required;
 };
 
 /* Members: F_INT int64_t (left untouched when absent: preset defaults), F_STR/F_MD5/F_CODE6
  * const char * (NULL when absent or ""), F_BOOL bool, F_JSON json_t * (borrowed). */
-#define FIELD_INT(n, T, m, lo, hi, req) {n, F_INT, offsetof(T, m), lo, hi, req}
-#define FIELD_STR(n, T, m, lo, hi, req) {n, F_STR, offsetof(T, m), lo, hi, req}
-#define FIELD_MD5(n, T, m, req) {n, F_MD5, offsetof(T, m), 32, 32, req}
-#define FIELD_CODE6(n, T, m, req) {n, F_CODE6, offsetof(T, m), 6, 6, req}
-#define FIELD_BOOL(n, T, m, req) {n, F_BOOL, offsetof(T, m), 0, 1, req}
-#define FIELD_JSON(n, T, m, req) {n, F_JSON, offsetof(T, m), 0, 0, req}
-#define FIELD_END {NULL, F_INT, 0, 0, 0, 0}
+#define FIELD_INT(n, T, m, lo, hi, req)                                                            \
+    {                                                                                              \
+        n, F_INT, offsetof(T, m), lo, hi, req                                                      \
+    }
+#define FIELD_STR(n, T, m, lo, hi, req)                                                            \
+    {                                                                                              \
+        n, F_STR, offsetof(T, m), lo, hi, req                                                      \
+    }
+#define FIELD_MD5(n, T, m, req)                                                                    \
+    {                                                                                              \
+        n, F_MD5, offsetof(T, m), 32, 32, req                                                      \
+    }
+#define FIELD_CODE6(n, T, m, req)                                                                  \
+    {                                                                                              \
+        n, F_CODE6, offsetof(T, m), 6, 6, req                                                      \
+    }
+#define FIELD_BOOL(n, T, m, req)                                                                   \
+    {                                                                                              \
+        n, F_BOOL, offsetof(T, m), 0, 1, req                                                       \
+    }
+#define FIELD_JSON(n, T, m, req)                                                                   \
+    {                                                                                              \
+        n, F_JSON, offsetof(T, m), 0, 0, req                                                       \
+    }
+#define FIELD_END                                                                                  \
+    {                                                                                              \
+        NULL, F_INT, 0, 0, 0, 0                                                                    \
+    }
 
 /* Binds every field; the first bad one answers TA_E_FIELD with its name in the detail. */
 ta_err bind_fields(struct api_req *req, const struct field *fields, void *out);

@@ -11,8 +11,8 @@ ta_err api_mfa_generate(struct api_req *req, json_t **data_out)
     ta_err e = mfa_generate(&req->ctx, req->auth, &p);
     if (e != TA_OK)
         return e;
-    *data_out = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)p.id, "secret", p.secret, "qrcode",
-                          p.uri);
+    *data_out =
+        json_pack("{s:I,s:s,s:s}", "id", (json_int_t)p.id, "secret", p.secret, "qrcode", p.uri);
     sodium_memzero(p.secret, sizeof p.secret);
     return TA_OK;
 }

@@ -47,10 +47,11 @@ ta_err pairs_parse(struct api_req *req, const json_t *v, struct trade_pair **out
         return TA_E_TOO_LARGE;
     size_t n = 0, i;
     json_t *item;
-    json_array_foreach(v, i, item) {
+    json_array_foreach(v, i, item)
+    {
         int64_t tt;
-        if (!json_is_object(item) || !bind_int(json_object_get(item, "tradeType"), &tt) ||
-            tt < 1 || tt > 99)
+        if (!json_is_object(item) || !bind_int(json_object_get(item, "tradeType"), &tt) || tt < 1 ||
+            tt > 99)
             return bind_bad(req, name);
         json_t *cur = json_object_get(item, "allCurrency");
         if (json_is_string(cur)) {
@@ -69,7 +70,8 @@ ta_err pairs_parse(struct api_req *req, const json_t *v, struct trade_pair **out
         } else if (json_is_array(cur) && json_array_size(cur) > 0) {
             size_t k;
             json_t *c;
-            json_array_foreach(cur, k, c) {
+            json_array_foreach(cur, k, c)
+            {
                 if (!json_is_string(c) ||
                     !add(pairs, &n, (int)tt, json_string_value(c), json_string_length(c)))
                     return bind_bad(req, name);

@@ -116,9 +116,9 @@ static json_t *account(const struct customer_view *v, const struct account *a)
     json_object_set_new_nocheck(o, "activateTime", json_integer(a->activated_ms));
     json_object_set_new_nocheck(o, "firstDepositTime", ms_or_null(a->first_deposit_ms));
     json_object_set_new_nocheck(o, "firstWithdrawTime", ms_or_null(a->first_withdraw_ms));
-    static const char *const nulls[] = {"remark",           "wholeWarehouseBalance",
-                                        "wholeWarehouseRate", "interestProportion",
-                                        "marginRadio",      "availableLoan"};
+    static const char *const nulls[] = {
+        "remark",      "wholeWarehouseBalance", "wholeWarehouseRate", "interestProportion",
+        "marginRadio", "availableLoan"};
     for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
         json_object_set_new_nocheck(o, nulls[i], json_null());
     return o;
@@ -158,9 +158,9 @@ static void common(json_t *o, const struct customer_view *v)
     json_object_set_new_nocheck(o, "customerNo", json_string(c->customer_no));
     json_object_set_new_nocheck(o, "companyId", json_integer(v->co->id));
     json_object_set_new_nocheck(o, "companyType",
-                        json_string(v->co->type == COMPANY_DEMO ? "demo" : "real"));
+                                json_string(v->co->type == COMPANY_DEMO ? "demo" : "real"));
     json_object_set_new_nocheck(o, "associationCompanyId",
-                        v->co->twin_id != 0 ? json_integer(v->co->twin_id) : json_null());
+                                v->co->twin_id != 0 ? json_integer(v->co->twin_id) : json_null());
     json_object_set_new_nocheck(o, "customerGroupId", json_integer(c->group_id));
     contacts(o, c);
     json_object_set_new_nocheck(o, "country", json_string(c->country ? c->country : ""));
@@ -170,7 +170,7 @@ static void common(json_t *o, const struct customer_view *v)
     json_object_set_new_nocheck(o, "optional", json_integer(1));
     json_object_set_new_nocheck(o, "companyKycStatus", json_integer(v->co->kyc_on ? 1 : 2));
     json_object_set_new_nocheck(o, "thirdServerCode",
-                        json_string(c->third_server_code ? c->third_server_code : ""));
+                                json_string(c->third_server_code ? c->third_server_code : ""));
     json_object_set_new_nocheck(o, "source", json_string(render_source(c->register_source)));
     json_object_set_new_nocheck(o, "openAccountType", json_integer(c->open_account_type));
     json_object_set_new_nocheck(o, "registerTime", json_integer(c->created_ms));
@@ -186,17 +186,17 @@ json_t *render_customer(const struct customer_view *v, const char *lang)
     json_object_set_new_nocheck(o, "relationCustomerId", json_integer(c->relation_customer_id));
     json_object_set_new_nocheck(o, "type", json_integer(c->type));
     json_object_set_new_nocheck(o, "status", json_integer(c->status));
-    static const char *const nulls[] = {"firstName",      "lastName",      "idCard",
-                                        "idCardType",     "activateStatus", "activateTime",
-                                        "accountRemark",  "thirdUserId",   "thirdLoginSource",
-                                        "thirdIntactMsg"};
+    static const char *const nulls[] = {
+        "firstName",    "lastName",      "idCard",      "idCardType",       "activateStatus",
+        "activateTime", "accountRemark", "thirdUserId", "thirdLoginSource", "thirdIntactMsg"};
     for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
         json_object_set_new_nocheck(o, nulls[i], json_null());
     json_object_set_new_nocheck(o, "assertPassStatus", json_string("1"));
     int audit = v->co->kyc_on ? c->kyc_audit_status : 2;
     json_object_set_new_nocheck(o, "kycAuditStatus", json_integer(audit));
     if (!v->co->kyc_on)
-        json_object_set_new_nocheck(o, "kycAuditRemark", json_string(i18n_text(lang, "kyc.off_remark")));
+        json_object_set_new_nocheck(o, "kycAuditRemark",
+                                    json_string(i18n_text(lang, "kyc.off_remark")));
     else
         json_object_set_new_nocheck(o, "kycAuditRemark", str_or_null(c->kyc_audit_remark));
     json_object_set_new_nocheck(o, "kycStatus", json_integer(1));

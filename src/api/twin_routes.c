@@ -15,12 +15,12 @@ ta_err api_switch(struct api_req *req, json_t **data_out)
         return e;
     /* associationCompanyId is the company the new token belongs to: clients put it in the
      * companyId header next (C9). */
-    *data_out = json_pack("{s:s,s:s,s:I,s:I,s:s,s:s,s:I,s:I}", "token", r.tokens.token, "rToken",
-                          r.tokens.rtoken, "associationCompanyId", (json_int_t)r.co->id,
-                          "companyId", (json_int_t)r.co->id, "companyType",
-                          r.co->type == COMPANY_DEMO ? "demo" : "real", "customerNo",
-                          r.paired.customer_no, "id", (json_int_t)r.paired.id,
-                          "relationCustomerId", (json_int_t)r.from_customer_id);
+    *data_out =
+        json_pack("{s:s,s:s,s:I,s:I,s:s,s:s,s:I,s:I}", "token", r.tokens.token, "rToken",
+                  r.tokens.rtoken, "associationCompanyId", (json_int_t)r.co->id, "companyId",
+                  (json_int_t)r.co->id, "companyType", r.co->type == COMPANY_DEMO ? "demo" : "real",
+                  "customerNo", r.paired.customer_no, "id", (json_int_t)r.paired.id,
+                  "relationCustomerId", (json_int_t)r.from_customer_id);
     sodium_memzero(&r.tokens, sizeof r.tokens);
     return TA_OK;
 }

@@ -14,7 +14,6 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
-#include <sys/syscall.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -22,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 struct app {
@@ -109,8 +109,8 @@ ta_err app_start(struct app *app)
 {
     const struct config *cfg = app->cfg;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t hash_threads = cfg->hash_threads > 0 ? (size_t)cfg->hash_threads
-                                                : (size_t)(cores > 0 ? cores : 1);
+    size_t hash_threads =
+        cfg->hash_threads > 0 ? (size_t)cfg->hash_threads : (size_t)(cores > 0 ? cores : 1);
     size_t queue = cfg->hash_queue > 0 ? (size_t)cfg->hash_queue : 4 * hash_threads;
 
     ta_err e = delivery_worker_start(cfg, &app->delivery);
@@ -192,8 +192,7 @@ int app_serve(const struct config *cfg)
     printf("tradeauth: listening on http://%.*s:%u (database %s)\n",
            (int)(strrchr(cfg->listen, ':') - cfg->listen), cfg->listen, app_port(app), cfg->db);
     printf("tradeauth: default company: real id 1, demo twin id 2\n");
-    printf("tradeauth: codes go to email=%s sms=%s%s%s\n", cfg->email_transport,
-           cfg->sms_transport,
+    printf("tradeauth: codes go to email=%s sms=%s%s%s\n", cfg->email_transport, cfg->sms_transport,
            strcmp(cfg->email_transport, "log") == 0 || strcmp(cfg->sms_transport, "log") == 0
                ? "; log transport file: "
                : "",

@@ -162,20 +162,18 @@ static json_t *company_json(const struct company *co)
     for (size_t i = 0; i < co->n_assets; i++) {
         char bal[48];
         render_money(co->assets[i].demo_balance, co->assets[i].digits, bal, sizeof bal);
-        json_array_append_new(assets, json_pack("{s:s,s:I,s:i,s:s}", "currency",
-                                                co->assets[i].currency, "assetsId",
-                                                (json_int_t)co->assets[i].assets_id, "digits",
-                                                co->assets[i].digits, "demoBalance", bal));
+        json_array_append_new(assets,
+                              json_pack("{s:s,s:I,s:i,s:s}", "currency", co->assets[i].currency,
+                                        "assetsId", (json_int_t)co->assets[i].assets_id, "digits",
+                                        co->assets[i].digits, "demoBalance", bal));
     }
     for (size_t i = 0; i < co->n_offers; i++)
-        json_array_append_new(offers, json_pack("{s:i,s:s,s:b}", "tradeType",
-                                                co->offers[i].trade_type, "currency",
-                                                co->offers[i].currency, "default",
-                                                co->offers[i].is_default));
+        json_array_append_new(
+            offers, json_pack("{s:i,s:s,s:b}", "tradeType", co->offers[i].trade_type, "currency",
+                              co->offers[i].currency, "default", co->offers[i].is_default));
     for (size_t i = 0; i < co->n_groups; i++)
-        json_array_append_new(groups, json_pack("{s:I,s:b}", "id",
-                                                (json_int_t)co->groups[i].id, "default",
-                                                co->groups[i].is_default));
+        json_array_append_new(groups, json_pack("{s:I,s:b}", "id", (json_int_t)co->groups[i].id,
+                                                "default", co->groups[i].is_default));
     json_t *o = json_pack(
         "{s:I,s:s,s:s,s:o,s:b,s:b,s:s,s:b,s:I,s:I,s:I,s:o,s:o,s:o}", "id", (json_int_t)co->id,
         "name", co->name, "type", co->type == COMPANY_DEMO ? "demo" : "real", "twinId",
@@ -276,7 +274,8 @@ static int company_flags(struct cli_args *args, struct company *co)
             snprintf(as->currency, sizeof as->currency, "%s", cur);
             as->assets_id = id;
             as->digits = digits;
-            if (many[i][used] == ':' && !parse_amount(many[i] + used + 1, digits, &as->demo_balance)) {
+            if (many[i][used] == ':' &&
+                !parse_amount(many[i] + used + 1, digits, &as->demo_balance)) {
                 fprintf(stderr, "tradeauth: --asset '%s': bad demo balance\n", many[i]);
                 return -1;
             }
@@ -424,9 +423,17 @@ int cli_company(const char *sub, struct cli_args *args, struct config *cfg)
             copy[copy_n++] = args->argv[i];
         saved.argv = copy;
         saved.argc = copy_n;
-        static const char *const cmd_flags[] = {
-            "name", "prefix", "kyc", "review", "single-session", "session-idle-s",
-            "session-absolute-s", "refresh-s", "asset", "trade-type", "group"};
+        static const char *const cmd_flags[] = {"name",
+                                                "prefix",
+                                                "kyc",
+                                                "review",
+                                                "single-session",
+                                                "session-idle-s",
+                                                "session-absolute-s",
+                                                "refresh-s",
+                                                "asset",
+                                                "trade-type",
+                                                "group"};
         for (size_t f = 0; f < sizeof cmd_flags / sizeof cmd_flags[0]; f++) {
             const char *vals[TA_MAX_OFFERS];
             (void)cli_take_all(args, cmd_flags[f], vals, TA_MAX_OFFERS);
@@ -503,10 +510,9 @@ static json_t *customer_json(const struct customer *c)
     return json_pack("{s:I,s:s,s:I,s:s?,s:s?,s:s?,s:i,s:i,s:b,s:b,s:I,s:I}", "id",
                      (json_int_t)c->id, "customerNo", c->customer_no, "companyId",
                      (json_int_t)c->company_id, "email", c->email, "phoneArea", c->phone_area,
-                     "phone", c->phone, "status", c->status, "kycAuditStatus",
-                     c->kyc_audit_status, "password", c->pw_hash != NULL, "mfa", c->mfa_id > 0,
-                     "relationCustomerId", (json_int_t)c->relation_customer_id, "createTime",
-                     (json_int_t)c->created_ms);
+                     "phone", c->phone, "status", c->status, "kycAuditStatus", c->kyc_audit_status,
+                     "password", c->pw_hash != NULL, "mfa", c->mfa_id > 0, "relationCustomerId",
+                     (json_int_t)c->relation_customer_id, "createTime", (json_int_t)c->created_ms);
 }
 
 static void customer_help(void)
@@ -554,7 +560,8 @@ int cli_customer(const char *sub, struct cli_args *args, struct config *cfg)
         fprintf(stderr, "tradeauth: customer %s needs a customerNo or #id\n", sub);
         return 2;
     }
-    if (strcmp(sub, "kyc") == 0 && (status_text == NULL || !parse_i64(status_text, 0, 3, &status))) {
+    if (strcmp(sub, "kyc") == 0 &&
+        (status_text == NULL || !parse_i64(status_text, 0, 3, &status))) {
         fprintf(stderr, "tradeauth: customer kyc needs --status 0|1|2|3\n");
         return 2;
     }
@@ -596,8 +603,9 @@ int cli_customer(const char *sub, struct cli_args *args, struct config *cfg)
         } else if (e == TA_OK) {
             for (size_t i = 0; i < n; i++)
                 printf("%" PRId64 " %s %s %s%s status=%d\n", all[i].id, all[i].customer_no,
-                       all[i].email ? all[i].email : "-", all[i].phone_area ? all[i].phone_area : "",
-                       all[i].phone ? all[i].phone : "", all[i].status);
+                       all[i].email ? all[i].email : "-",
+                       all[i].phone_area ? all[i].phone_area : "", all[i].phone ? all[i].phone : "",
+                       all[i].status);
         }
     } else if (strcmp(sub, "show") == 0) {
         json_t *o = customer_json(&c);
@@ -621,12 +629,11 @@ int cli_customer(const char *sub, struct cli_args *args, struct config *cfg)
         size_t n = 0;
         e = STORE(st, audit_list, c.id, (size_t)limit, a, &rows, &n);
         for (size_t i = 0; e == TA_OK && i < n; i++) {
-            json_t *o = json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:i,s:s}", "time",
-                                  (json_int_t)rows[i].time_ms, "companyId",
-                                  (json_int_t)rows[i].company_id, "customerId",
-                                  (json_int_t)rows[i].customer_id, "event", rows[i].event,
-                                  "outcome", rows[i].outcome, "client", rows[i].client_addr,
-                                  "device", rows[i].device, "detail", rows[i].detail);
+            json_t *o = json_pack(
+                "{s:I,s:I,s:I,s:s,s:s,s:s,s:i,s:s}", "time", (json_int_t)rows[i].time_ms,
+                "companyId", (json_int_t)rows[i].company_id, "customerId",
+                (json_int_t)rows[i].customer_id, "event", rows[i].event, "outcome", rows[i].outcome,
+                "client", rows[i].client_addr, "device", rows[i].device, "detail", rows[i].detail);
             json_dumpf(o, stdout, JSON_COMPACT);
             printf("\n");
             json_decref(o);

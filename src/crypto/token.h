@@ -8,9 +8,9 @@
 #include <stdint.h>
 
 #define TOKEN_HASH_BYTES 32
-#define TOKEN_ACCESS_LEN 39   /* UUIDv4 (36) + "app" */
-#define TOKEN_HEX64_LEN 64    /* refresh tokens, send tokens, proofs */
-#define TOKEN_TEXT_MAX 72     /* any token above, with the NUL */
+#define TOKEN_ACCESS_LEN 39 /* UUIDv4 (36) + "app" */
+#define TOKEN_HEX64_LEN 64  /* refresh tokens, send tokens, proofs */
+#define TOKEN_TEXT_MAX 72   /* any token above, with the NUL */
 
 /* A lowercase UUIDv4 followed by "app" (contract B4). */
 void token_access_new(char out[TOKEN_TEXT_MAX]);

@@ -54,8 +54,8 @@ ta_err totp_code_at(const char *secret_b32, int64_t step, char out[7])
     ta_err err = decode(secret_b32, &raw, &raw_len);
     if (err != TA_OK)
         return err;
-    int rc = oath_totp_generate(raw, raw_len, (time_t)(step * TOTP_PERIOD_S), TOTP_PERIOD_S, 0, 6,
-                                out);
+    int rc =
+        oath_totp_generate(raw, raw_len, (time_t)(step * TOTP_PERIOD_S), TOTP_PERIOD_S, 0, 6, out);
     sodium_memzero(raw, raw_len);
     free(raw);
     return rc == OATH_OK ? TA_OK : TA_FAIL(TA_E_INTERNAL);

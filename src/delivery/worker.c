@@ -194,7 +194,6 @@ ta_err delivery_worker_start(const struct config *cfg, struct delivery_worker **
     return TA_OK;
 }
 
-
 void delivery_worker_stop(struct delivery_worker *w)
 {
     if (w == NULL)

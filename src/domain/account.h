@@ -6,8 +6,8 @@
 #include "domain/customer.h"
 
 struct exist_result {
-    int status;              /* 1 exists, 2 not registered, -1 disabled */
-    const char *phone_area;  /* NULL when not registered */
+    int status;             /* 1 exists, 2 not registered, -1 disabled */
+    const char *phone_area; /* NULL when not registered */
     const char *country;
 };
 

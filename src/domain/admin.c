@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-ta_err admin_customer_find(struct store *st, int64_t company_id, const char *which,
-                           struct arena *a, struct customer *out)
+ta_err admin_customer_find(struct store *st, int64_t company_id, const char *which, struct arena *a,
+                           struct customer *out)
 {
     if (which[0] == '#') {
         errno = 0;
@@ -33,8 +33,7 @@ ta_err admin_customer_find(struct store *st, int64_t company_id, const char *whi
     return STORE(st, customer_by_no, company_id, which, a, out);
 }
 
-ta_err admin_customer_status(struct store *st, const struct customer *c, int status,
-                             int64_t now_ms)
+ta_err admin_customer_status(struct store *st, const struct customer *c, int status, int64_t now_ms)
 {
     ta_err e = store_begin(st);
     if (e != TA_OK)

@@ -12,8 +12,8 @@ struct arena;
 struct store;
 
 /* By customerNo within the company, or by "#<id>". */
-ta_err admin_customer_find(struct store *st, int64_t company_id, const char *which,
-                           struct arena *a, struct customer *out);
+ta_err admin_customer_find(struct store *st, int64_t company_id, const char *which, struct arena *a,
+                           struct customer *out);
 /* CUSTOMER_NORMAL or CUSTOMER_DISABLED; disabling ends the customer's sessions. */
 ta_err admin_customer_status(struct store *st, const struct customer *c, int status,
                              int64_t now_ms);

@@ -36,8 +36,7 @@ static bool login_recipient(const struct login_cmd *cmd, const struct customer *
                             char out[CONTACT_MAX])
 {
     (void)cmd;
-    return codes_customer_recipient(c, cmd->type == LOGIN_EMAIL ? CHANNEL_EMAIL : CHANNEL_SMS,
-                                    out);
+    return codes_customer_recipient(c, cmd->type == LOGIN_EMAIL ? CHANNEL_EMAIL : CHANNEL_SMS, out);
 }
 
 struct open_args {
@@ -86,7 +85,7 @@ static ta_err login_by_code(struct dctx *ctx, const struct login_cmd *cmd, struc
     err = codes_verify(ctx, b, rcpt, cmd->send_token, cmd->code, &t);
     if (err == TA_E_CODE_WRONG) {
         audit_record(ctx, c->id, "login_fail", err, (int)cmd->device, "code");
-        ctx->detail = NULL; /* attempts left would tell that the account exists */
+        ctx->detail = NULL;      /* attempts left would tell that the account exists */
         return TA_E_CREDENTIALS; /* one answer for wrong account, password or code */
     }
     if (err != TA_OK)
@@ -211,16 +210,16 @@ ta_err auth_register(struct dctx *ctx, const struct register_cmd *cmd, struct cu
 
     /* Taken already? Answer before the code is looked at, so no attempt is spent. */
     struct customer other;
-    err = c.email ? STORE(ctx->st, customer_by_email, co->id, c.email, ctx->a, &other)
-                  : STORE(ctx->st, customer_by_phone, co->id, c.phone_area, c.phone, ctx->a,
-                          &other);
+    err = c.email
+              ? STORE(ctx->st, customer_by_email, co->id, c.email, ctx->a, &other)
+              : STORE(ctx->st, customer_by_phone, co->id, c.phone_area, c.phone, ctx->a, &other);
     if (err == TA_OK)
         return TA_E_DUPLICATE;
     if (err != TA_E_NOT_FOUND)
         return err;
 
-    const struct biz_type *b = codes_biz_for(
-        PURPOSE_REGISTER, cmd->type == LOGIN_EMAIL ? CHANNEL_EMAIL : CHANNEL_SMS);
+    const struct biz_type *b =
+        codes_biz_for(PURPOSE_REGISTER, cmd->type == LOGIN_EMAIL ? CHANNEL_EMAIL : CHANNEL_SMS);
     struct ticket t;
     err = codes_verify(ctx, b, rcpt, cmd->send_token, cmd->code, &t);
     if (err != TA_OK)

@@ -10,18 +10,18 @@
 #include "domain/customer.h"
 
 struct login_cmd {
-    int64_t type;          /* enum login_type */
+    int64_t type; /* enum login_type */
     const char *login_name;
     const char *phone_area;
-    int64_t device;        /* 1..9 */
-    const char *password;  /* MD5 hex from the client */
+    int64_t device;       /* 1..9 */
+    const char *password; /* MD5 hex from the client */
     const char *code;
     const char *send_token;
     const char *google_code;
 };
 
 struct register_cmd {
-    int64_t type;          /* 1 email, 2 phone */
+    int64_t type; /* 1 email, 2 phone */
     const char *login_name;
     const char *phone_area;
     const char *country;
@@ -31,9 +31,9 @@ struct register_cmd {
     int64_t register_source;
     const char *register_device;
     const char *utm_source, *utm_medium, *utm_campaign, *utm_content, *utm_term;
-    int64_t group_id;      /* 0: the company default */
+    int64_t group_id; /* 0: the company default */
     int64_t open_account_type;
-    const char *password;  /* optional */
+    const char *password; /* optional */
     const char *third_server_code, *third_server_source;
     const struct trade_pair *pairs;
     size_t n_pairs;

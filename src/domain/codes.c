@@ -49,8 +49,7 @@ bool codes_biz_needs_token(const struct biz_type *b)
     return b->purpose == PURPOSE_LOGINED || b->purpose == PURPOSE_COMMON;
 }
 
-bool codes_customer_recipient(const struct customer *c, enum code_channel ch,
-                              char out[CONTACT_MAX])
+bool codes_customer_recipient(const struct customer *c, enum code_channel ch, char out[CONTACT_MAX])
 {
     if (ch == CHANNEL_EMAIL) {
         if (c->email == NULL)

@@ -10,8 +10,13 @@
 #include "domain/contact.h"
 #include "domain/ctx.h"
 
-enum code_purpose { PURPOSE_REGISTER, PURPOSE_LOGIN, PURPOSE_PASSWORD, PURPOSE_LOGINED,
-                    PURPOSE_COMMON };
+enum code_purpose {
+    PURPOSE_REGISTER,
+    PURPOSE_LOGIN,
+    PURPOSE_PASSWORD,
+    PURPOSE_LOGINED,
+    PURPOSE_COMMON
+};
 enum code_channel { CHANNEL_SMS, CHANNEL_EMAIL };
 
 struct biz_type {

@@ -100,8 +100,8 @@ void company_default_real(struct company *co)
     co->groups[0] = (struct company_group){1, true};
 }
 
-ta_err company_create(struct store *st, const struct company *real, bool with_twin,
-                      int64_t twin_id, int64_t *real_id_out, int64_t *twin_id_out)
+ta_err company_create(struct store *st, const struct company *real, bool with_twin, int64_t twin_id,
+                      int64_t *real_id_out, int64_t *twin_id_out)
 {
     struct company r = *real, d;
     int64_t rid = 0, did = 0;

@@ -31,8 +31,8 @@ bool company_has_group(const struct company *co, int64_t group_id);
 void company_default_real(struct company *co);
 /* Creates real (and its demo twin when with_twin) in one transaction, linking both ways;
  * the twin copies assets, offers and groups. Ids 0 let the store choose. */
-ta_err company_create(struct store *st, const struct company *real, bool with_twin,
-                      int64_t twin_id, int64_t *real_id_out, int64_t *twin_id_out);
+ta_err company_create(struct store *st, const struct company *real, bool with_twin, int64_t twin_id,
+                      int64_t *real_id_out, int64_t *twin_id_out);
 /* On a database without companies, creates the default pair (ids 1 and 2). */
 ta_err company_seed_default(struct store *st, bool *created_out);
 

@@ -1,7 +1,7 @@
 /* domain/ctx.c — small helpers shared by every use case. */
 #include "domain/ctx.h"
-#include "util/arena.h"
 #include "store/store.h"
+#include "util/arena.h"
 #include "util/config.h"
 
 #include <stdarg.h>

@@ -21,11 +21,11 @@ struct dctx {
     struct arena *a;
     const struct company *co; /* the companyId header's company */
     int64_t now_ms;
-    const char *client_addr;  /* after trusted-proxy resolution */
-    const char *user_agent;   /* may be NULL */
-    const char *lang;         /* canonical tag of the request */
+    const char *client_addr; /* after trusted-proxy resolution */
+    const char *user_agent;  /* may be NULL */
+    const char *lang;        /* canonical tag of the request */
     const char *trace;
-    const char *detail;       /* out: the msgParams value of the answer, or NULL */
+    const char *detail; /* out: the msgParams value of the answer, or NULL */
 };
 
 /* The signed-in customer of a token route. */

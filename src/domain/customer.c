@@ -97,8 +97,8 @@ static ta_err open_one(struct dctx *ctx, const struct company *co, const struct 
     return err == TA_E_CONFLICT ? TA_OK : err; /* opened by a concurrent request */
 }
 
-ta_err customer_open_accounts(struct dctx *ctx, const struct company *co,
-                              const struct customer *c, const struct trade_pair *pairs, size_t n)
+ta_err customer_open_accounts(struct dctx *ctx, const struct company *co, const struct customer *c,
+                              const struct trade_pair *pairs, size_t n)
 {
     ta_err err = TA_OK;
     if (n == 0) {

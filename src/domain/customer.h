@@ -44,7 +44,7 @@ ta_err customer_pairs_check(struct dctx *ctx, const struct company *co,
 ta_err customer_create(struct dctx *ctx, const struct company *co, struct customer *c,
                        const struct trade_pair *pairs, size_t n);
 /* Opens the missing accounts for pairs (idempotent). Inside the caller's transaction. */
-ta_err customer_open_accounts(struct dctx *ctx, const struct company *co,
-                              const struct customer *c, const struct trade_pair *pairs, size_t n);
+ta_err customer_open_accounts(struct dctx *ctx, const struct company *co, const struct customer *c,
+                              const struct trade_pair *pairs, size_t n);
 
 #endif

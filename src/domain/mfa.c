@@ -79,8 +79,7 @@ ta_err mfa_generate(struct dctx *ctx, const struct auth *au, struct mfa_pending 
 
 /* Checks the LOGINED code of every contact the customer has. */
 static ta_err check_contact_codes(struct dctx *ctx, const struct auth *au,
-                                  const struct mfa_cmd *cmd, struct ticket tickets[2],
-                                  size_t *n)
+                                  const struct mfa_cmd *cmd, struct ticket tickets[2], size_t *n)
 {
     struct {
         enum code_channel ch;

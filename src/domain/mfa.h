@@ -15,7 +15,7 @@ struct mfa_pending {
 };
 
 struct mfa_cmd {
-    int64_t type;            /* 1 enable, 2 disable */
+    int64_t type; /* 1 enable, 2 disable */
     int64_t google_id;
     const char *google_code;
     const char *code_sms, *send_sms;

@@ -71,8 +71,8 @@ static ta_err set_password(struct dctx *ctx, int64_t customer_id, const char *ha
 {
     ta_err e = STORE(ctx->st, customer_set_password, customer_id, hash);
     if (e == TA_OK && reason != SESSION_LIVE)
-        e = STORE(ctx->st, session_end_customer, customer_id, keep_session, 0, ctx->now_ms,
-                  reason, NULL);
+        e = STORE(ctx->st, session_end_customer, customer_id, keep_session, 0, ctx->now_ms, reason,
+                  NULL);
     return e;
 }
 
@@ -205,8 +205,8 @@ ta_err password_forget(struct dctx *ctx, const struct forget_cmd *cmd)
         struct onetime o;
         token_hash("proof", cmd->proof, ph);
         e = STORE(ctx->st, onetime_consume, ONETIME_PROOF, ph, ctx->now_ms, &o);
-        if (e == TA_E_NOT_FOUND || (e == TA_OK && (o.company_id != ctx->co->id ||
-                                                   strcmp(o.data, want) != 0)))
+        if (e == TA_E_NOT_FOUND ||
+            (e == TA_OK && (o.company_id != ctx->co->id || strcmp(o.data, want) != 0)))
             e = TA_E_CODE_SPENT;
         if (e == TA_OK && !have_ticket) {
             /* The proof alone: its ticket is what gets consumed. */

@@ -17,9 +17,14 @@
 int session_device_class(int device)
 {
     switch (device) {
-    case 1: case 4: case 5: case 6:
+    case 1:
+    case 4:
+    case 5:
+    case 6:
         return 1;
-    case 2: case 7: case 8:
+    case 2:
+    case 7:
+    case 8:
         return 2;
     default:
         return 3;
@@ -71,8 +76,8 @@ ta_err session_open(struct dctx *ctx, const struct company *co, const struct cus
 
 static bool ended_by_server(int reason)
 {
-    return reason == SESSION_REPLACED || reason == SESSION_PASSWORD ||
-           reason == SESSION_DISABLED || reason == SESSION_THEFT;
+    return reason == SESSION_REPLACED || reason == SESSION_PASSWORD || reason == SESSION_DISABLED ||
+           reason == SESSION_THEFT;
 }
 
 ta_err session_authenticate(struct dctx *ctx, const char *token, struct auth *out)
@@ -142,8 +147,8 @@ void session_logout(struct dctx *ctx, const char *token, bool all_devices)
     }
     if (store_begin(ctx->st) != TA_OK)
         return;
-    ta_err err = STORE(ctx->st, session_end_customer, au.c.id, 0, 0, ctx->now_ms, SESSION_LOGOUT,
-                       NULL);
+    ta_err err =
+        STORE(ctx->st, session_end_customer, au.c.id, 0, 0, ctx->now_ms, SESSION_LOGOUT, NULL);
     if (err == TA_OK && au.c.relation_customer_id != 0)
         err = STORE(ctx->st, session_end_customer, au.c.relation_customer_id, 0, 0, ctx->now_ms,
                     SESSION_LOGOUT, NULL);
@@ -160,8 +165,8 @@ static bool grace_pair(const struct session *s, const char *old_rtoken, char *to
     if (!token_open(old_rtoken, s->grace_box, s->grace_box_len, plain, sizeof plain))
         return false;
     char *nl = strchr(plain, '\n');
-    bool ok = nl != NULL && (size_t)(nl - plain) < TOKEN_TEXT_MAX &&
-              strlen(nl + 1) < TOKEN_TEXT_MAX;
+    bool ok =
+        nl != NULL && (size_t)(nl - plain) < TOKEN_TEXT_MAX && strlen(nl + 1) < TOKEN_TEXT_MAX;
     if (ok) {
         *nl = '\0';
         memcpy(token, plain, strlen(plain) + 1);

@@ -97,7 +97,7 @@ ta_err twin_switch(struct dctx *ctx, const struct auth *au, struct switch_result
             e = STORE(ctx->st, session_get, au->s.id, &cur);
         if (e == TA_OK && cur.ended_ms != 0)
             e = TA_E_TOKEN; /* the same token switched twice at once: the other won */
-        if (e == TA_OK) /* one creator of the twin per customer, across instances */
+        if (e == TA_OK)     /* one creator of the twin per customer, across instances */
             e = STORE(ctx->st, customer_lock, au->c.id);
         if (e == TA_OK)
             e = paired_customer(ctx, &au->c, twin, &out->paired);
@@ -119,7 +119,8 @@ ta_err twin_switch(struct dctx *ctx, const struct auth *au, struct switch_result
         return e;
     out->co = twin;
     out->from_customer_id = au->c.id;
-    audit_record(ctx, au->c.id, "switch", TA_OK, au->s.device, twin->type == COMPANY_DEMO ? "to demo" : "to real");
+    audit_record(ctx, au->c.id, "switch", TA_OK, au->s.device,
+                 twin->type == COMPANY_DEMO ? "to demo" : "to real");
     return TA_OK;
 }
 

@@ -7,8 +7,8 @@
 #include "domain/session.h"
 
 struct switch_result {
-    struct customer paired;          /* the customer switched to */
-    const struct company *co;        /* its company */
+    struct customer paired;   /* the customer switched to */
+    const struct company *co; /* its company */
     int64_t from_customer_id;
     struct session_tokens tokens;
 };

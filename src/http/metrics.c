@@ -99,7 +99,8 @@ char *metrics_render(size_t hash_depth, int64_t live_sessions)
                 put(&b, "tradeauth_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
                     route_name(i), bounds_ms[k] / 1000.0, (unsigned long long)cum);
             else
-                put(&b, "tradeauth_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+                put(&b,
+                    "tradeauth_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
                     route_name(i), (unsigned long long)cum);
         }
         put(&b, "tradeauth_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_name(i),
@@ -107,33 +108,35 @@ char *metrics_render(size_t hash_depth, int64_t live_sessions)
         put(&b, "tradeauth_request_duration_seconds_count{route=\"%s\"} %llu\n", route_name(i),
             (unsigned long long)cum);
     }
-    put(&b, "# HELP tradeauth_hash_queue_depth Password hashes waiting for a worker.\n"
-            "# TYPE tradeauth_hash_queue_depth gauge\ntradeauth_hash_queue_depth %zu\n",
+    put(&b,
+        "# HELP tradeauth_hash_queue_depth Password hashes waiting for a worker.\n"
+        "# TYPE tradeauth_hash_queue_depth gauge\ntradeauth_hash_queue_depth %zu\n",
         hash_depth);
-    put(&b, "# HELP tradeauth_hash_jobs_total Slow requests run on the hash pool.\n"
-            "# TYPE tradeauth_hash_jobs_total counter\ntradeauth_hash_jobs_total %llu\n"
-            "# HELP tradeauth_hash_wait_seconds_total Time those jobs waited in the queue.\n"
-            "# TYPE tradeauth_hash_wait_seconds_total counter\n"
-            "tradeauth_hash_wait_seconds_total %.6f\n"
-            "# HELP tradeauth_hash_rejected_total Slow requests refused: queue full.\n"
-            "# TYPE tradeauth_hash_rejected_total counter\ntradeauth_hash_rejected_total %llu\n",
-        (unsigned long long)stats_get(STAT_HASH_JOBS),
-        (double)stats_get(STAT_HASH_WAIT_US) / 1e6,
+    put(&b,
+        "# HELP tradeauth_hash_jobs_total Slow requests run on the hash pool.\n"
+        "# TYPE tradeauth_hash_jobs_total counter\ntradeauth_hash_jobs_total %llu\n"
+        "# HELP tradeauth_hash_wait_seconds_total Time those jobs waited in the queue.\n"
+        "# TYPE tradeauth_hash_wait_seconds_total counter\n"
+        "tradeauth_hash_wait_seconds_total %.6f\n"
+        "# HELP tradeauth_hash_rejected_total Slow requests refused: queue full.\n"
+        "# TYPE tradeauth_hash_rejected_total counter\ntradeauth_hash_rejected_total %llu\n",
+        (unsigned long long)stats_get(STAT_HASH_JOBS), (double)stats_get(STAT_HASH_WAIT_US) / 1e6,
         (unsigned long long)stats_get(STAT_HASH_REJECTED));
     put(&b, "# HELP tradeauth_codes_total Verification messages by channel and result.\n"
             "# TYPE tradeauth_codes_total counter\n");
     static const struct {
         const char *channel, *result;
         enum stat_id id;
-    } codes[] = {{"sms", "sent", STAT_SMS_SENT},       {"sms", "retried", STAT_SMS_RETRIED},
-                 {"sms", "failed", STAT_SMS_FAILED},   {"email", "sent", STAT_EMAIL_SENT},
+    } codes[] = {{"sms", "sent", STAT_SMS_SENT},           {"sms", "retried", STAT_SMS_RETRIED},
+                 {"sms", "failed", STAT_SMS_FAILED},       {"email", "sent", STAT_EMAIL_SENT},
                  {"email", "retried", STAT_EMAIL_RETRIED}, {"email", "failed", STAT_EMAIL_FAILED}};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         put(&b, "tradeauth_codes_total{channel=\"%s\",result=\"%s\"} %llu\n", codes[i].channel,
             codes[i].result, (unsigned long long)stats_get(codes[i].id));
     if (live_sessions >= 0)
-        put(&b, "# HELP tradeauth_active_sessions Sessions used within the idle lifetime.\n"
-                "# TYPE tradeauth_active_sessions gauge\ntradeauth_active_sessions %lld\n",
+        put(&b,
+            "# HELP tradeauth_active_sessions Sessions used within the idle lifetime.\n"
+            "# TYPE tradeauth_active_sessions gauge\ntradeauth_active_sessions %lld\n",
             (long long)live_sessions);
     return b.p;
 }

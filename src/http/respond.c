@@ -24,7 +24,8 @@ char *respond_envelope(ta_err e, json_t *data, const char *detail, const char *l
     json_object_set_new_nocheck(o, "trace", json_string(trace));
     json_object_set_new_nocheck(o, "tm", json_integer(tm_ns));
     json_object_set_new_nocheck(o, "bizCode", json_string(""));
-    json_object_set_new_nocheck(o, "msgParams", detail != NULL ? json_pack("[s]", detail) : json_null());
+    json_object_set_new_nocheck(o, "msgParams",
+                                detail != NULL ? json_pack("[s]", detail) : json_null());
     json_object_set_new_nocheck(o, "ok", json_boolean(e == TA_OK));
     json_object_set_new_nocheck(o, "fail", json_boolean(e != TA_OK));
     /* Dump into a per-thread buffer first (no growing string), then one exact copy. */

@@ -57,7 +57,7 @@ struct conn_req {
     _Atomic int state;
     /* The outcome, filled by whichever thread ran the handler. */
     unsigned status;
-    char *reply;  /* the envelope text (malloc) */
+    char *reply; /* the envelope text (malloc) */
     ta_err outcome;
     struct api_req req;
     json_t *json;
@@ -117,8 +117,7 @@ static bool printable(const char *s)
     return true;
 }
 
-static void add_cors(struct http_server *srv, struct MHD_Connection *con,
-                     struct MHD_Response *resp)
+static void add_cors(struct http_server *srv, struct MHD_Connection *con, struct MHD_Response *resp)
 {
     const char *origins = srv->cfg->cors_origins;
     if (strcmp(origins, "*") == 0) {
@@ -231,14 +230,13 @@ static void access_line(struct conn_req *cr)
 {
     if (LOG_INFO < log_threshold)
         return;
-    json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:s,s:i,s:f,s:s}", "time",
-                          (json_int_t)clock_now_ms(), "level", "info", "kind", "access", "trace",
-                          cr->req.trace ? cr->req.trace : "", "route",
-                          cr->route ? cr->route->name : "-", "company",
-                          (json_int_t)cr->company_log, "outcome", ta_err_name(cr->outcome),
-                          "status", (int)cr->status, "ms",
-                          (double)(clock_mono_ns() - cr->started_ns) / 1e6, "client",
-                          cr->req.client_addr ? cr->req.client_addr : "");
+    json_t *o =
+        json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:s,s:i,s:f,s:s}", "time", (json_int_t)clock_now_ms(),
+                  "level", "info", "kind", "access", "trace", cr->req.trace ? cr->req.trace : "",
+                  "route", cr->route ? cr->route->name : "-", "company",
+                  (json_int_t)cr->company_log, "outcome", ta_err_name(cr->outcome), "status",
+                  (int)cr->status, "ms", (double)(clock_mono_ns() - cr->started_ns) / 1e6, "client",
+                  cr->req.client_addr ? cr->req.client_addr : "");
     if (o == NULL)
         return;
     char *line = json_dumps(o, JSON_COMPACT);
@@ -282,8 +280,8 @@ static void on_pool_job(void *thread_state, void *arg)
 /* Everything before the handler: headers, body, the version header. */
 static ta_err prepare(struct conn_req *cr)
 {
-    static const char *const checked[] = {"companyId", "trace", "lang", "token", "version",
-                                          "timestamp", "group", "X-Forwarded-For"};
+    static const char *const checked[] = {"companyId", "trace",     "lang",  "token",
+                                          "version",   "timestamp", "group", "X-Forwarded-For"};
     for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++) {
         const char *v = header(cr->con, checked[i]);
         if (v != NULL && strlen(v) > HEADER_MAX)
@@ -340,9 +338,9 @@ static enum MHD_Result ops(struct http_server *srv, struct MHD_Connection *con, 
         struct store *st = srv->hooks.thread_store(srv->hooks.ud);
         int64_t live = -1;
         /* "Active": used within the default idle lifetime. */
-        if (st == NULL || STORE(st, session_count_live,
-                                clock_now_ms() - (int64_t)srv->cfg->session_idle_s * 1000,
-                                &live) != TA_OK)
+        if (st == NULL ||
+            STORE(st, session_count_live, clock_now_ms() - (int64_t)srv->cfg->session_idle_s * 1000,
+                  &live) != TA_OK)
             live = -1;
         char *text = metrics_render(depth, live);
         return send_text(srv, con, 200, "text/plain; version=0.0.4", text, true);
@@ -522,9 +520,10 @@ ta_err http_server_start(const struct config *cfg, const struct http_hooks *hook
         return TA_FAIL(TA_E_INTERNAL);
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(cores > 0 ? cores : 1);
-    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+    unsigned threads =
+        cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(cores > 0 ? cores : 1);
+    unsigned flags =
+        MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (addr.ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->d = MHD_start_daemon(

@@ -19,8 +19,8 @@ enum company_type { COMPANY_REAL = 1, COMPANY_DEMO = 2 };
 struct company_asset {
     char currency[TA_CURRENCY_MAX];
     int64_t assets_id;
-    int digits;            /* 0..18 */
-    int64_t demo_balance;  /* minor units: the demo opening balance */
+    int digits;           /* 0..18 */
+    int64_t demo_balance; /* minor units: the demo opening balance */
 };
 
 /* One (tradeType, currency) pair the company offers; is_default opens it at register. */
@@ -38,13 +38,13 @@ struct company_group {
 struct company {
     int64_t id;
     char name[64];
-    int type;                   /* enum company_type */
-    int64_t twin_id;            /* 0: no paired company */
+    int type;        /* enum company_type */
+    int64_t twin_id; /* 0: no paired company */
     bool kyc_on;
     bool manual_review;
-    char no_prefix[16];         /* customerNo = prefix + zero-padded sequence */
-    bool single_session;        /* one live session per customer and device class */
-    int64_t session_idle_ms;    /* 0: server default (for all three) */
+    char no_prefix[16];      /* customerNo = prefix + zero-padded sequence */
+    bool single_session;     /* one live session per customer and device class */
+    int64_t session_idle_ms; /* 0: server default (for all three) */
     int64_t session_absolute_ms;
     int64_t refresh_ms;
     size_t n_assets;
@@ -63,10 +63,10 @@ struct customer {
     int64_t company_id;
     int64_t group_id;
     char *customer_no;
-    char *email;       /* lowercased */
-    char *phone_area;  /* "+86" */
-    char *phone;       /* digits */
-    char *pw_hash;     /* argon2id string; NULL: no password set */
+    char *email;      /* lowercased */
+    char *phone_area; /* "+86" */
+    char *phone;      /* digits */
+    char *pw_hash;    /* argon2id string; NULL: no password set */
     char *country;
     char *lang;
     int register_source;
@@ -76,10 +76,10 @@ struct customer {
     int open_account_type;
     int kyc_audit_status;
     char *kyc_audit_remark;
-    int type;          /* 0 normal, 1 test */
-    int status;        /* enum customer_status */
-    char *mfa_secret;  /* base32; NULL when MFA is off */
-    int64_t mfa_id;    /* > 0 when bound */
+    int type;         /* 0 normal, 1 test */
+    int status;       /* enum customer_status */
+    char *mfa_secret; /* base32; NULL when MFA is off */
+    int64_t mfa_id;   /* > 0 when bound */
     int64_t mfa_last_step;
     int64_t relation_customer_id; /* the twin customer, 0 none */
     int64_t created_ms;
@@ -94,42 +94,42 @@ struct account {
     int64_t assets_id;
     int digits;
     int64_t balance, frozen, liabilities, interest, not_withdraw; /* minor units */
-    int64_t first_deposit_ms;  /* 0: never */
-    int64_t first_withdraw_ms; /* 0: never */
+    int64_t first_deposit_ms;                                     /* 0: never */
+    int64_t first_withdraw_ms;                                    /* 0: never */
     int64_t created_ms;
     int64_t activated_ms;
 };
 
 enum session_end_reason {
     SESSION_LIVE = 0,
-    SESSION_LOGOUT = 1,       /* ended by the customer: answers GATEWAY_CODE_001 after */
-    SESSION_REPLACED = 2,     /* ended by the server from here on: GATEWAY_CODE_005 */
+    SESSION_LOGOUT = 1,   /* ended by the customer: answers GATEWAY_CODE_001 after */
+    SESSION_REPLACED = 2, /* ended by the server from here on: GATEWAY_CODE_005 */
     SESSION_PASSWORD = 3,
     SESSION_DISABLED = 4,
     SESSION_THEFT = 5,
-    SESSION_EXCHANGED = 6,    /* randomKey / switchAccount used it up */
+    SESSION_EXCHANGED = 6, /* randomKey / switchAccount used it up */
 };
 
 struct session {
     int64_t id;
     int64_t customer_id;
     int64_t company_id;
-    int device;                         /* 1..9 */
+    int device; /* 1..9 */
     unsigned char token_hash[TA_HASH_BYTES];
     unsigned char prev_token_hash[TA_HASH_BYTES]; /* all zero: none */
-    int64_t prev_token_until_ms;        /* the rotated-away token works until then */
+    int64_t prev_token_until_ms;                  /* the rotated-away token works until then */
     unsigned char refresh_hash[TA_HASH_BYTES];
     unsigned char prev_refresh_hash[TA_HASH_BYTES];
-    int64_t rotated_ms;                 /* 0: never rotated */
-    unsigned char grace_box[160];       /* sealed copy of the newest pair, see session.c */
+    int64_t rotated_ms;           /* 0: never rotated */
+    unsigned char grace_box[160]; /* sealed copy of the newest pair, see session.c */
     size_t grace_box_len;
     char client_addr[64];
     char user_agent[128];
     int64_t created_ms;
     int64_t last_used_ms;
     int64_t refresh_expires_ms;
-    int64_t ended_ms;                   /* 0: live */
-    int end_reason;                     /* enum session_end_reason */
+    int64_t ended_ms; /* 0: live */
+    int end_reason;   /* enum session_end_reason */
 };
 
 struct ticket {
@@ -142,7 +142,7 @@ struct ticket {
     int64_t created_ms;
     int64_t expires_ms;
     int attempts_left;
-    bool consumed;  /* used, or replaced by a newer send */
+    bool consumed; /* used, or replaced by a newer send */
 };
 
 enum onetime_kind { ONETIME_EXCHANGE = 1, ONETIME_PROOF = 2, ONETIME_MFA_PENDING = 3 };
@@ -155,8 +155,8 @@ struct onetime {
     int kind;
     unsigned char hash[TA_HASH_BYTES];
     int64_t company_id;
-    int64_t customer_id;  /* 0 when none */
-    int64_t ref_id;       /* ticket id of a proof, session id of an exchange token */
+    int64_t customer_id; /* 0 when none */
+    int64_t ref_id;      /* ticket id of a proof, session id of an exchange token */
     int device;
     char data[160];
     int64_t expires_ms;
@@ -167,13 +167,13 @@ enum outbox_status { OUTBOX_PENDING = 0, OUTBOX_SENT = 1, OUTBOX_FAILED = 2 };
 struct outbox_row {
     int64_t id;
     int64_t company_id;
-    char channel[8];    /* "sms" | "email" */
+    char channel[8]; /* "sms" | "email" */
     char *to;
     char *biz_type;
-    char *code;         /* wiped when the row leaves PENDING */
+    char *code; /* wiped when the row leaves PENDING */
     char *lang;
     char *subject;
-    char *text;         /* wiped when the row leaves PENDING */
+    char *text; /* wiped when the row leaves PENDING */
     int attempts;
     int64_t next_at_ms;
     int64_t expires_ms; /* the ticket's expiry: never delivered (nor kept) after it */
@@ -184,12 +184,12 @@ struct audit_row {
     int64_t id;
     int64_t time_ms;
     int64_t company_id;
-    int64_t customer_id;  /* 0 when the account is unknown */
-    char event[32];       /* login_ok, login_fail, lockout, password_set, ... */
-    char outcome[40];     /* ta_err name */
+    int64_t customer_id; /* 0 when the account is unknown */
+    char event[32];      /* login_ok, login_fail, lockout, password_set, ... */
+    char outcome[40];    /* ta_err name */
     char client_addr[64];
     int device;
-    char detail[128];     /* never a secret */
+    char detail[128]; /* never a secret */
 };
 
 /* A counter window: count hits since window_start_ms. */

@@ -28,12 +28,12 @@ struct store_ops {
     const char *scheme; /* URL prefix: "sqlite:" or "postgres" */
     ta_err (*open)(const char *url, struct store **out);
     void (*close)(struct store *st);
-    ta_err (*migrate)(struct store *st);   /* creates/updates the schema; idempotent */
-    ta_err (*ping)(struct store *st);      /* the database answers */
+    ta_err (*migrate)(struct store *st); /* creates/updates the schema; idempotent */
+    ta_err (*ping)(struct store *st);    /* the database answers */
 
     ta_err (*begin)(struct store *st);
     ta_err (*commit)(struct store *st);
-    void (*rollback)(struct store *st);    /* safe without a transaction and after failed commit */
+    void (*rollback)(struct store *st); /* safe without a transaction and after failed commit */
     /* A read-only snapshot around several reads (one WAL read lock for all of them on
      * SQLite; a no-op where each statement is a round trip anyway, as on PostgreSQL).
      * Nothing may be written between the two. read_end is safe without read_begin. */
@@ -141,8 +141,8 @@ struct store_ops {
     ta_err (*onetime_insert)(struct store *st, const struct onetime *o, int64_t *id_out);
     /* Deletes and returns the row of that kind and hash if now_ms < expires_ms, atomically:
      * of two concurrent consumers exactly one gets TA_OK. Else TA_E_NOT_FOUND. */
-    ta_err (*onetime_consume)(struct store *st, int kind, const unsigned char *hash,
-                              int64_t now_ms, struct onetime *out);
+    ta_err (*onetime_consume)(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,
+                              struct onetime *out);
     /* Reads without consuming. */
     ta_err (*onetime_peek)(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,
                            struct onetime *out);
@@ -207,12 +207,33 @@ static inline bool store__fault(void)
  * fault injection (above) and, later, tracing. */
 #define STORE(st, method, ...)                                                                     \
     (store__fault() ? TA_FAIL(TA_E_INTERNAL) : (st)->ops->method((st), __VA_ARGS__))
-static inline ta_err store_migrate(struct store *st) { return st->ops->migrate(st); }
-static inline ta_err store_ping(struct store *st) { return st->ops->ping(st); }
-static inline ta_err store_begin(struct store *st) { return st->ops->begin(st); }
-static inline ta_err store_commit(struct store *st) { return st->ops->commit(st); }
-static inline void store_rollback(struct store *st) { st->ops->rollback(st); }
-static inline ta_err store_read_begin(struct store *st) { return st->ops->read_begin(st); }
-static inline void store_read_end(struct store *st) { st->ops->read_end(st); }
+static inline ta_err store_migrate(struct store *st)
+{
+    return st->ops->migrate(st);
+}
+static inline ta_err store_ping(struct store *st)
+{
+    return st->ops->ping(st);
+}
+static inline ta_err store_begin(struct store *st)
+{
+    return st->ops->begin(st);
+}
+static inline ta_err store_commit(struct store *st)
+{
+    return st->ops->commit(st);
+}
+static inline void store_rollback(struct store *st)
+{
+    st->ops->rollback(st);
+}
+static inline ta_err store_read_begin(struct store *st)
+{
+    return st->ops->read_begin(st);
+}
+static inline void store_read_end(struct store *st)
+{
+    st->ops->read_end(st);
+}
 
 #endif

@@ -19,7 +19,7 @@ void arena_reset(struct arena *a);
 
 /* Zeroed, 16-byte aligned memory, or NULL past the cap. */
 void *arena_alloc(struct arena *a, size_t n);
-char *arena_strdup(struct arena *a, const char *s);      /* NULL s gives NULL */
+char *arena_strdup(struct arena *a, const char *s); /* NULL s gives NULL */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

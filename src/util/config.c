@@ -24,13 +24,23 @@ struct opt {
     const char *help;
 };
 
-#define S(n, f, d, h) {n, OPT_STR, offsetof(struct config, f), d, 0, 0, h}
-#define I(n, f, d, lo, hi, h) {n, OPT_INT, offsetof(struct config, f), d, lo, hi, h}
-#define B(n, f, d, h) {n, OPT_BOOL, offsetof(struct config, f), d, 0, 1, h}
+#define S(n, f, d, h)                                                                              \
+    {                                                                                              \
+        n, OPT_STR, offsetof(struct config, f), d, 0, 0, h                                         \
+    }
+#define I(n, f, d, lo, hi, h)                                                                      \
+    {                                                                                              \
+        n, OPT_INT, offsetof(struct config, f), d, lo, hi, h                                       \
+    }
+#define B(n, f, d, h)                                                                              \
+    {                                                                                              \
+        n, OPT_BOOL, offsetof(struct config, f), d, 0, 1, h                                        \
+    }
 
 static const struct opt opts[] = {
     S("config", config_file, "", "INI file to read first (key = value, same names as the flags)"),
-    S("listen", listen, "127.0.0.1:8080", "address:port to serve HTTP on (port 0 picks a free one)"),
+    S("listen", listen, "127.0.0.1:8080",
+      "address:port to serve HTTP on (port 0 picks a free one)"),
     S("db", db, "sqlite:var/tradeauth.db", "database URL: sqlite:PATH or postgres://..."),
     S("delivery-log", delivery_log, "var/outbox.jsonl",
       "file the 'log' transport appends one JSON line per message to"),
@@ -114,8 +124,7 @@ static int set(struct config *cfg, const struct opt *o, const char *value, const
         bool *p = field(cfg, o);
         if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0 || strcmp(value, "yes") == 0)
             *p = true;
-        else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0 ||
-                 strcmp(value, "no") == 0)
+        else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0 || strcmp(value, "no") == 0)
             *p = false;
         else {
             fprintf(err, "tradeauth: %s: %s = '%s' is not a boolean (true or false)\n", source,
@@ -128,8 +137,8 @@ static int set(struct config *cfg, const struct opt *o, const char *value, const
     errno = 0;
     long v = strtol(value, &end, 10);
     if (errno != 0 || end == value || *end != '\0' || v < o->min || v > o->max) {
-        fprintf(err, "tradeauth: %s: %s = '%s' should be a whole number from %ld to %ld\n",
-                source, o->name, value, o->min, o->max);
+        fprintf(err, "tradeauth: %s: %s = '%s' should be a whole number from %ld to %ld\n", source,
+                o->name, value, o->min, o->max);
         return -1;
     }
     *(int *)field(cfg, o) = (int)v;
@@ -322,20 +331,21 @@ int config_check(const struct config *cfg, FILE *err)
     }
     /* Per-company overrides: ID:channel=kind, comma separated. */
     bool any_smtp = strcmp(cfg->email_transport, "smtp") == 0;
-    bool any_hook = strcmp(cfg->email_transport, "webhook") == 0 ||
-                    strcmp(cfg->sms_transport, "webhook") == 0;
+    bool any_hook =
+        strcmp(cfg->email_transport, "webhook") == 0 || strcmp(cfg->sms_transport, "webhook") == 0;
     for (const char *p = cfg->company_transports; *p != '\0';) {
         long long id = 0;
         char ch[8], kind[10];
         int used = 0;
         if (sscanf(p, "%lld:%7[a-z]=%9[a-z]%n", &id, ch, kind, &used) != 3 || id <= 0 ||
             (p[used] != ',' && p[used] != '\0') ||
-            !((strcmp(ch, "sms") == 0 && (strcmp(kind, "log") == 0 || strcmp(kind, "webhook") == 0)) ||
-              (strcmp(ch, "email") == 0 &&
-               (strcmp(kind, "log") == 0 || strcmp(kind, "smtp") == 0 ||
-                strcmp(kind, "webhook") == 0)))) {
-            fprintf(err, "tradeauth: company-transports = '%s' should be ID:sms=log|webhook or "
-                         "ID:email=log|smtp|webhook, comma separated\n",
+            !((strcmp(ch, "sms") == 0 &&
+               (strcmp(kind, "log") == 0 || strcmp(kind, "webhook") == 0)) ||
+              (strcmp(ch, "email") == 0 && (strcmp(kind, "log") == 0 || strcmp(kind, "smtp") == 0 ||
+                                            strcmp(kind, "webhook") == 0)))) {
+            fprintf(err,
+                    "tradeauth: company-transports = '%s' should be ID:sms=log|webhook or "
+                    "ID:email=log|smtp|webhook, comma separated\n",
                     cfg->company_transports);
             return -1;
         }

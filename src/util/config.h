@@ -15,21 +15,21 @@ struct config {
     char *log_level;
     char *trusted_proxies;
     char *cors_origins;
-    int threads;            /* HTTP threads; 0 = one per core */
-    int hash_threads;       /* argon2id workers; 0 = one per core */
-    int hash_queue;         /* waiting hashes; 0 = 4 x hash_threads */
-    int argon2_ops;         /* argon2id t */
-    int argon2_mem_kib;     /* argon2id m, KiB */
+    int threads;        /* HTTP threads; 0 = one per core */
+    int hash_threads;   /* argon2id workers; 0 = one per core */
+    int hash_queue;     /* waiting hashes; 0 = 4 x hash_threads */
+    int argon2_ops;     /* argon2id t */
+    int argon2_mem_kib; /* argon2id m, KiB */
     int body_max_bytes;
     int max_connections;
     int per_ip_connections;
     int idle_timeout_s;
     int connection_memory_kib; /* libmicrohttpd's per-connection pool */
     /* delivery */
-    char *sms_transport;    /* log | smtp | webhook */
+    char *sms_transport; /* log | smtp | webhook */
     char *email_transport;
     char *company_transports; /* "ID:sms=webhook,ID:email=smtp": per-company overrides */
-    char *smtp_url;         /* smtp://host:port or smtps://host:port */
+    char *smtp_url;           /* smtp://host:port or smtps://host:port */
     char *smtp_user;
     char *smtp_password;
     char *smtp_from;

@@ -12,9 +12,9 @@ enum stat_id {
     STAT_EMAIL_SENT,
     STAT_EMAIL_RETRIED,
     STAT_EMAIL_FAILED,
-    STAT_HASH_JOBS,        /* jobs that ran on the hash pool */
-    STAT_HASH_WAIT_US,     /* their summed wait in the queue */
-    STAT_HASH_REJECTED,    /* refused because the queue was full */
+    STAT_HASH_JOBS,     /* jobs that ran on the hash pool */
+    STAT_HASH_WAIT_US,  /* their summed wait in the queue */
+    STAT_HASH_REJECTED, /* refused because the queue was full */
     STAT_COUNT_
 };
 

@@ -37,8 +37,8 @@ static void register__company_reviews__pending_with_customer_no_and_no_login(voi
     const char *tok = TA_SEND_CODE(app, NULL, "EMAIL_REGISTER_VERIFICATION_CODE", email);
     TA_CODE(app, email, code);
     json_t *env = ta_post(app, TA_R_REGISTER, NULL, "{s:i,s:s,s:s,s:s,s:s,s:i,s:s}", "type", 1,
-                          "loginName", email, "country", "CN", "verifyCode", code, "sendToken",
-                          tok, "registerSource", 2, "pwd", TA_PWD);
+                          "loginName", email, "country", "CN", "verifyCode", code, "sendToken", tok,
+                          "registerSource", 2, "pwd", TA_PWD);
     TA_EXPECT(env, "CUSTOMER_API_00010001");
     const json_t *data = ta_data(env);
     assert_int_equal(json_object_size(data), 1);
@@ -63,8 +63,8 @@ static void login__phone_under_two_areas__needs_the_area(void **state)
     TA_EXPECT(env, "0");
     assert_string_equal(TA_STR(ta_data(env), "phoneArea"), "+852");
     /* A number only one area has: no area needed. */
-    env = ta_post(app, TA_R_LOGIN, NULL, "{s:i,s:s,s:i,s:s}", "type", 2, "loginName",
-                  "4155550100", "device", 4, "loginPwd", TA_PWD);
+    env = ta_post(app, TA_R_LOGIN, NULL, "{s:i,s:s,s:i,s:s}", "type", 2, "loginName", "4155550100",
+                  "device", 4, "loginPwd", TA_PWD);
     TA_EXPECT(env, "0");
     assert_string_equal(TA_STR(ta_data(env), "phone"), "415******0100");
 }
@@ -106,11 +106,10 @@ static void register__trade_type_list__opens_exactly_those(void **state)
     char code[7];
     const char *tok = TA_SEND_CODE(app, NULL, "EMAIL_REGISTER_VERIFICATION_CODE", email);
     TA_CODE(app, email, code);
-    json_t *env = ta_post(app, TA_R_REGISTER, NULL,
-                          "{s:i,s:s,s:s,s:s,s:s,s:s,s:[{s:s,s:[s]}]}", "type", 1, "loginName",
-                          email, "country", "CN", "verifyCode", code, "sendToken", tok,
-                          "registerSource", "1", "tradeTypeCurrencyList", "tradeType", "5",
-                          "allCurrency", "BTC");
+    json_t *env = ta_post(app, TA_R_REGISTER, NULL, "{s:i,s:s,s:s,s:s,s:s,s:s,s:[{s:s,s:[s]}]}",
+                          "type", 1, "loginName", email, "country", "CN", "verifyCode", code,
+                          "sendToken", tok, "registerSource", "1", "tradeTypeCurrencyList",
+                          "tradeType", "5", "allCurrency", "BTC");
     TA_EXPECT(env, "0");
     assert_int_equal(ta_sql_int(app, "SELECT count(*) FROM accounts WHERE currency = 'BTC'", NULL),
                      1);
@@ -143,8 +142,8 @@ static void check_customer_exist__other_holder_1_self_or_nobody_0__rate_limited(
     struct ta_hdr h = ta_with_token(TA_STR(a, "token"));
     const char *route = "/global/" TA_CWS "checkCustomerExist";
 
-    json_t *env = ta_post(app, route, &h, "{s:i,s:s}", "type", 1, "loginName",
-                          "Holder-B@example.com");
+    json_t *env =
+        ta_post(app, route, &h, "{s:i,s:s}", "type", 1, "loginName", "Holder-B@example.com");
     TA_EXPECT(env, "0");
     assert_int_equal(json_integer_value(ta_data(env)), 1);
     env = ta_post(app, route, &h, "{s:i,s:s}", "type", 1, "loginName", "holder-a@example.com");
@@ -160,8 +159,7 @@ static void check_customer_exist__other_holder_1_self_or_nobody_0__rate_limited(
     for (int i = 0; i < 27; i++)
         TA_EXPECT(ta_post(app, route, &h, "{s:i,s:s}", "type", 1, "loginName", "x@example.com"),
                   "0");
-    TA_EXPECT_PARAMS(ta_post(app, route, &h, "{s:i,s:s}", "type", 1, "loginName",
-                             "x@example.com"),
+    TA_EXPECT_PARAMS(ta_post(app, route, &h, "{s:i,s:s}", "type", 1, "loginName", "x@example.com"),
                      "GATEWAY_CODE_004", "60");
 }
 

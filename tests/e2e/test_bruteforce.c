@@ -48,10 +48,10 @@ static void password_guesses__at_most_ten_checked(void **state)
 
     /* The audit log: 10 compared passwords, one lockout, the rest refused before any check. */
     static char out[1 << 20];
-    assert_int_equal(e2e_cli(s, out, sizeof out,
-                             E2E_ARGS("customer", "audit", "--company", "1", customer_no,
-                                      "--limit", "5000")),
-                     0);
+    assert_int_equal(
+        e2e_cli(s, out, sizeof out,
+                E2E_ARGS("customer", "audit", "--company", "1", customer_no, "--limit", "5000")),
+        0);
     int checked = 0, refused = 0, lockouts = 0;
     for (char *line = out; line != NULL && *line != '\0';) {
         char *nl = strchr(line, '\n');
@@ -90,8 +90,8 @@ static void code_guesses__at_most_five_checked(void **state)
         snprintf(guess, sizeof guess, "%06d", (int)((strtol(code, NULL, 10) + 1 + i) % 1000000));
         json_t *body = json_pack("{s:s,s:s,s:s,s:s}", "bizType", "EMAIL_REGISTER_VERIFICATION_CODE",
                                  "toUser", email, "sendToken", token, "code", guess);
-        struct e2e_resp r = e2e_callj(s, E2E_PREFIX "/global/message.app.VerificationApiService.verifyCodeCheck",
-                                      body, NULL);
+        struct e2e_resp r = e2e_callj(
+            s, E2E_PREFIX "/global/message.app.VerificationApiService.verifyCodeCheck", body, NULL);
         const char *c = json_string_value(json_object_get(r.json, "code"));
         assert_non_null(c);
         if (strcmp(c, "MESSAGE_API_0000201") == 0)
@@ -102,13 +102,13 @@ static void code_guesses__at_most_five_checked(void **state)
             fail_msg("guess %d answered %s", i, c);
         e2e_resp_free(&r);
     }
-    assert_int_equal(wrong, 4);             /* attempts left 4, 3, 2, 1 */
-    assert_int_equal(spent, GUESSES - 4);  /* the 5th ends the ticket, the rest never compare */
+    assert_int_equal(wrong, 4);           /* attempts left 4, 3, 2, 1 */
+    assert_int_equal(spent, GUESSES - 4); /* the 5th ends the ticket, the rest never compare */
 
     json_t *body = json_pack("{s:s,s:s,s:s,s:s}", "bizType", "EMAIL_REGISTER_VERIFICATION_CODE",
                              "toUser", email, "sendToken", token, "code", code);
-    struct e2e_resp r = e2e_callj(s, E2E_PREFIX "/global/message.app.VerificationApiService.verifyCodeCheck",
-                                  body, NULL);
+    struct e2e_resp r = e2e_callj(
+        s, E2E_PREFIX "/global/message.app.VerificationApiService.verifyCodeCheck", body, NULL);
     E2E_EXPECT(r, 200, "MESSAGE_API_0000203"); /* the right code is too late */
     e2e_resp_free(&r);
 }

@@ -34,10 +34,9 @@ static void company__add_list_show__round_trip(void **state)
     (void)state;
     struct e2e_server *s = e2e_server_new();
     json_t *co = cli_json(s, E2E_ARGS("company", "add", "--name", "Broker X", "--kyc", "on",
-                                      "--prefix", "77", "--asset", "USDT:13:4:50000",
-                                      "--asset", "ETH:20:6:2.5", "--trade-type",
-                                      "5:USDT:default", "--trade-type", "1:ETH", "--group",
-                                      "7:default", "--json"));
+                                      "--prefix", "77", "--asset", "USDT:13:4:50000", "--asset",
+                                      "ETH:20:6:2.5", "--trade-type", "5:USDT:default",
+                                      "--trade-type", "1:ETH", "--group", "7:default", "--json"));
     assert_int_equal(json_integer_value(json_object_get(co, "id")), 3);
     assert_int_equal(json_integer_value(json_object_get(co, "twinId")), 4);
     assert_string_equal(json_string_value(json_object_get(co, "type")), "real");
@@ -110,8 +109,8 @@ static void company_set__demo_balances__used_by_the_next_twin(void **state)
 {
     (void)state;
     struct e2e_server *s = e2e_server_new();
-    json_decref(cli_json(s, E2E_ARGS("company", "set", "2", "--asset", "USDT:13:4:500",
-                                     "--asset", "BTC:16:8:0.25", "--json")));
+    json_decref(cli_json(s, E2E_ARGS("company", "set", "2", "--asset", "USDT:13:4:500", "--asset",
+                                     "BTC:16:8:0.25", "--json")));
     e2e_server_start(s, NULL);
     char email[96];
     e2e_email(email, "demo");
@@ -160,8 +159,8 @@ static void customer_kyc_disable_enable__seen_by_the_api(void **state)
     assert_string_equal(json_string_value(json_object_get(d, "kycAuditRemark")), "blurred photo");
     json_decref(d);
 
-    assert_int_equal(e2e_cli(s, out, sizeof out,
-                             E2E_ARGS("customer", "disable", "--company", "1", no)), 0);
+    assert_int_equal(
+        e2e_cli(s, out, sizeof out, E2E_ARGS("customer", "disable", "--company", "1", no)), 0);
     struct e2e_opts o = {.token = token};
     struct e2e_resp r = e2e_call(s, E2E_INFO, "{}", &o);
     E2E_EXPECT(r, 200, "GATEWAY_CODE_005");
@@ -169,8 +168,8 @@ static void customer_kyc_disable_enable__seen_by_the_api(void **state)
     r = e2e_login(s, 1, email, NULL, E2E_PWD, NULL);
     E2E_EXPECT(r, 200, "CUSTOMER_API_0000104");
     e2e_resp_free(&r);
-    assert_int_equal(e2e_cli(s, out, sizeof out,
-                             E2E_ARGS("customer", "enable", "--company", "1", no)), 0);
+    assert_int_equal(
+        e2e_cli(s, out, sizeof out, E2E_ARGS("customer", "enable", "--company", "1", no)), 0);
     r = e2e_login(s, 1, email, NULL, E2E_PWD, NULL);
     E2E_EXPECT(r, 200, "0");
     e2e_resp_free(&r);
@@ -179,9 +178,8 @@ static void customer_kyc_disable_enable__seen_by_the_api(void **state)
     assert_int_equal(json_integer_value(json_object_get(shown, "status")), 1);
     assert_string_equal(json_string_value(json_object_get(shown, "email")), email);
     json_decref(shown);
-    assert_int_equal(e2e_cli(s, out, sizeof out,
-                             E2E_ARGS("customer", "show", "--company", "1", "99999999")),
-                     1);
+    assert_int_equal(
+        e2e_cli(s, out, sizeof out, E2E_ARGS("customer", "show", "--company", "1", "99999999")), 1);
     json_decref(reg);
     e2e_server_stop(s);
     e2e_server_free(s);
@@ -205,8 +203,8 @@ static void customer_unlock__lets_a_locked_account_in(void **state)
     E2E_EXPECT_PARAMS(r, 200, "CUSTOMER_API_0000103", "15");
     e2e_resp_free(&r);
     static char out[4096];
-    assert_int_equal(e2e_cli(s, out, sizeof out,
-                             E2E_ARGS("customer", "unlock", "--company", "1", no)), 0);
+    assert_int_equal(
+        e2e_cli(s, out, sizeof out, E2E_ARGS("customer", "unlock", "--company", "1", no)), 0);
     r = e2e_login(s, 1, email, NULL, E2E_PWD, NULL);
     E2E_EXPECT(r, 200, "0");
     e2e_resp_free(&r);
@@ -219,8 +217,8 @@ int main(void)
         cmocka_unit_test(company_set__single_session__ends_older_mobile_not_desktop),
         cmocka_unit_test(company_set__demo_balances__used_by_the_next_twin),
         cmocka_unit_test(customer_kyc_disable_enable__seen_by_the_api),
-        cmocka_unit_test_setup_teardown(customer_unlock__lets_a_locked_account_in,
-                                        e2e_setup_server, e2e_teardown_server),
+        cmocka_unit_test_setup_teardown(customer_unlock__lets_a_locked_account_in, e2e_setup_server,
+                                        e2e_teardown_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

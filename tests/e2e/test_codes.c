@@ -22,8 +22,8 @@ static struct e2e_resp send_code(const struct e2e_server *s, const char *biz, co
 static json_t *register_body(const char *email, const char *send_token, const char *code)
 {
     return json_pack("{s:i,s:s,s:s,s:s,s:s,s:i,s:s}", "type", 1, "loginName", email, "country",
-                     "CN", "verifyCode", code, "sendToken", send_token, "registerSource", 1,
-                     "pwd", E2E_PWD);
+                     "CN", "verifyCode", code, "sendToken", send_token, "registerSource", 1, "pwd",
+                     E2E_PWD);
 }
 
 /* A code that is not `code` (same length, all digits). */
@@ -234,11 +234,11 @@ static void login__code_used_twice__202(void **state)
     E2E_SEND_CODE(srv, "EMAIL_LOGIN_VERIFICATION_CODE", email, NULL, tok);
     E2E_WAIT_CODE(srv, email, code);
     for (int i = 0; i < 2; i++) {
-        struct e2e_resp r = e2e_callj(
-            srv, E2E_LOGIN,
-            json_pack("{s:i,s:s,s:s,s:s,s:s,s:i}", "type", 1, "loginName", email, "loginPwd",
-                      E2E_MD5_EMPTY, "verifyCode", code, "sendToken", tok, "device", 1),
-            NULL);
+        struct e2e_resp r = e2e_callj(srv, E2E_LOGIN,
+                                      json_pack("{s:i,s:s,s:s,s:s,s:s,s:i}", "type", 1, "loginName",
+                                                email, "loginPwd", E2E_MD5_EMPTY, "verifyCode",
+                                                code, "sendToken", tok, "device", 1),
+                                      NULL);
         E2E_EXPECT(r, 200, i == 0 ? "0" : "MESSAGE_API_0000202");
         e2e_resp_free(&r);
     }
@@ -392,8 +392,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(send__new_code__ends_the_previous_ticket, setup_tight,
                                         e2e_teardown_server),
         cmocka_unit_test_setup_teardown(
-            shutdown__code_requested_right_before_sigterm__is_delivered_after_exit,
-            setup_slow_poll, e2e_teardown_server),
+            shutdown__code_requested_right_before_sigterm__is_delivered_after_exit, setup_slow_poll,
+            e2e_teardown_server),
     };
     return cmocka_run_group_tests(tests, e2e_group_setup, e2e_group_teardown);
 }

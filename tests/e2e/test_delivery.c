@@ -320,19 +320,17 @@ static struct e2e_resp register_email(const struct e2e_server *s, const char *em
                      NULL);
 }
 
-static struct e2e_resp register_phone(const struct e2e_server *s, const char *tok,
-                                      const char *code)
+static struct e2e_resp register_phone(const struct e2e_server *s, const char *tok, const char *code)
 {
     return e2e_callj(s, E2E_REGISTER,
                      json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "type", 2, "loginName", PHONE,
-                               "phoneArea", "+86", "country", "CN", "verifyCode", code,
-                               "sendToken", tok, "registerSource", 1, "pwd", E2E_PWD),
+                               "phoneArea", "+86", "country", "CN", "verifyCode", code, "sendToken",
+                               tok, "registerSource", 1, "pwd", E2E_PWD),
                      NULL);
 }
 
 /* tradeauth_codes_total{channel=...,result=...} (fails when absent). */
-static long long codes_metric(const struct e2e_server *s, const char *channel,
-                              const char *result)
+static long long codes_metric(const struct e2e_server *s, const char *channel, const char *result)
 {
     struct e2e_opts o = {.method = "GET"};
     struct e2e_resp r = e2e_call(s, "/metrics", NULL, &o);
@@ -358,8 +356,8 @@ static void smtp__register_code__arrives_by_mail_and_registers(void **state)
     sink_start(&f->sink, "smtp_sink.py", NULL);
     char url[64];
     snprintf(url, sizeof url, "smtp://127.0.0.1:%d", f->sink.port);
-    f->s = e2e_server_up(E2E_ARGS("--email-transport", "smtp", "--smtp-url", url,
-                                  "--smtp-from", "Codes <codes@broker.test>"));
+    f->s = e2e_server_up(E2E_ARGS("--email-transport", "smtp", "--smtp-url", url, "--smtp-from",
+                                  "Codes <codes@broker.test>"));
 
     char email[96], tok[100], code[7];
     e2e_email(email, "mail");
@@ -409,8 +407,7 @@ static void smtp__451_forever__row_failed_counted_logged_without_code(void **sta
     e2e_email(email, "busy");
     send_code(f->s, "1", "EMAIL_REGISTER_VERIFICATION_CODE", email, tok);
     /* The code, from the row while it waits for its retries (the test's only way to it). */
-    bool have = e2e_sql_text(f->s, "SELECT code FROM {outbox} WHERE status = 0", code,
-                             sizeof code);
+    bool have = e2e_sql_text(f->s, "SELECT code FROM {outbox} WHERE status = 0", code, sizeof code);
     if (!have || strlen(code) != 6)
         fail_msg("the pending outbox row should hold a six-digit code, holds \"%s\"", code);
     long long id = e2e_sql_int(f->s, "SELECT id FROM {outbox}");
@@ -529,8 +526,7 @@ static void webhook__receiver_down_then_up__message_arrives(void **state)
     sleep_ms(500);
     assert_true(codes_metric(f->s, "sms", "retried") >= 1); /* it did try, and will again */
     assert_int_equal(codes_metric(f->s, "sms", "sent"), 0);
-    sink_start(&f->sink, "http_sink.py",
-               E2E_ARGS("--port", port_s, "--hmac-key", HMAC_KEY));
+    sink_start(&f->sink, "http_sink.py", E2E_ARGS("--port", port_s, "--hmac-key", HMAC_KEY));
     check_sms_request(&f->sink, 1, code);
 
     double until = e2e_now_ms() + 5000;
@@ -552,8 +548,8 @@ static void company_transports__company_3_by_smtp__company_1_to_the_log(void **s
     sink_start(&f->sink, "smtp_sink.py", NULL);
     f->s = e2e_server_new();
     char out[4096];
-    int rc = e2e_cli(f->s, out, sizeof out,
-                     E2E_ARGS("company", "add", "--name", "Three", "--no-twin"));
+    int rc =
+        e2e_cli(f->s, out, sizeof out, E2E_ARGS("company", "add", "--name", "Three", "--no-twin"));
     if (rc != 0)
         fail_msg("company add exited %d: %s", rc, out);
     const char *p = strstr(out, "added company ");

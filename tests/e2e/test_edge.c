@@ -49,9 +49,9 @@ static void paths__four_prefix_forms__reach_the_same_handler(void **state)
 static void paths__prefixes_in_the_wrong_order_or_twice__are_unknown_routes(void **state)
 {
     (void)state;
-    static const char *const bad[] = {
-        "/cats-gateway/api/logout", "/api/api/logout", "/cats-gateway/cats-gateway/logout",
-        "/api/cats-gateway/api/logout", "/apilogout"};
+    static const char *const bad[] = {"/cats-gateway/api/logout", "/api/api/logout",
+                                      "/cats-gateway/cats-gateway/logout",
+                                      "/api/cats-gateway/api/logout", "/apilogout"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct e2e_resp r = e2e_call(srv, bad[i], "{}", NULL);
         E2E_EXPECT(r, 404, "GATEWAY_CODE_404");
@@ -64,7 +64,10 @@ static void paths__unknown_route__404_with_envelope(void **state)
     (void)state;
     static const char *const unknown[] = {
         "/api/cats-gateway/global/customer.app.CustomerWebApiService.noSuchMethod",
-        "/cats-gateway/global/nothing", "/api/nothing", "/nothing", "/",
+        "/cats-gateway/global/nothing",
+        "/api/nothing",
+        "/nothing",
+        "/",
         "/global/" E2E_CWS "login" /* login lives in zone /login, not /global */};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         struct e2e_resp r = e2e_call(srv, unknown[i], "{}", NULL);
@@ -111,8 +114,7 @@ static void body__json_under_any_content_type__is_parsed(void **state)
 {
     (void)state;
     static const char *const types[] = {"application/x-www-form-urlencoded;charset=UTF-8",
-                                        "application/json;charset=utf-8", "text/plain",
-                                        E2E_OMIT};
+                                        "application/json;charset=utf-8", "text/plain", E2E_OMIT};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         char email[96], body[256];
         e2e_email(email, "ctype");
@@ -160,8 +162,8 @@ static void body__empty__means_an_empty_object(void **state)
 static void body__not_a_json_object__003(void **state)
 {
     (void)state;
-    static const char *const bodies[] = {"[]", "\"x\"", "{bad", "1", "null", "true",
-                                         "{\"a\":1} x", "{\"type\":1,\"type\":2}"};
+    static const char *const bodies[] = {"[]",   "\"x\"", "{bad",        "1",
+                                         "null", "true",  "{\"a\":1} x", "{\"type\":1,\"type\":2}"};
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
         struct e2e_resp r = e2e_call(srv, E2E_LOGIN, bodies[i], NULL);
         E2E_EXPECT(r, 200, "GATEWAY_CODE_003");
@@ -215,13 +217,13 @@ static void body__unknown_fields__are_ignored(void **state)
     (void)state;
     char email[96];
     e2e_email(email, "extras");
-    struct e2e_resp r = e2e_callj(
-        srv, E2E_SEND,
-        json_pack("{s:s,s:s,s:s,s:s,s:b,s:{},s:I,s:s,s:s}", "bizType",
-                  "EMAIL_REGISTER_VERIFICATION_CODE", "toUser", email, "protocol", "https",
-                  "emailArea", "1", "mobileReg", 1, "params", "timestamp", (json_int_t)1700000000000,
-                  "signature", "ABCDEF", "country", "CN"),
-        NULL);
+    struct e2e_resp r =
+        e2e_callj(srv, E2E_SEND,
+                  json_pack("{s:s,s:s,s:s,s:s,s:b,s:{},s:I,s:s,s:s}", "bizType",
+                            "EMAIL_REGISTER_VERIFICATION_CODE", "toUser", email, "protocol",
+                            "https", "emailArea", "1", "mobileReg", 1, "params", "timestamp",
+                            (json_int_t)1700000000000, "signature", "ABCDEF", "country", "CN"),
+                  NULL);
     E2E_EXPECT(r, 200, "0");
     e2e_resp_free(&r);
 }
@@ -312,8 +314,8 @@ static void headers__timestamp_and_group__are_ignored(void **state)
     (void)state;
     char token[128];
     fresh_token(token);
-    struct e2e_opts o = {.token = token, .headers = E2E_ARGS("timestamp: 1700000000000",
-                                                             "group: anything")};
+    struct e2e_opts o = {.token = token,
+                         .headers = E2E_ARGS("timestamp: 1700000000000", "group: anything")};
     struct e2e_resp r = e2e_call(srv, E2E_INFO, "{}", &o);
     E2E_EXPECT(r, 200, "0");
     e2e_resp_free(&r);
@@ -384,11 +386,14 @@ static void cors__preflight_without_auth__204_with_allow_headers(void **state)
 {
     (void)state;
     struct e2e_opts o = {
-        .method = "OPTIONS", .company = E2E_OMIT, .trace = E2E_OMIT, .xff = E2E_OMIT,
+        .method = "OPTIONS",
+        .company = E2E_OMIT,
+        .trace = E2E_OMIT,
+        .xff = E2E_OMIT,
         .content_type = E2E_OMIT,
-        .headers = E2E_ARGS("Origin: https://app.example.com",
-                            "Access-Control-Request-Method: POST",
-                            "Access-Control-Request-Headers: token,trace,x-app-build,companyid")};
+        .headers =
+            E2E_ARGS("Origin: https://app.example.com", "Access-Control-Request-Method: POST",
+                     "Access-Control-Request-Headers: token,trace,x-app-build,companyid")};
     static const char *const routes[] = {E2E_INFO, E2E_LOGIN, "/logout",
                                          "/global/" E2E_CWS "findCustomerInfo"};
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
@@ -403,9 +408,9 @@ static void cors__preflight_without_auth__204_with_allow_headers(void **state)
         assert_non_null(e2e_header(&r, "Access-Control-Max-Age", hv, sizeof hv));
         assert_string_equal(hv, "600");
         assert_non_null(e2e_header(&r, "Access-Control-Allow-Headers", hv, sizeof hv));
-        static const char *const want[] = {"token",   "trace", "timestamp", "lang",
-                                           "companyId", "version", "group", "content-type",
-                                           "x-app-build"};
+        static const char *const want[] = {"token", "trace",        "timestamp",
+                                           "lang",  "companyId",    "version",
+                                           "group", "content-type", "x-app-build"};
         for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
             if (!list_has(hv, want[k]))
                 fail_msg("Access-Control-Allow-Headers \"%s\" lacks %s", hv, want[k]);
@@ -494,17 +499,18 @@ static void lang__same_error__three_languages(void **state)
         {"/nope", "{}", NULL, 404, "GATEWAY_CODE_404"},
         {E2E_SEND, "{\"bizType\":\"NOPE\",\"toUser\":\"a@b.cd\"}", NULL, 200,
          "MESSAGE_API_0000206"},
-        {E2E_LOGIN, "{\"type\":1,\"loginName\":\"nobody@example.com\",\"device\":1,"
-                    "\"loginPwd\":\"" E2E_PWD "\"}",
+        {E2E_LOGIN,
+         "{\"type\":1,\"loginName\":\"nobody@example.com\",\"device\":1,"
+         "\"loginPwd\":\"" E2E_PWD "\"}",
          NULL, 200, "CUSTOMER_API_0000102"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *en = msg_of(cases[i].path, cases[i].body, cases[i].company, "en-US",
-                          cases[i].status, cases[i].code);
-        char *cn = msg_of(cases[i].path, cases[i].body, cases[i].company, "zh-CN",
-                          cases[i].status, cases[i].code);
-        char *hk = msg_of(cases[i].path, cases[i].body, cases[i].company, "zh-HK",
-                          cases[i].status, cases[i].code);
+        char *en = msg_of(cases[i].path, cases[i].body, cases[i].company, "en-US", cases[i].status,
+                          cases[i].code);
+        char *cn = msg_of(cases[i].path, cases[i].body, cases[i].company, "zh-CN", cases[i].status,
+                          cases[i].code);
+        char *hk = msg_of(cases[i].path, cases[i].body, cases[i].company, "zh-HK", cases[i].status,
+                          cases[i].code);
         assert_true(ascii(en));
         assert_false(ascii(cn));
         assert_false(ascii(hk));
@@ -520,15 +526,15 @@ static void lang__same_error__three_languages(void **state)
         static const struct {
             const char *tag;
             int want; /* 0 en, 1 cn, 2 hk */
-        } tags[] = {{NULL, 0},    {"null", 0}, {"fr-FR", 0}, {"xx", 0},  {"EN-us", 0},
-                    {"en", 0},    {"zh", 1},   {"ZH-cn", 1}, {"zh-hk", 2}, {"ZH-HK", 2}};
+        } tags[] = {{NULL, 0}, {"null", 0}, {"fr-FR", 0}, {"xx", 0},    {"EN-us", 0},
+                    {"en", 0}, {"zh", 1},   {"ZH-cn", 1}, {"zh-hk", 2}, {"ZH-HK", 2}};
         for (size_t k = 0; k < sizeof tags / sizeof tags[0]; k++) {
             char *m = msg_of(cases[i].path, cases[i].body, cases[i].company, tags[k].tag,
                              cases[i].status, cases[i].code);
             const char *want = tags[k].want == 0 ? en : tags[k].want == 1 ? cn : hk;
             if (strcmp(m, want) != 0)
-                fail_msg("lang \"%s\" gave \"%s\", want \"%s\"", tags[k].tag ? tags[k].tag : "-",
-                         m, want);
+                fail_msg("lang \"%s\" gave \"%s\", want \"%s\"", tags[k].tag ? tags[k].tag : "-", m,
+                         want);
             free(m);
         }
         free(en);

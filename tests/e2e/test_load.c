@@ -28,8 +28,8 @@ struct raw {
     size_t len;
     bool done;
     long status;
-    bool ok;       /* HTTP 200, envelope code "0", our token echoed */
-    bool closing;  /* the server said Connection: close */
+    bool ok;      /* HTTP 200, envelope code "0", our token echoed */
+    bool closing; /* the server said Connection: close */
 };
 
 static int setup_one_thread(void **state)
@@ -95,8 +95,7 @@ static void parse(struct raw *c, const char *token)
     json_error_t jerr;
     json_t *o = json_loadb(c->buf + head, body, 0, &jerr);
     const char *code = json_string_value(json_object_get(o, "code"));
-    const char *tok =
-        json_string_value(json_object_get(json_object_get(o, "data"), "token"));
+    const char *tok = json_string_value(json_object_get(json_object_get(o, "data"), "token"));
     c->ok = c->status == 200 && code != NULL && strcmp(code, "0") == 0 && tok != NULL &&
             strcmp(tok, token) == 0;
     json_decref(o);
@@ -218,8 +217,8 @@ static void load__one_http_thread__answers_on_300_keep_alive_connections(void **
 
 static int setup_slow_hash(void **state)
 {
-    *state = e2e_server_up(E2E_ARGS("--argon2-ops", "3", "--argon2-mem-kib", "65536",
-                                    "--hash-threads", "1"));
+    *state = e2e_server_up(
+        E2E_ARGS("--argon2-ops", "3", "--argon2-mem-kib", "65536", "--hash-threads", "1"));
     return 0;
 }
 
@@ -241,8 +240,8 @@ static void *login_thread(void *arg)
 
 /* One round: LOGINS concurrent logins, READS sequential findCustomerInfo calls while they
  * run. Asserts every answer; returns whether the timing held, with the numbers in why. */
-static bool slow_round(struct e2e_server *s, const char *email, const char *token,
-                       double hash_ms, char *why, size_t size)
+static bool slow_round(struct e2e_server *s, const char *email, const char *token, double hash_ms,
+                       char *why, size_t size)
 {
     struct e2e_conn *conn = e2e_conn_new();
     assert_non_null(conn);

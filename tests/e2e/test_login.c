@@ -162,10 +162,10 @@ static void login__integers_as_digit_strings_and_uppercase_md5__accepted(void **
     for (int device = 1; device <= 9; device++) {
         char dev[4];
         snprintf(dev, sizeof dev, "%d", device);
-        struct e2e_resp r = login_body(json_pack("{s:s,s:s,s:s,s:s,s:b}", "type", "1",
-                                                 "loginName", w.email, "loginPwd", upper,
-                                                 "device", dev, "isThird", 0),
-                                       NULL);
+        struct e2e_resp r =
+            login_body(json_pack("{s:s,s:s,s:s,s:s,s:b}", "type", "1", "loginName", w.email,
+                                 "loginPwd", upper, "device", dev, "isThird", 0),
+                       NULL);
         E2E_EXPECT(r, 200, "0");
         e2e_resp_free(&r);
     }
@@ -181,11 +181,10 @@ static void login__by_code__works_with_md5_of_empty_as_login_pwd(void **state)
     char tok[100], code[7];
     E2E_SEND_CODE(srv, "EMAIL_LOGIN_VERIFICATION_CODE", w.email, NULL, tok);
     E2E_WAIT_CODE(srv, w.email, code);
-    struct e2e_resp r =
-        login_body(json_pack("{s:i,s:s,s:s,s:s,s:s,s:i}", "type", 1, "loginName", w.email,
-                             "loginPwd", E2E_MD5_EMPTY, "verifyCode", code, "sendToken", tok,
-                             "device", 4),
-                   NULL);
+    struct e2e_resp r = login_body(json_pack("{s:i,s:s,s:s,s:s,s:s,s:i}", "type", 1, "loginName",
+                                             w.email, "loginPwd", E2E_MD5_EMPTY, "verifyCode", code,
+                                             "sendToken", tok, "device", 4),
+                                   NULL);
     E2E_EXPECT(r, 200, "0");
     assert_int_equal(data_id(&r), w.id);
     E2E_CHECK_CUSTOMER(json_object_get(r.json, "data"), E2E_RTOKEN_STRING);
@@ -204,10 +203,10 @@ static void login__by_phone_code__without_any_password(void **state)
     snprintf(to, sizeof to, "+86 %s", phone);
     E2E_SEND_CODE(srv, "SMS_LOGIN_VERIFICATION_CODE", to, NULL, tok);
     E2E_WAIT_CODE(srv, to, code);
-    struct e2e_resp r = login_body(json_pack("{s:i,s:s,s:s,s:s,s:s,s:i}", "type", 2,
-                                             "loginName", phone, "loginPwd", "not-a-md5",
-                                             "verifyCode", code, "sendToken", tok, "device", 5),
-                                   NULL);
+    struct e2e_resp r =
+        login_body(json_pack("{s:i,s:s,s:s,s:s,s:s,s:i}", "type", 2, "loginName", phone, "loginPwd",
+                             "not-a-md5", "verifyCode", code, "sendToken", tok, "device", 5),
+                   NULL);
     E2E_EXPECT(r, 200, "0");
     assert_int_equal(data_id(&r), id);
     assert_string_equal(E2E_STR(json_object_get(r.json, "data"), "loginPassStatus"), "1");
@@ -238,14 +237,14 @@ static void login__five_wrong_codes__203_even_for_the_right_code(void **state)
         e2e_resp_free(&r);
     }
     struct e2e_resp r5 =
-        login_body(json_pack("{s:i,s:s,s:s,s:s,s:i}", "type", 1, "loginName", w.email,
-                             "verifyCode", bad, "sendToken", tok, "device", 1),
+        login_body(json_pack("{s:i,s:s,s:s,s:s,s:i}", "type", 1, "loginName", w.email, "verifyCode",
+                             bad, "sendToken", tok, "device", 1),
                    NULL);
     E2E_EXPECT(r5, 200, "MESSAGE_API_0000203");
     e2e_resp_free(&r5);
     struct e2e_resp r6 =
-        login_body(json_pack("{s:i,s:s,s:s,s:s,s:i}", "type", 1, "loginName", w.email,
-                             "verifyCode", code, "sendToken", tok, "device", 1),
+        login_body(json_pack("{s:i,s:s,s:s,s:s,s:i}", "type", 1, "loginName", w.email, "verifyCode",
+                             code, "sendToken", tok, "device", 1),
                    NULL);
     E2E_EXPECT(r6, 200, "MESSAGE_API_0000203");
     e2e_resp_free(&r6);
@@ -262,10 +261,10 @@ static void login__code_resend_inside_60_s__204(void **state)
     fresh_customer(&w, "loginresend");
     char tok[100];
     E2E_SEND_CODE(srv, "EMAIL_LOGIN_VERIFICATION_CODE", w.email, NULL, tok);
-    struct e2e_resp r = e2e_callj(srv, E2E_SEND,
-                                  json_pack("{s:s,s:s}", "bizType", "EMAIL_LOGIN_VERIFICATION_CODE",
-                                            "toUser", w.email),
-                                  NULL);
+    struct e2e_resp r = e2e_callj(
+        srv, E2E_SEND,
+        json_pack("{s:s,s:s}", "bizType", "EMAIL_LOGIN_VERIFICATION_CODE", "toUser", w.email),
+        NULL);
     E2E_EXPECT_ONE_PARAM(r, 200, "MESSAGE_API_0000204");
     assert_in_range(e2e_param_long(&r), 55, 60);
     e2e_resp_free(&r);
@@ -281,8 +280,8 @@ static void login__code_of_another_purpose_or_recipient__202(void **state)
     E2E_SEND_CODE(srv, "EMAIL_PASSWORD_VERIFICATION_CODE", a.email, NULL, tok);
     E2E_WAIT_CODE(srv, a.email, code);
     struct e2e_resp r =
-        login_body(json_pack("{s:i,s:s,s:s,s:s,s:i}", "type", 1, "loginName", a.email,
-                             "verifyCode", code, "sendToken", tok, "device", 1),
+        login_body(json_pack("{s:i,s:s,s:s,s:s,s:i}", "type", 1, "loginName", a.email, "verifyCode",
+                             code, "sendToken", tok, "device", 1),
                    NULL);
     E2E_EXPECT(r, 200, "MESSAGE_API_0000202");
     e2e_resp_free(&r);
@@ -290,8 +289,8 @@ static void login__code_of_another_purpose_or_recipient__202(void **state)
     E2E_SEND_CODE(srv, "EMAIL_LOGIN_VERIFICATION_CODE", a.email, NULL, tok2);
     E2E_WAIT_CODE(srv, a.email, code2);
     struct e2e_resp r2 =
-        login_body(json_pack("{s:i,s:s,s:s,s:s,s:i}", "type", 1, "loginName", b.email,
-                             "verifyCode", code2, "sendToken", tok2, "device", 1),
+        login_body(json_pack("{s:i,s:s,s:s,s:s,s:i}", "type", 1, "loginName", b.email, "verifyCode",
+                             code2, "sendToken", tok2, "device", 1),
                    NULL);
     E2E_EXPECT(r2, 200, "MESSAGE_API_0000202");
     e2e_resp_free(&r2);
@@ -313,18 +312,18 @@ static void login__wrong_password_unknown_account_wrong_code__one_answer_102(voi
     char tok[100], code[7], bad[7];
     E2E_SEND_CODE(srv, "EMAIL_LOGIN_VERIFICATION_CODE", w.email, NULL, tok);
     E2E_WAIT_CODE(srv, w.email, code);
-    snprintf(bad, sizeof bad, "%06d", (atoi(code) + 1) % 1000000);
+    snprintf(bad, sizeof bad, "%06d", ((int)strtol(code, NULL, 10) + 1) % 1000000);
     struct e2e_resp c =
-        login_body(json_pack("{s:i,s:s,s:s,s:s,s:i}", "type", 1, "loginName", w.email,
-                             "verifyCode", bad, "sendToken", tok, "device", 1),
+        login_body(json_pack("{s:i,s:s,s:s,s:s,s:i}", "type", 1, "loginName", w.email, "verifyCode",
+                             bad, "sendToken", tok, "device", 1),
                    NULL);
     E2E_EXPECT(c, 200, "CUSTOMER_API_0000102");
     /* An unknown account asking for a login code: a token, nothing delivered, then 102. */
     char gtok[100];
     E2E_SEND_CODE(srv, "EMAIL_LOGIN_VERIFICATION_CODE", ghost, NULL, gtok);
     struct e2e_resp d =
-        login_body(json_pack("{s:i,s:s,s:s,s:s,s:i}", "type", 1, "loginName", ghost,
-                             "verifyCode", "123456", "sendToken", gtok, "device", 1),
+        login_body(json_pack("{s:i,s:s,s:s,s:s,s:i}", "type", 1, "loginName", ghost, "verifyCode",
+                             "123456", "sendToken", gtok, "device", 1),
                    NULL);
     E2E_EXPECT(d, 200, "CUSTOMER_API_0000102");
     const char *ma = json_string_value(json_object_get(a.json, "msg"));
@@ -363,11 +362,10 @@ static void login__ten_wrong_passwords__locked_103_for_15_minutes(void **state)
     char tok[100], code[7];
     E2E_SEND_CODE(srv, "EMAIL_LOGIN_VERIFICATION_CODE", w.email, NULL, tok);
     E2E_WAIT_CODE(srv, w.email, code);
-    struct e2e_resp c =
-        login_body(json_pack("{s:i,s:s,s:s,s:s,s:s,s:i}", "type", 1, "loginName", w.email,
-                             "loginPwd", E2E_MD5_EMPTY, "verifyCode", code, "sendToken", tok,
-                             "device", 1),
-                   NULL);
+    struct e2e_resp c = login_body(json_pack("{s:i,s:s,s:s,s:s,s:s,s:i}", "type", 1, "loginName",
+                                             w.email, "loginPwd", E2E_MD5_EMPTY, "verifyCode", code,
+                                             "sendToken", tok, "device", 1),
+                                   NULL);
     E2E_EXPECT(c, 200, "0");
     e2e_resp_free(&c);
 }
@@ -390,8 +388,8 @@ static void login__disabled_customer__104_and_its_old_token__005(void **state)
     E2E_SEND_CODE(srv, "EMAIL_LOGIN_VERIFICATION_CODE", w.email, NULL, tok);
     E2E_WAIT_CODE(srv, w.email, code);
     struct e2e_resp c =
-        login_body(json_pack("{s:i,s:s,s:s,s:s,s:i}", "type", 1, "loginName", w.email,
-                             "verifyCode", code, "sendToken", tok, "device", 1),
+        login_body(json_pack("{s:i,s:s,s:s,s:s,s:i}", "type", 1, "loginName", w.email, "verifyCode",
+                             code, "sendToken", tok, "device", 1),
                    NULL);
     E2E_EXPECT(c, 200, "CUSTOMER_API_0000104");
     e2e_resp_free(&c);
@@ -470,8 +468,8 @@ static void login__bad_fields__100_naming_the_field(void **state)
         {"googleCode", json_string("abcdef"), "googleCode"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        json_t *body = json_pack("{s:i,s:s,s:s,s:i}", "type", 1, "loginName", w.email,
-                                 "loginPwd", E2E_PWD, "device", 1);
+        json_t *body = json_pack("{s:i,s:s,s:s,s:i}", "type", 1, "loginName", w.email, "loginPwd",
+                                 E2E_PWD, "device", 1);
         if (cases[i].value == NULL)
             json_object_del(body, cases[i].field);
         else
@@ -481,10 +479,9 @@ static void login__bad_fields__100_naming_the_field(void **state)
         e2e_resp_free(&r);
     }
     /* Rules between fields. */
-    struct e2e_resp r1 =
-        login_body(json_pack("{s:i,s:s,s:s,s:i}", "type", 1, "loginName", w.email, "verifyCode",
-                             "123456", "device", 1),
-                   NULL);
+    struct e2e_resp r1 = login_body(json_pack("{s:i,s:s,s:s,s:i}", "type", 1, "loginName", w.email,
+                                              "verifyCode", "123456", "device", 1),
+                                    NULL);
     E2E_EXPECT_PARAMS(r1, 200, "CUSTOMER_API_0000100", "sendToken");
     e2e_resp_free(&r1);
     struct e2e_resp r2 =
@@ -499,11 +496,10 @@ static void login__bad_fields__100_naming_the_field(void **state)
                    NULL);
     E2E_EXPECT_PARAMS(r3, 200, "CUSTOMER_API_0000100", "phoneArea");
     e2e_resp_free(&r3);
-    struct e2e_resp r4 =
-        login_body(json_pack("{s:i,s:s,s:s,s:i,s:s,s:s}", "type", 1, "loginName", w.email,
-                             "loginPwd", E2E_PWD, "device", 1, "bindThirdUserId", "g-123",
-                             "thirdSource", "google"),
-                   NULL);
+    struct e2e_resp r4 = login_body(json_pack("{s:i,s:s,s:s,s:i,s:s,s:s}", "type", 1, "loginName",
+                                              w.email, "loginPwd", E2E_PWD, "device", 1,
+                                              "bindThirdUserId", "g-123", "thirdSource", "google"),
+                                    NULL);
     E2E_EXPECT_PARAMS(r4, 200, "CUSTOMER_API_0000100", "bindThirdUserId");
     e2e_resp_free(&r4);
     /* None of these counted as failed logins. */

@@ -22,11 +22,10 @@ static void forgot_password__the_clients_flow(void **state)
     json_decref(reg);
 
     /* 1. The page asks whether the account exists. */
-    struct e2e_resp r = e2e_callj(s, R_CHECK_STATUS,
-                                  json_pack("{s:i,s:s}", "type", 1, "loginName", email), NULL);
+    struct e2e_resp r =
+        e2e_callj(s, R_CHECK_STATUS, json_pack("{s:i,s:s}", "type", 1, "loginName", email), NULL);
     E2E_EXPECT(r, 200, "0");
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "data"),
-                                                        "status")),
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "data"), "status")),
                      1);
     e2e_resp_free(&r);
 
@@ -68,14 +67,14 @@ static void forgot_password__the_clients_flow(void **state)
 
     /* 7. Code and proof were used up: replaying either is refused. */
     r = e2e_callj(s, R_FORGET,
-                  json_pack("{s:i,s:s,s:s,s:s}", "type", 1, "loginName", email,
-                            "verifyCodeToken", proof, "newPwd", E2E_PWD),
+                  json_pack("{s:i,s:s,s:s,s:s}", "type", 1, "loginName", email, "verifyCodeToken",
+                            proof, "newPwd", E2E_PWD),
                   NULL);
     E2E_EXPECT(r, 200, "MESSAGE_API_0000202");
     e2e_resp_free(&r);
     r = e2e_callj(s, R_FORGET,
-                  json_pack("{s:i,s:s,s:s,s:s,s:s}", "type", 1, "loginName", email,
-                            "verifyCode", code, "sendToken", send_token, "newPwd", E2E_PWD),
+                  json_pack("{s:i,s:s,s:s,s:s,s:s}", "type", 1, "loginName", email, "verifyCode",
+                            code, "sendToken", send_token, "newPwd", E2E_PWD),
                   NULL);
     E2E_EXPECT(r, 200, "MESSAGE_API_0000202");
     e2e_resp_free(&r);

@@ -93,13 +93,13 @@ static struct e2e_resp check_code(const struct e2e_server *s, const char *to, co
                                   const char *code)
 {
     return e2e_callj(s, R_CHECK,
-                     json_pack("{s:s,s:s,s:s,s:s}", "bizType", BIZ_REG, "toUser", to,
-                               "sendToken", tok, "code", code),
+                     json_pack("{s:s,s:s,s:s,s:s}", "bizType", BIZ_REG, "toUser", to, "sendToken",
+                               tok, "code", code),
                      NULL);
 }
 
-static struct e2e_resp register_with(const struct e2e_server *s, const char *email,
-                                     const char *tok, const char *code)
+static struct e2e_resp register_with(const struct e2e_server *s, const char *email, const char *tok,
+                                     const char *code)
 {
     return e2e_callj(s, E2E_REGISTER,
                      json_pack("{s:i,s:s,s:s,s:s,s:s,s:i,s:s}", "type", 1, "loginName", email,
@@ -115,8 +115,7 @@ static void wrong_code(const char code[7], char out[7])
     out[5] = (char)('0' + (out[5] - '0' + 1) % 10);
 }
 
-static struct e2e_resp with_token(const struct e2e_server *s, const char *path,
-                                  const char *token)
+static struct e2e_resp with_token(const struct e2e_server *s, const char *path, const char *token)
 {
     struct e2e_opts o = {.token = token};
     return e2e_call(s, path, "{}", &o);
@@ -263,9 +262,9 @@ static void resend_cooldown__second_send_on_other_instance__204(void **state)
         char email[96], tok[100];
         e2e_email(email, "cool");
         E2E_SEND_CODE(order[k][0], BIZ_REG, email, NULL, tok);
-        struct e2e_resp r = e2e_callj(order[k][1], E2E_SEND,
-                                      json_pack("{s:s,s:s}", "bizType", BIZ_REG, "toUser", email),
-                                      NULL);
+        struct e2e_resp r =
+            e2e_callj(order[k][1], E2E_SEND,
+                      json_pack("{s:s,s:s}", "bizType", BIZ_REG, "toUser", email), NULL);
         E2E_EXPECT_ONE_PARAM(r, 200, "MESSAGE_API_0000204");
         long wait_s = e2e_param_long(&r);
         assert_true(wait_s >= 1 && wait_s <= 60);
@@ -285,9 +284,9 @@ static void recipient_hour_limit__counted_across_instances__205(void **state)
     for (int i = 0; i < 10; i++)
         E2E_SEND_CODE(i % 2 == 0 ? p->a : p->b, BIZ_REG, email, NULL, tok);
     for (int i = 0; i < 2; i++) {
-        struct e2e_resp r = e2e_callj(i == 0 ? p->a : p->b, E2E_SEND,
-                                      json_pack("{s:s,s:s}", "bizType", BIZ_REG, "toUser", email),
-                                      NULL);
+        struct e2e_resp r =
+            e2e_callj(i == 0 ? p->a : p->b, E2E_SEND,
+                      json_pack("{s:s,s:s}", "bizType", BIZ_REG, "toUser", email), NULL);
         E2E_EXPECT(r, 200, "MESSAGE_API_0000205");
         e2e_resp_free(&r);
     }
@@ -335,7 +334,8 @@ static void one_time_token__raced_on_a_and_b__exactly_one_wins(void **state)
 
         pthread_barrier_t go;
         pthread_barrier_init(&go, NULL, 2);
-        struct racer x[2] = {{.s = p->a, .ott = ott, .go = &go}, {.s = p->b, .ott = ott, .go = &go}};
+        struct racer x[2] = {{.s = p->a, .ott = ott, .go = &go},
+                             {.s = p->b, .ott = ott, .go = &go}};
         pthread_t th[2];
         for (int i = 0; i < 2; i++)
             assert_int_equal(pthread_create(&th[i], NULL, race_random_key, &x[i]), 0);
@@ -465,8 +465,7 @@ static void outbox__two_workers__every_row_delivered_exactly_once(void **state)
         e2e_resp_free(&r);
     }
     /* The rows agree: all sent, none pending; and the two workers sent 40 between them. */
-    assert_int_equal(e2e_sql_int(p->a, "SELECT count(*) FROM {outbox} WHERE status = 1"),
-                     OUTBOX_N);
+    assert_int_equal(e2e_sql_int(p->a, "SELECT count(*) FROM {outbox} WHERE status = 1"), OUTBOX_N);
     assert_int_equal(e2e_sql_int(p->a, "SELECT count(*) FROM {outbox} WHERE status <> 1"), 0);
     long long sent_a = codes_metric(p->a, "sent"), sent_b = codes_metric(p->b, "sent");
     print_message("outbox: instance A sent %lld, B sent %lld\n", sent_a, sent_b);
@@ -655,8 +654,8 @@ static void restart__stream_of_registrations__acknowledged_kept_none_partial(voi
     pthread_join(reg_th, NULL);
     print_message("restart: %d answers of GATEWAY_CODE_500 to registrations; "
                   "readyz 200/503/other %d/%d/%d; token requests 0/500/other %d/%d/%d\n",
-                  atomic_load(&x.n500), x.ready_200, x.ready_503,
-                  x.ready_other, x.info_0, x.info_500, x.info_other);
+                  atomic_load(&x.n500), x.ready_200, x.ready_503, x.ready_other, x.info_0,
+                  x.info_500, x.info_other);
 
     assert_int_equal(restarted, 0);
     assert_true(ready);
@@ -721,8 +720,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(outbox__two_workers__every_row_delivered_exactly_once,
                                         setup_pair, teardown_pair),
         cmocka_unit_test_setup_teardown(
-            restart__stream_of_registrations__acknowledged_kept_none_partial,
-            setup_private_cluster, teardown_private_cluster),
+            restart__stream_of_registrations__acknowledged_kept_none_partial, setup_private_cluster,
+            teardown_private_cluster),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,8 +21,8 @@ static void email_code(const char *email, char send_token[100], char code[7])
 static json_t *email_body(const char *email, const char *send_token, const char *code)
 {
     return json_pack("{s:i,s:s,s:s,s:s,s:s,s:i,s:s}", "type", 1, "loginName", email, "country",
-                     "CN", "verifyCode", code, "sendToken", send_token, "registerSource", 1,
-                     "pwd", E2E_PWD);
+                     "CN", "verifyCode", code, "sendToken", send_token, "registerSource", 1, "pwd",
+                     E2E_PWD);
 }
 
 static struct e2e_resp info(const char *token)
@@ -36,7 +36,8 @@ static const json_t *account(const json_t *data, const char *currency)
     const json_t *list = json_object_get(data, "accountList");
     size_t i;
     json_t *a;
-    json_array_foreach(list, i, a) {
+    json_array_foreach(list, i, a)
+    {
         if (strcmp(json_string_value(json_object_get(a, "currency")), currency) == 0)
             return a;
     }
@@ -203,9 +204,8 @@ static void register__code_send_to_a_registered_email__105(void **state)
     static const char *const bizs[] = {"EMAIL_REGISTER_VERIFICATION_CODE"};
     const char *tos[] = {email, upper};
     for (size_t i = 0; i < 2; i++) {
-        struct e2e_resp r = e2e_callj(srv, E2E_SEND,
-                                      json_pack("{s:s,s:s}", "bizType", bizs[0], "toUser", tos[i]),
-                                      NULL);
+        struct e2e_resp r = e2e_callj(
+            srv, E2E_SEND, json_pack("{s:s,s:s}", "bizType", bizs[0], "toUser", tos[i]), NULL);
         E2E_EXPECT(r, 200, "CUSTOMER_API_0000105");
         e2e_resp_free(&r);
     }
@@ -369,11 +369,11 @@ static void register__recipient_spelling_may_differ_from_the_code_request(void *
     E2E_SEND_CODE(srv, "SMS_REGISTER_VERIFICATION_CODE", phone, NULL, tok);
     snprintf(rcpt, sizeof rcpt, "+86 %s", phone);
     E2E_WAIT_CODE(srv, rcpt, code);
-    struct e2e_resp p = e2e_callj(
-        srv, E2E_REGISTER,
-        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", "2", "loginName", phone, "country", "HK",
-                  "verifyCode", code, "sendToken", tok, "registerSource", "2"),
-        NULL);
+    struct e2e_resp p =
+        e2e_callj(srv, E2E_REGISTER,
+                  json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", "2", "loginName", phone, "country",
+                            "HK", "verifyCode", code, "sendToken", tok, "registerSource", "2"),
+                  NULL);
     E2E_EXPECT(p, 200, "0");
     json_t *data = json_object_get(p.json, "data");
     E2E_CHECK_REGISTER(data);

@@ -245,8 +245,7 @@ static void guest_routes__ignore_stale_tokens(void **state)
     struct e2e_opts o = {.token = "a541f9d5-2507-42b3-b790-59e1f755c380app"};
     struct e2e_resp r = e2e_callj(
         srv, E2E_SEND,
-        json_pack("{s:s,s:s}", "bizType", "EMAIL_REGISTER_VERIFICATION_CODE", "toUser", email),
-        &o);
+        json_pack("{s:s,s:s}", "bizType", "EMAIL_REGISTER_VERIFICATION_CODE", "toUser", email), &o);
     E2E_EXPECT(r, 200, "0");
     char send_token[100];
     snprintf(send_token, sizeof send_token, "%s",
@@ -257,9 +256,8 @@ static void guest_routes__ignore_stale_tokens(void **state)
     struct e2e_opts null_tok = {.token = "null"};
     struct e2e_resp reg = e2e_callj(
         srv, E2E_REGISTER,
-        json_pack("{s:i,s:s,s:s,s:s,s:s,s:i,s:s}", "type", 1, "loginName", email, "country",
-                  "CN", "verifyCode", code, "sendToken", send_token, "registerSource", 2, "pwd",
-                  E2E_PWD),
+        json_pack("{s:i,s:s,s:s,s:s,s:s,s:i,s:s}", "type", 1, "loginName", email, "country", "CN",
+                  "verifyCode", code, "sendToken", send_token, "registerSource", 2, "pwd", E2E_PWD),
         &null_tok);
     E2E_EXPECT(reg, 200, "0");
     e2e_resp_free(&reg);
@@ -278,8 +276,7 @@ static void refresh__rotates_both_tokens(void **state)
     (void)state;
     char token[128], rtoken[128];
     fresh_session(token, rtoken);
-    struct e2e_resp r =
-        e2e_callj(srv, E2E_REFRESH, json_pack("{s:s}", "rToken", rtoken), NULL);
+    struct e2e_resp r = e2e_callj(srv, E2E_REFRESH, json_pack("{s:s}", "rToken", rtoken), NULL);
     E2E_EXPECT(r, 200, "0");
     json_t *data = json_object_get(r.json, "data");
     E2E_CHECK_CUSTOMER(data, E2E_RTOKEN_STRING);
@@ -292,8 +289,7 @@ static void refresh__rotates_both_tokens(void **state)
     expect_info_code(token2, NULL, "0");
     expect_info_code(token, NULL, "0"); /* the old one keeps working for 30 s */
     /* The new refresh token rotates again. */
-    struct e2e_resp r2 =
-        e2e_callj(srv, E2E_REFRESH, json_pack("{s:s}", "rToken", rtoken2), NULL);
+    struct e2e_resp r2 = e2e_callj(srv, E2E_REFRESH, json_pack("{s:s}", "rToken", rtoken2), NULL);
     E2E_EXPECT(r2, 200, "0");
     e2e_resp_free(&r2);
 }
@@ -304,8 +300,7 @@ static void refresh__unknown_or_malformed_rtoken(void **state)
     char unknown[65];
     memset(unknown, 'a', 64);
     unknown[64] = '\0';
-    struct e2e_resp r =
-        e2e_callj(srv, E2E_REFRESH, json_pack("{s:s}", "rToken", unknown), NULL);
+    struct e2e_resp r = e2e_callj(srv, E2E_REFRESH, json_pack("{s:s}", "rToken", unknown), NULL);
     E2E_EXPECT(r, 200, "CUSTOMER_API_0000112");
     e2e_resp_free(&r);
     struct e2e_resp r2 = e2e_callj(srv, E2E_REFRESH, json_pack("{s:s}", "rToken", "abc"), NULL);

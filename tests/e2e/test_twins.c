@@ -70,20 +70,20 @@ static struct e2e_resp call_tok(const struct e2e_server *s, const char *path, co
 }
 
 /* findCustomerInfo must answer GATEWAY_CODE_001 for this token in this company. */
-#define EXPECT_DEAD(s, token, company)                                                         \
-    do {                                                                                       \
-        struct e2e_resp dead_ = call_tok((s), E2E_INFO, "{}", (token), (company));             \
-        E2E_EXPECT(dead_, 200, "GATEWAY_CODE_001");                                            \
-        e2e_resp_free(&dead_);                                                                 \
+#define EXPECT_DEAD(s, token, company)                                                             \
+    do {                                                                                           \
+        struct e2e_resp dead_ = call_tok((s), E2E_INFO, "{}", (token), (company));                 \
+        E2E_EXPECT(dead_, 200, "GATEWAY_CODE_001");                                                \
+        e2e_resp_free(&dead_);                                                                     \
     } while (0)
 
 /* findCustomerInfo must answer "0" for this token in this company, with the token echoed. */
-#define EXPECT_LIVE(s, token, company)                                                         \
-    do {                                                                                       \
-        struct e2e_resp live_ = call_tok((s), E2E_INFO, "{}", (token), (company));             \
-        E2E_EXPECT(live_, 200, "0");                                                           \
-        assert_string_equal(E2E_STR(data_of(&live_), "token"), (token));                       \
-        e2e_resp_free(&live_);                                                                 \
+#define EXPECT_LIVE(s, token, company)                                                             \
+    do {                                                                                           \
+        struct e2e_resp live_ = call_tok((s), E2E_INFO, "{}", (token), (company));                 \
+        E2E_EXPECT(live_, 200, "0");                                                               \
+        assert_string_equal(E2E_STR(data_of(&live_), "token"), (token));                           \
+        e2e_resp_free(&live_);                                                                     \
     } while (0)
 
 /* The accountList entry for a currency (borrowed), failing when absent. */
@@ -91,7 +91,8 @@ static const json_t *account_of(const json_t *list, const char *currency)
 {
     size_t i;
     json_t *acc;
-    json_array_foreach(list, i, acc) {
+    json_array_foreach(list, i, acc)
+    {
         if (strcmp(json_string_value(json_object_get(acc, "currency")), currency) == 0)
             return acc;
     }
@@ -138,8 +139,7 @@ static json_t *switch_ok(const struct e2e_server *s, const char *token, const ch
     return d;
 }
 
-static struct e2e_resp refresh(const struct e2e_server *s, const char *rtoken,
-                               const char *company);
+static struct e2e_resp refresh(const struct e2e_server *s, const char *rtoken, const char *company);
 
 /* ---- C9: switch ------------------------------------------------------------------------- */
 
@@ -252,8 +252,7 @@ static int setup_with_no_twin_company(void **state)
     struct e2e_server *s = e2e_server_new();
     *state = s;
     char out[4096];
-    int rc = e2e_cli(s, out, sizeof out,
-                     E2E_ARGS("company", "add", "--name", "Solo", "--no-twin"));
+    int rc = e2e_cli(s, out, sizeof out, E2E_ARGS("company", "add", "--name", "Solo", "--no-twin"));
     if (rc != 0) {
         print_error("company add exited %d: %s\n", rc, out);
         e2e_server_free(s);
@@ -279,22 +278,21 @@ static void switch__company_without_twin__110(void **state)
     char email[96], tok[100], code[7];
     e2e_email(email, "solo");
     struct e2e_opts o = {.company = no_twin_id};
-    struct e2e_resp r = e2e_callj(s, E2E_SEND,
-                                  json_pack("{s:s,s:s}", "bizType",
-                                            "EMAIL_REGISTER_VERIFICATION_CODE", "toUser", email),
-                                  &o);
+    struct e2e_resp r = e2e_callj(
+        s, E2E_SEND,
+        json_pack("{s:s,s:s}", "bizType", "EMAIL_REGISTER_VERIFICATION_CODE", "toUser", email), &o);
     E2E_EXPECT(r, 200, "0");
     snprintf(tok, sizeof tok, "%s", E2E_STR(json_object_get(r.json, "data"), "token"));
     e2e_resp_free(&r);
     E2E_WAIT_CODE(s, email, code);
     r = e2e_callj(s, E2E_REGISTER,
                   json_pack("{s:i,s:s,s:s,s:s,s:s,s:i,s:s}", "type", 1, "loginName", email,
-                            "country", "CN", "verifyCode", code, "sendToken", tok,
-                            "registerSource", 1, "pwd", E2E_PWD),
+                            "country", "CN", "verifyCode", code, "sendToken", tok, "registerSource",
+                            1, "pwd", E2E_PWD),
                   &o);
     E2E_EXPECT(r, 200, "0");
     const json_t *d = data_of(&r);
-    assert_int_equal(int_of(d, "companyId"), atol(no_twin_id));
+    assert_int_equal(int_of(d, "companyId"), strtol(no_twin_id, NULL, 10));
     assert_true(json_is_null(json_object_get(d, "associationCompanyId")));
     char token[TOK_MAX];
     snprintf(token, sizeof token, "%s", E2E_STR(d, "token"));
@@ -480,8 +478,8 @@ static void random_key__two_concurrent_exchanges__exactly_one_wins(void **state)
         pthread_barrier_destroy(&go);
         int wins = (strcmp(x[0].code, "0") == 0) + (strcmp(x[1].code, "0") == 0);
         if (wins != 1)
-            fail_msg("round %d: codes \"%s\" and \"%s\", want exactly one \"0\"", round,
-                     x[0].code, x[1].code);
+            fail_msg("round %d: codes \"%s\" and \"%s\", want exactly one \"0\"", round, x[0].code,
+                     x[1].code);
         const char *loser = strcmp(x[0].code, "0") == 0 ? x[1].code : x[0].code;
         assert_string_equal(loser, "GATEWAY_CODE_001");
     }
@@ -515,8 +513,7 @@ static void random_key__access_token__exchanged_for_a_new_one(void **state)
 
 /* ---- C6: refresh ------------------------------------------------------------------------ */
 
-static struct e2e_resp refresh(const struct e2e_server *s, const char *rtoken,
-                               const char *company)
+static struct e2e_resp refresh(const struct e2e_server *s, const char *rtoken, const char *company)
 {
     struct e2e_opts o = {.company = company};
     return e2e_callj(s, E2E_REFRESH, json_pack("{s:s}", "rToken", rtoken), &o);
@@ -569,8 +566,8 @@ static void refresh__rotates__grace_for_old_token_and_repeat(void **state)
 static void refresh__unknown_rtoken__112(void **state)
 {
     struct e2e_server *s = *state;
-    struct e2e_resp r = refresh(
-        s, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "1");
+    struct e2e_resp r =
+        refresh(s, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "1");
     E2E_EXPECT(r, 200, "CUSTOMER_API_0000112");
     e2e_resp_free(&r);
 }
@@ -636,12 +633,12 @@ static void logout__dead_unknown_or_missing_token__still_0_with_null_data(void *
     register_real(s, &me, "bye");
     expect_logout_ok(s, "{}", me.token);
     EXPECT_DEAD(s, me.token, "1");
-    expect_logout_ok(s, "{}", me.token);                 /* dead */
+    expect_logout_ok(s, "{}", me.token); /* dead */
     expect_logout_ok(s, "{\"allDevices\":true}", me.token);
     expect_logout_ok(s, "{}", "00000000-0000-4000-8000-000000000000app"); /* unknown */
     expect_logout_ok(s, "{}", "null");
-    expect_logout_ok(s, "{}", NULL);                     /* missing */
-    expect_logout_ok(s, NULL, NULL);                     /* empty body */
+    expect_logout_ok(s, "{}", NULL); /* missing */
+    expect_logout_ok(s, NULL, NULL); /* empty body */
 }
 
 /* ---- C12: openAccount ------------------------------------------------------------------- */
@@ -651,7 +648,8 @@ static void open_account__offered_pair__idempotent_account_list(void **state)
     struct e2e_server *s = *state;
     struct real me;
     register_real(s, &me, "open");
-    static const char body[] = "{\"tradeTypeCurrencyList\":[{\"tradeType\":\"5\",\"allCurrency\":\"USDT\"}]}";
+    static const char body[] =
+        "{\"tradeTypeCurrencyList\":[{\"tradeType\":\"5\",\"allCurrency\":\"USDT\"}]}";
 
     json_int_t ids[2][2];
     for (int round = 0; round < 2; round++) {

@@ -28,18 +28,22 @@ static void register__each_store_call_failing__all_or_nothing(void **state)
         TA_CODE(app, email, code);
 
         store_fault_countdown = n;
-        json_t *env = ta_post(app, TA_R_REGISTER, NULL, "{s:i,s:s,s:s,s:s,s:s,s:i,s:s}", "type",
-                              1, "loginName", email, "country", "CN", "verifyCode", code,
-                              "sendToken", tok, "registerSource", 1, "pwd", TA_PWD);
+        json_t *env = ta_post(app, TA_R_REGISTER, NULL, "{s:i,s:s,s:s,s:s,s:s,s:i,s:s}", "type", 1,
+                              "loginName", email, "country", "CN", "verifyCode", code, "sendToken",
+                              tok, "registerSource", 1, "pwd", TA_PWD);
         bool hit = store_fault_countdown == 0;
         store_fault_countdown = 0;
         const char *got = json_string_value(json_object_get(env, "code"));
 
         int64_t customers = count(app, "SELECT count(*) FROM customers WHERE email = ?1", email);
-        int64_t accounts = count(app, "SELECT count(*) FROM accounts a JOIN customers c ON "
-                                      "a.customer_id = c.id WHERE c.email = ?1", email);
-        int64_t sessions = count(app, "SELECT count(*) FROM sessions s JOIN customers c ON "
-                                      "s.customer_id = c.id WHERE c.email = ?1", email);
+        int64_t accounts = count(app,
+                                 "SELECT count(*) FROM accounts a JOIN customers c ON "
+                                 "a.customer_id = c.id WHERE c.email = ?1",
+                                 email);
+        int64_t sessions = count(app,
+                                 "SELECT count(*) FROM sessions s JOIN customers c ON "
+                                 "s.customer_id = c.id WHERE c.email = ?1",
+                                 email);
         if (strcmp(got, "0") == 0 || customers != 0) {
             /* Done (the failure came after the commit, or never came): all of it is there. */
             assert_int_equal(customers, 1);
@@ -50,9 +54,9 @@ static void register__each_store_call_failing__all_or_nothing(void **state)
             assert_int_equal(accounts, 0);
             assert_int_equal(sessions, 0);
             /* Nothing was spent: the same code registers now. */
-            TA_EXPECT(ta_post(app, TA_R_REGISTER, NULL, "{s:i,s:s,s:s,s:s,s:s,s:i,s:s}", "type",
-                              1, "loginName", email, "country", "CN", "verifyCode", code,
-                              "sendToken", tok, "registerSource", 1, "pwd", TA_PWD),
+            TA_EXPECT(ta_post(app, TA_R_REGISTER, NULL, "{s:i,s:s,s:s,s:s,s:s,s:i,s:s}", "type", 1,
+                              "loginName", email, "country", "CN", "verifyCode", code, "sendToken",
+                              tok, "registerSource", 1, "pwd", TA_PWD),
                       "0");
             fired++;
         }
@@ -86,8 +90,10 @@ static void switch__each_store_call_failing__no_half_made_twin(void **state)
         int64_t demo = count(app, "SELECT count(*) FROM customers WHERE company_id = 2", NULL);
         int64_t demo_accounts =
             count(app, "SELECT count(*) FROM accounts WHERE company_id = 2", NULL);
-        int64_t linked = count(app, "SELECT count(*) FROM customers WHERE company_id = 1 AND "
-                                    "relation_customer_id <> 0", NULL);
+        int64_t linked = count(app,
+                               "SELECT count(*) FROM customers WHERE company_id = 1 AND "
+                               "relation_customer_id <> 0",
+                               NULL);
         if (strcmp(got, "0") == 0) {
             assert_int_equal(demo, 1);
             assert_int_equal(demo_accounts, 2);

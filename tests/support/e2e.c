@@ -84,12 +84,12 @@ static char *slurp(const char *path, size_t *len_out)
     return buf;
 }
 
-#define FAIL_AT(file, line, ...)                                                               \
-    do {                                                                                       \
-        print_error("%s:%d: ", (file), (line));                                                \
-        print_error(__VA_ARGS__);                                                              \
-        print_error("\n");                                                                     \
-        _fail((file), (line));                                                                 \
+#define FAIL_AT(file, line, ...)                                                                   \
+    do {                                                                                           \
+        print_error("%s:%d: ", (file), (line));                                                    \
+        print_error(__VA_ARGS__);                                                                  \
+        print_error("\n");                                                                         \
+        _fail((file), (line));                                                                     \
     } while (0)
 
 /* ---- process registry (atexit sweep) ------------------------------------------------ */
@@ -285,11 +285,20 @@ void e2e_server_dump(const struct e2e_server *s)
 
 void e2e_server_start(struct e2e_server *s, const char *const *extra)
 {
-    const char *base[] = {binary(),       "serve",          "--listen",
-                          "127.0.0.1:0",  "--db",           s->db_url,
-                          "--delivery-log", s->delivery_log, "--delivery-poll-ms",
-                          "20",           "--argon2-ops",   "1",
-                          "--argon2-mem-kib", "1024"};
+    const char *base[] = {binary(),
+                          "serve",
+                          "--listen",
+                          "127.0.0.1:0",
+                          "--db",
+                          s->db_url,
+                          "--delivery-log",
+                          s->delivery_log,
+                          "--delivery-poll-ms",
+                          "20",
+                          "--argon2-ops",
+                          "1",
+                          "--argon2-mem-kib",
+                          "1024"};
     /* On PostgreSQL every HTTP and hash thread holds a connection: a fixed two of each (what
      * a 2-core CI machine gets by default) keeps parallel tests on a big machine within the
      * shared cluster's max_connections. The test's own flags still win. */
@@ -872,24 +881,32 @@ static const char *type_name(const json_t *v)
     if (v == NULL)
         return "(absent)";
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "integer";
-    case JSON_REAL: return "real";
-    case JSON_TRUE: return "true";
-    case JSON_FALSE: return "false";
-    case JSON_NULL: return "null";
+    case JSON_OBJECT:
+        return "object";
+    case JSON_ARRAY:
+        return "array";
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+        return "integer";
+    case JSON_REAL:
+        return "real";
+    case JSON_TRUE:
+        return "true";
+    case JSON_FALSE:
+        return "false";
+    case JSON_NULL:
+        return "null";
     }
     return "?";
 }
 
-void e2e_expect_(const struct e2e_resp *r, long status, const char *code,
-                 const char *const *params, const char *file, int line)
+void e2e_expect_(const struct e2e_resp *r, long status, const char *code, const char *const *params,
+                 const char *file, int line)
 {
     if (r->status != status || r->json == NULL || !json_is_object(r->json)) {
-        print_error("%s:%d: expected HTTP %ld with %s; got HTTP %ld (curl %d) body: %.600s\n",
-                    file, line, status, code, r->status, r->curl_rc, r->body ? r->body : "");
+        print_error("%s:%d: expected HTTP %ld with %s; got HTTP %ld (curl %d) body: %.600s\n", file,
+                    line, status, code, r->status, r->curl_rc, r->body ? r->body : "");
         _fail(file, line);
     }
     const json_t *o = r->json;
@@ -897,15 +914,15 @@ void e2e_expect_(const struct e2e_resp *r, long status, const char *code,
     if (!json_is_string(c) || strcmp(json_string_value(c), code) != 0) {
         FAIL_AT(file, line, "expected code \"%s\", got %.600s", code, r->body);
     }
-    static const char *const keys[] = {"code", "msg",      "data",      "trace", "tm",
-                                       "bizCode", "msgParams", "ok", "fail"};
+    static const char *const keys[] = {"code",    "msg",       "data", "trace", "tm",
+                                       "bizCode", "msgParams", "ok",   "fail"};
     const size_t nkeys = sizeof keys / sizeof keys[0];
     for (size_t i = 0; i < nkeys; i++)
         if (json_object_get(o, keys[i]) == NULL)
             FAIL_AT(file, line, "envelope has no \"%s\": %.600s", keys[i], r->body);
     if (json_object_size(o) != nkeys)
-        FAIL_AT(file, line, "envelope has %zu fields, want %zu: %.600s", json_object_size(o),
-                nkeys, r->body);
+        FAIL_AT(file, line, "envelope has %zu fields, want %zu: %.600s", json_object_size(o), nkeys,
+                r->body);
     const json_t *msg = json_object_get(o, "msg");
     if (!json_is_string(msg) || json_string_length(msg) == 0)
         FAIL_AT(file, line, "msg should be a non-empty string, is %s", type_name(msg));
@@ -943,10 +960,10 @@ void e2e_expect_(const struct e2e_resp *r, long status, const char *code,
             FAIL_AT(file, line, "msgParams should be an array, is %s", type_name(mp));
         size_t i;
         json_t *item;
-        json_array_foreach(mp, i, item) {
+        json_array_foreach(mp, i, item)
+        {
             if (!json_is_string(item))
-                FAIL_AT(file, line, "msgParams[%zu] should be a string, is %s", i,
-                        type_name(item));
+                FAIL_AT(file, line, "msgParams[%zu] should be a string, is %s", i, type_name(item));
         }
         if (params == e2e_one_param) {
             if (json_array_size(mp) != 1)
@@ -963,7 +980,8 @@ void e2e_expect_(const struct e2e_resp *r, long status, const char *code,
                             r->body);
         }
         /* A4: msgParams are the strings the message embeds. */
-        json_array_foreach(mp, i, item) {
+        json_array_foreach(mp, i, item)
+        {
             if (strstr(json_string_value(msg), json_string_value(item)) == NULL)
                 FAIL_AT(file, line, "msg does not embed msgParams[%zu] \"%s\": %.600s", i,
                         json_string_value(item), r->body);
@@ -976,8 +994,7 @@ void e2e_expect_(const struct e2e_resp *r, long status, const char *code,
                 acao ? acao : "(absent)");
     const char *ct = e2e_header(r, "Content-Type", hv, sizeof hv);
     if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0)
-        FAIL_AT(file, line, "Content-Type should be application/json, is %s",
-                ct ? ct : "(absent)");
+        FAIL_AT(file, line, "Content-Type should be application/json, is %s", ct ? ct : "(absent)");
 }
 
 long e2e_param_long(const struct e2e_resp *r)
@@ -987,7 +1004,7 @@ long e2e_param_long(const struct e2e_resp *r)
     assert_true(json_is_string(p));
     const char *s = json_string_value(p);
     assert_true(s[0] != '\0' && strspn(s, "0123456789") == strlen(s) && strlen(s) < 12);
-    return atol(s);
+    return strtol(s, NULL, 10);
 }
 
 /* ---- payload checks -------------------------------------------------------------------- */
@@ -996,15 +1013,21 @@ enum { T_INT = 1, T_STR = 2, T_NULL = 4, T_BOOL = 8, T_ARR = 16, T_MS = 32, T_MO
 
 struct fspec {
     const char *name;
-    int types;          /* allowed: T_INT | T_STR | T_NULL | T_BOOL | T_ARR; T_MS: an integer
-                           of epoch milliseconds; T_MONEY: a string with `digits` decimals */
-    const char *sval;   /* exact string value, when set */
+    int types;        /* allowed: T_INT | T_STR | T_NULL | T_BOOL | T_ARR; T_MS: an integer
+                         of epoch milliseconds; T_MONEY: a string with `digits` decimals */
+    const char *sval; /* exact string value, when set */
     bool has_ival;
-    long long ival;     /* exact integer value, when has_ival */
+    long long ival; /* exact integer value, when has_ival */
 };
 
-#define I_(n, v) {n, T_INT, NULL, true, v}
-#define S_(n, v) {n, T_STR, v, false, 0}
+#define I_(n, v)                                                                                   \
+    {                                                                                              \
+        n, T_INT, NULL, true, v                                                                    \
+    }
+#define S_(n, v)                                                                                   \
+    {                                                                                              \
+        n, T_STR, v, false, 0                                                                      \
+    }
 
 /* Contract E, every row. */
 static const struct fspec customer_fields[] = {
@@ -1176,8 +1199,8 @@ static void check_fields(const json_t *obj, const struct fspec *spec, size_t n, 
         }
         if ((f->types & T_MONEY) && json_is_string(v)) {
             if (!money_ok(json_string_value(v), digits))
-                FAIL_AT(file, line, "%s: \"%s\" = \"%s\" should have exactly %lld decimals",
-                        what, f->name, json_string_value(v), digits);
+                FAIL_AT(file, line, "%s: \"%s\" = \"%s\" should have exactly %lld decimals", what,
+                        f->name, json_string_value(v), digits);
             ok = true;
         }
         if (!ok)
@@ -1244,7 +1267,8 @@ void e2e_check_customer_(const json_t *data, enum e2e_rtoken rt, const char *fil
     const json_t *list = json_object_get(data, "accountList");
     size_t i;
     json_t *acc;
-    json_array_foreach(list, i, acc) {
+    json_array_foreach(list, i, acc)
+    {
         char what[48];
         snprintf(what, sizeof what, "accountList[%zu]", i);
         if (!json_is_object(acc))
@@ -1291,8 +1315,7 @@ static bool seen(struct e2e_server *s, int64_t id)
 
 /* Scans the log: the first line to `to` not yet seen (new reference), or NULL.
  * count_out (may be NULL) gets the number of lines to `to`. */
-static json_t *scan(const struct e2e_server *s, const char *to, bool want_unseen,
-                    size_t *count_out)
+static json_t *scan(const struct e2e_server *s, const char *to, bool want_unseen, size_t *count_out)
 {
     char *text = slurp(s->delivery_log, NULL);
     json_t *found = NULL;
@@ -1339,8 +1362,7 @@ json_t *e2e_wait_delivery(struct e2e_server *s, const char *to, int timeout_ms)
     }
 }
 
-void e2e_wait_code_(struct e2e_server *s, const char *to, char code[7], const char *file,
-                    int line)
+void e2e_wait_code_(struct e2e_server *s, const char *to, char code[7], const char *file, int line)
 {
     json_t *o = e2e_wait_delivery(s, to, CODE_WAIT_MS);
     if (o == NULL)
@@ -1409,9 +1431,8 @@ json_t *e2e_register_email_(struct e2e_server *s, const char *email, const char 
         lower[i] = (char)tolower((unsigned char)email[i]);
     lower[i] = '\0';
     e2e_wait_code_(s, lower, code, file, line);
-    json_t *body = json_pack("{s:i,s:s,s:s,s:s,s:s,s:i}", "type", 1, "loginName", email,
-                             "country", "CN", "verifyCode", code, "sendToken", tok,
-                             "registerSource", 1);
+    json_t *body = json_pack("{s:i,s:s,s:s,s:s,s:s,s:i}", "type", 1, "loginName", email, "country",
+                             "CN", "verifyCode", code, "sendToken", tok, "registerSource", 1);
     if (pwd != NULL)
         json_object_set_new(body, "pwd", json_string(pwd));
     struct e2e_resp r = e2e_callj(s, E2E_REGISTER, body, NULL);
@@ -1425,12 +1446,13 @@ json_t *e2e_register_phone_(struct e2e_server *s, const char *area, const char *
     snprintf(to_user, sizeof to_user, "%s %s", area, phone);
     e2e_send_code_(s, "SMS_REGISTER_VERIFICATION_CODE", to_user, NULL, tok, file, line);
     /* The log names the recipient with the stored area spelling, +<digits>. */
-    const char *digits = area[0] == '+' ? area + 1 : (strncmp(area, "00", 2) == 0 ? area + 2 : area);
+    const char *digits =
+        area[0] == '+' ? area + 1 : (strncmp(area, "00", 2) == 0 ? area + 2 : area);
     snprintf(rcpt, sizeof rcpt, "+%s %s", digits, phone);
     e2e_wait_code_(s, rcpt, code, file, line);
-    json_t *body = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:i}", "type", 2, "loginName", phone,
-                             "phoneArea", area, "country", "CN", "verifyCode", code, "sendToken",
-                             tok, "registerSource", 1);
+    json_t *body =
+        json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:i}", "type", 2, "loginName", phone, "phoneArea", area,
+                  "country", "CN", "verifyCode", code, "sendToken", tok, "registerSource", 1);
     if (pwd != NULL)
         json_object_set_new(body, "pwd", json_string(pwd));
     struct e2e_resp r = e2e_callj(s, E2E_REGISTER, body, NULL);
@@ -1440,8 +1462,8 @@ json_t *e2e_register_phone_(struct e2e_server *s, const char *area, const char *
 struct e2e_resp e2e_login(const struct e2e_server *s, int type, const char *name,
                           const char *phone_area, const char *pwd, const char *xff)
 {
-    json_t *body = json_pack("{s:i,s:s,s:s,s:i}", "type", type, "loginName", name, "loginPwd",
-                             pwd, "device", 2);
+    json_t *body = json_pack("{s:i,s:s,s:s,s:i}", "type", type, "loginName", name, "loginPwd", pwd,
+                             "device", 2);
     if (phone_area != NULL)
         json_object_set_new(body, "phoneArea", json_string(phone_area));
     struct e2e_opts o = {.xff = xff};
@@ -1664,9 +1686,7 @@ static int pg_drop_quiet(const char *url)
     return -1;
 }
 
-static void pg_drop_all(void)
-{
-}
+static void pg_drop_all(void) {}
 
 void e2e_pg_create(char *url, size_t size)
 {
@@ -1705,8 +1725,7 @@ static char *expand_tables(const char *sql, bool pg)
         if (*p == '{') {
             const char *end = strchr(p, '}');
             bool done = false;
-            for (size_t i = 0; end != NULL && i < sizeof table_names / sizeof table_names[0];
-                 i++) {
+            for (size_t i = 0; end != NULL && i < sizeof table_names / sizeof table_names[0]; i++) {
                 size_t n = strlen(table_names[i][0]);
                 if ((size_t)(end - p - 1) == n && strncmp(p + 1, table_names[i][0], n) == 0) {
                     const char *name = table_names[i][pg ? 1 : 0];
@@ -1730,8 +1749,7 @@ static char *expand_tables(const char *sql, bool pg)
 static bool run_sql_text(const struct e2e_server *s, const char *sql_in, bool want_int,
                          long long *value, char *text, size_t text_size);
 
-static bool run_sql(const struct e2e_server *s, const char *sql_in, bool want_int,
-                    long long *value)
+static bool run_sql(const struct e2e_server *s, const char *sql_in, bool want_int, long long *value)
 {
     return run_sql_text(s, sql_in, want_int, value, NULL, 0);
 }

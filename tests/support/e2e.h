@@ -52,20 +52,20 @@
 /* ---- the server process ------------------------------------------------------------- */
 
 struct e2e_server {
-    pid_t pid;                /* 0 when not running */
+    pid_t pid; /* 0 when not running */
     int port;
-    int exit_status;          /* raw wait status of the last stop, -1 before */
-    char dir[E2E_PATH_MAX];   /* the temporary folder; removed by e2e_server_free */
-    char db_url[E2E_PATH_MAX + 32];   /* sqlite:<dir>/store.db, or postgres://.../e2e_<pid>_<n> */
+    int exit_status;                /* raw wait status of the last stop, -1 before */
+    char dir[E2E_PATH_MAX];         /* the temporary folder; removed by e2e_server_free */
+    char db_url[E2E_PATH_MAX + 32]; /* sqlite:<dir>/store.db, or postgres://.../e2e_<pid>_<n> */
     char delivery_log[E2E_PATH_MAX + 32];
     char out_path[E2E_PATH_MAX + 32]; /* the child's stdout and stderr */
     char err_path[E2E_PATH_MAX + 32];
-    char base[64];            /* http://127.0.0.1:PORT */
-    pthread_mutex_t lock;     /* guards seen[] */
-    int64_t seen[E2E_SEEN_MAX];       /* delivery-log ids already handed out */
+    char base[64];              /* http://127.0.0.1:PORT */
+    pthread_mutex_t lock;       /* guards seen[] */
+    int64_t seen[E2E_SEEN_MAX]; /* delivery-log ids already handed out */
     size_t n_seen;
-    bool owns_db;             /* a database the harness made for this server: dropped by
-                                 e2e_server_free (PostgreSQL backend) */
+    bool owns_db; /* a database the harness made for this server: dropped by
+                     e2e_server_free (PostgreSQL backend) */
 };
 
 /* A stopped server with a fresh folder, so the CLI can prepare its database first.
@@ -122,31 +122,31 @@ struct e2e_conn *e2e_conn_new(void);
 void e2e_conn_free(struct e2e_conn *c);
 
 struct e2e_opts {
-    const char *method;        /* default POST */
-    const char *company;       /* companyId header; default "1" */
-    const char *token;         /* sent when non-NULL */
-    const char *lang;          /* sent when non-NULL */
-    const char *version;       /* sent when non-NULL */
-    const char *trace;         /* default: a fresh "e2e-<pid>-<n>"; E2E_OMIT: none */
-    const char *xff;           /* X-Forwarded-For; default: a fresh address per call, so
-                                  no test meets another test's per-address limits */
-    const char *content_type;  /* default application/json */
-    const char *const *headers;/* extra "Name: value" lines, NULL-terminated */
-    size_t body_len;           /* 0: strlen(body) */
-    bool chunked;              /* send the body with Transfer-Encoding: chunked */
-    long timeout_ms;           /* default 10000 */
-    struct e2e_conn *conn;     /* reuse this connection (keep-alive); default: a new one */
+    const char *method;         /* default POST */
+    const char *company;        /* companyId header; default "1" */
+    const char *token;          /* sent when non-NULL */
+    const char *lang;           /* sent when non-NULL */
+    const char *version;        /* sent when non-NULL */
+    const char *trace;          /* default: a fresh "e2e-<pid>-<n>"; E2E_OMIT: none */
+    const char *xff;            /* X-Forwarded-For; default: a fresh address per call, so
+                                   no test meets another test's per-address limits */
+    const char *content_type;   /* default application/json */
+    const char *const *headers; /* extra "Name: value" lines, NULL-terminated */
+    size_t body_len;            /* 0: strlen(body) */
+    bool chunked;               /* send the body with Transfer-Encoding: chunked */
+    long timeout_ms;            /* default 10000 */
+    struct e2e_conn *conn;      /* reuse this connection (keep-alive); default: a new one */
 };
 
 struct e2e_resp {
-    long status;               /* HTTP status; 0 when the call failed */
-    int curl_rc;               /* CURLcode */
-    json_t *json;              /* the parsed body, NULL when it is not JSON */
-    char *body;                /* raw body, NUL-terminated (never NULL after a call) */
+    long status;  /* HTTP status; 0 when the call failed */
+    int curl_rc;  /* CURLcode */
+    json_t *json; /* the parsed body, NULL when it is not JSON */
+    char *body;   /* raw body, NUL-terminated (never NULL after a call) */
     size_t body_len;
-    char *headers;             /* the final response's header block */
-    char trace_sent[300];      /* the trace header that went out ("" when none) */
-    double ms;                 /* wall time of the call */
+    char *headers;        /* the final response's header block */
+    char trace_sent[300]; /* the trace header that went out ("" when none) */
+    double ms;            /* wall time of the call */
 };
 
 /* One call; never asserts (thread-safe). body NULL sends an empty body. */
@@ -178,13 +178,13 @@ extern const char *const e2e_one_param[];
  * msgParams null (params NULL) or an array of strings equal to params (NULL-terminated)
  * that msg embeds,
  * ok/fail booleans matching code, Access-Control-Allow-Origin: *, a JSON Content-Type. */
-void e2e_expect_(const struct e2e_resp *r, long status, const char *code,
-                 const char *const *params, const char *file, int line);
+void e2e_expect_(const struct e2e_resp *r, long status, const char *code, const char *const *params,
+                 const char *file, int line);
 #define E2E_EXPECT(r, status, code) e2e_expect_(&(r), (status), (code), NULL, __FILE__, __LINE__)
-#define E2E_EXPECT_PARAMS(r, status, code, ...)                                                \
-    e2e_expect_(&(r), (status), (code), (const char *const[]){__VA_ARGS__, NULL}, __FILE__,  \
+#define E2E_EXPECT_PARAMS(r, status, code, ...)                                                    \
+    e2e_expect_(&(r), (status), (code), (const char *const[]){__VA_ARGS__, NULL}, __FILE__,        \
                 __LINE__)
-#define E2E_EXPECT_ONE_PARAM(r, status, code)                                                  \
+#define E2E_EXPECT_ONE_PARAM(r, status, code)                                                      \
     e2e_expect_(&(r), (status), (code), E2E_ONE_PARAM, __FILE__, __LINE__)
 /* msgParams[0] as a number (asserting it is a string of digits). */
 long e2e_param_long(const struct e2e_resp *r);
@@ -209,8 +209,7 @@ void e2e_check_register_(const json_t *data, const char *file, int line);
  * returned, marks it seen and returns it (new reference), or NULL on timeout. */
 json_t *e2e_wait_delivery(struct e2e_server *s, const char *to, int timeout_ms);
 /* Same, asserting it comes within 5 s; the 6-digit code into code. */
-void e2e_wait_code_(struct e2e_server *s, const char *to, char code[7], const char *file,
-                    int line);
+void e2e_wait_code_(struct e2e_server *s, const char *to, char code[7], const char *file, int line);
 #define E2E_WAIT_CODE(s, to, code) e2e_wait_code_((s), (to), (code), __FILE__, __LINE__)
 /* Lines to `to` in the log right now. */
 size_t e2e_delivery_count(const struct e2e_server *s, const char *to);
@@ -220,17 +219,18 @@ size_t e2e_delivery_count(const struct e2e_server *s, const char *to);
 /* verifyCodeSend asserting code "0"; the sendToken into send_token. xff may be NULL. */
 void e2e_send_code_(const struct e2e_server *s, const char *biz_type, const char *to_user,
                     const char *xff, char send_token[100], const char *file, int line);
-#define E2E_SEND_CODE(s, biz, to, xff, tok) e2e_send_code_((s), (biz), (to), (xff), (tok),      \
-                                                           __FILE__, __LINE__)
+#define E2E_SEND_CODE(s, biz, to, xff, tok)                                                        \
+    e2e_send_code_((s), (biz), (to), (xff), (tok), __FILE__, __LINE__)
 /* A REGISTER code sent, read from the log, and register called, asserting "0". Returns the
  * data object (new reference). pwd may be NULL (no password). */
 json_t *e2e_register_email_(struct e2e_server *s, const char *email, const char *pwd,
                             const char *file, int line);
-#define E2E_REGISTER_EMAIL(s, email, pwd) e2e_register_email_((s), (email), (pwd), __FILE__, __LINE__)
+#define E2E_REGISTER_EMAIL(s, email, pwd)                                                          \
+    e2e_register_email_((s), (email), (pwd), __FILE__, __LINE__)
 /* Same by phone; area as sent in toUser and register ("+86", "86", ...). */
 json_t *e2e_register_phone_(struct e2e_server *s, const char *area, const char *phone,
                             const char *pwd, const char *file, int line);
-#define E2E_REGISTER_PHONE(s, area, phone, pwd)                                                \
+#define E2E_REGISTER_PHONE(s, area, phone, pwd)                                                    \
     e2e_register_phone_((s), (area), (phone), (pwd), __FILE__, __LINE__)
 /* A password login call (not asserted): type 1 email, 2 phone, 3 customer number;
  * phone_area may be NULL; device 2; xff NULL = fresh. */

@@ -7,8 +7,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/arena.h"
@@ -309,8 +309,8 @@ static void create_private_file(const char *path)
 static int on_busy(void *arg, int tries)
 {
     (void)arg;
-    const int fast = 200;                  /* 200 × 50 µs = 10 ms */
-    const int slow = (5000 - 10) * 2;      /* then 0.5 ms steps up to ~5 s */
+    const int fast = 200;             /* 200 × 50 µs = 10 ms */
+    const int slow = (5000 - 10) * 2; /* then 0.5 ms steps up to ~5 s */
     if (tries >= fast + slow)
         return 0;
     struct timespec ts = {0, tries < fast ? 50000L : 500000L};

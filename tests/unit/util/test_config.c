@@ -1,10 +1,13 @@
 /* tests/unit/util/test_config.c — the settings table: defaults, precedence
  * (defaults < file < environment < flags), errors that name the key, per-company transports. */
+/* cmocka.h needs these four first, in this order. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,8 +65,8 @@ static void precedence__file_then_env_then_flags(void **state)
     const char *argv[] = {"--config", path, "--log-level=error"};
     assert_int_equal(load(&c, err, 3, argv), 0);
     assert_string_equal(c.listen, "127.0.0.1:1111"); /* file */
-    assert_int_equal(c.threads, 5);                   /* env beats file */
-    assert_string_equal(c.log_level, "error");        /* flag beats file */
+    assert_int_equal(c.threads, 5);                  /* env beats file */
+    assert_string_equal(c.log_level, "error");       /* flag beats file */
     unsetenv("TRADEAUTH_THREADS");
     fclose(err);
     config_cleanup(&c);
@@ -107,8 +110,9 @@ static void company_transports__override_per_company_and_channel(void **state)
     struct config c;
     config_init(&c);
     FILE *err = tmpfile();
-    const char *argv[] = {"--company-transports", "3:email=smtp,4:sms=webhook", "--smtp-url",
-                          "smtp://127.0.0.1:25", "--webhook-url", "http://127.0.0.1:9/x"};
+    const char *argv[] = {"--company-transports", "3:email=smtp,4:sms=webhook",
+                          "--smtp-url",           "smtp://127.0.0.1:25",
+                          "--webhook-url",        "http://127.0.0.1:9/x"};
     assert_int_equal(load(&c, err, 6, argv), 0);
     assert_string_equal(config_transport_for(&c, 3, "email"), "smtp");
     assert_string_equal(config_transport_for(&c, 3, "sms"), "log");
