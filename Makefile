@@ -26,6 +26,7 @@ run: build
 # The whole suite: release build, then again under AddressSanitizer + UBSan.
 test:
 	@scripts/deps.sh test
+	@scripts/lint.sh
 	@scripts/check-fresh-build.sh
 	@$(MAKE) --no-print-directory test-release test-asan
 
