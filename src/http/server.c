@@ -343,6 +343,12 @@ static enum MHD_Result ops(struct http_server *srv, struct MHD_Connection *con, 
                   &live) != TA_OK)
             live = -1;
         char *text = metrics_render(depth, live);
+        int64_t pending = -1, failed = -1;
+        bool ready = st != NULL && store_ping(st) == TA_OK;
+        if (!ready || STORE(st, outbox_count, OUTBOX_PENDING, &pending) != TA_OK ||
+            STORE(st, outbox_count, OUTBOX_FAILED, &failed) != TA_OK)
+            pending = failed = -1;
+        text = metrics_append_store(text, ready, pending, failed);
         return send_text(srv, con, 200, "text/plain; version=0.0.4", text, true);
     }
     return MHD_NO;
