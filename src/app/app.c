@@ -84,6 +84,13 @@ static int64_t hook_live_sessions(void *ud)
     return live;
 }
 
+static bool hook_outbox_counts(void *ud, int64_t *pending, int64_t *failed)
+{
+    struct store *st = app_thread_store(ud);
+    return st != NULL && STORE(st, outbox_count, OUTBOX_PENDING, pending) == TA_OK &&
+           STORE(st, outbox_count, OUTBOX_FAILED, failed) == TA_OK;
+}
+
 /* Hash workers run at nice 10: token reads on the HTTP threads preempt argon2id, yet when
  * reads saturate every core, logins still get about a tenth of it instead of starving
  * (SCHED_IDLE, measured first, let login p99 reach 10 s in bench/REPORT.md scenario 3). On
@@ -142,6 +149,7 @@ ta_err app_start(struct app *app)
     struct http_hooks hooks = {.thread_store = hook_store,
                                .ready = hook_ready,
                                .live_sessions = hook_live_sessions,
+                               .outbox_counts = hook_outbox_counts,
                                .ud = app,
                                .hash_pool = app->hash_pool};
     return http_server_start(cfg, &hooks, &app->http);

@@ -135,7 +135,13 @@ static bool ops(struct request *rq, const char *url)
     } else if (strcmp(url, "/metrics") == 0) {
         size_t depth = h->hash_pool ? workpool_depth(h->hash_pool) : 0;
         int64_t live = h->live_sessions != NULL ? h->live_sessions(h->ud) : -1;
-        answer(rq, 200, "text/plain; version=0.0.4", metrics_render(depth, live));
+        char *text = metrics_render(depth, live);
+        int64_t pending = -1, failed = -1;
+        bool ready = h->ready != NULL && h->ready(h->ud);
+        if (!ready || h->outbox_counts == NULL || !h->outbox_counts(h->ud, &pending, &failed))
+            pending = failed = -1;
+        answer(rq, 200, "text/plain; version=0.0.4",
+               metrics_append_store(text, ready, pending, failed));
     } else {
         return false;
     }

@@ -23,6 +23,8 @@ struct http_hooks {
     bool (*ready)(void *ud);
     /* GET /metrics: sessions used within the idle lifetime, or -1 when unknown. */
     int64_t (*live_sessions)(void *ud);
+    /* GET /metrics: outbox rows waiting and given up on; false when unknown. */
+    bool (*outbox_counts)(void *ud, int64_t *pending, int64_t *failed);
     void *ud;
     /* Runs slow routes; its workers' state is their struct store *. May be NULL. */
     struct workpool *hash_pool;
