@@ -4,6 +4,7 @@
 #include "domain/session.h"
 #include "domain/audit.h"
 #include "domain/customer.h"
+#include "domain/keys.h"
 #include "domain/limits.h"
 #include "domain/session_cache.h"
 #include "store/store.h"
@@ -178,6 +179,16 @@ ta_err session_check(struct dctx *ctx, const char *token, struct auth *out)
     out->touch_due = ctx->now_ms - s->last_used_ms >= touch_ms;
     out->token = token;
     return session_cache_active() ? remember(ctx, hash, epoch, out) : TA_OK;
+}
+
+void session_public_id(const struct session *s, char out[SESSION_PUBLIC_ID_MAX])
+{
+    unsigned char msg[12] = {'s', 'i', 'd', ':'};
+    unsigned char h[16];
+    for (int i = 0; i < 8; i++)
+        msg[4 + i] = (unsigned char)((uint64_t)s->id >> (8 * i));
+    crypto_generichash(h, sizeof h, msg, sizeof msg, keys_code_key(), 32);
+    sodium_bin2hex(out, SESSION_PUBLIC_ID_MAX, h, sizeof h);
 }
 
 ta_err session_customer_view(struct dctx *ctx, const struct auth *au, struct customer_view *v)
