@@ -780,13 +780,6 @@ static const struct {
     {"customer", "CUSTOMER is a customerNo, or #ID.\n"},
 };
 
-void cli_usage(FILE *out)
-{
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  tradeauth %s%s%s %s\n", commands[i].group, commands[i].name ? " " : "",
-                commands[i].name ? commands[i].name : "", commands[i].usage);
-}
-
 static void group_help(FILE *out, const char *group)
 {
     fprintf(out, "Usage:\n");

@@ -30,8 +30,6 @@ int cli_take_all(struct cli_args *args, const char *name, const char **out, int 
 /* Runs the admin command argv[0] [argv[1]] ... from the table in cli.c; -1 when argv[0]
  * names none (then nothing was printed), else the exit status. */
 int cli_run(int argc, char **argv, struct config *cfg);
-/* One line per command of the table, for the program's --help. */
-void cli_usage(FILE *out);
 
 /* ---- for a command's run function (a new command is one row in cli.c's table) ---- */
 
