@@ -146,6 +146,14 @@ static void add_cors(struct http_server *srv, struct MHD_Connection *con, struct
     }
 }
 
+/* Answers carry tokens and customer data: no cache may keep them (RFC 6749 §5.1), and no
+ * browser may sniff a JSON answer into something it runs. */
+static void add_safety_headers(struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+}
+
 static enum MHD_Result send_text(struct http_server *srv, struct MHD_Connection *con,
                                  unsigned status, const char *type, char *text, bool owned)
 {
@@ -157,6 +165,7 @@ static enum MHD_Result send_text(struct http_server *srv, struct MHD_Connection 
         return MHD_NO;
     }
     MHD_add_response_header(resp, "Content-Type", type);
+    add_safety_headers(resp);
     add_cors(srv, con, resp);
     enum MHD_Result r = MHD_queue_response(con, status, resp);
     MHD_destroy_response(resp);
@@ -257,11 +266,13 @@ static void run_route(struct conn_req *cr, struct store *st)
     } else {
         cr->req.st = st;
         cr->req.now_ms = clock_now_ms();
+        log_set_thread_trace(cr->req.trace);
         e = api_dispatch(cr->route, &cr->req, &data);
         if (cr->req.ctx.co != NULL)
             cr->company_log = cr->req.ctx.co->id;
         if (st->ops != NULL && e != TA_OK)
             store_rollback(st); /* a handler that failed mid-transaction leaves nothing */
+        log_set_thread_trace(NULL);
     }
     metrics_route_done(cr->route, e, clock_mono_ns() - cr->started_ns);
     finish_reply(cr, e, data);
@@ -353,6 +364,7 @@ static enum MHD_Result preflight(struct http_server *srv, struct MHD_Connection 
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
     if (resp == NULL)
         return MHD_NO;
+    add_safety_headers(resp);
     add_cors(srv, con, resp);
     MHD_add_response_header(resp, "Access-Control-Allow-Methods", "POST, GET, OPTIONS");
     const char *asked = header(con, "Access-Control-Request-Headers");
