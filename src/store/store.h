@@ -218,6 +218,7 @@ struct store_ops {
 /* Every backend handle begins with this, so methods can cast back. */
 struct store {
     const struct store_ops *ops;
+    bool in_tx; /* between store_begin and commit/rollback (kept by the wrappers below) */
 };
 
 /* Picks the backend by URL scheme; *out set only on TA_OK. Does not migrate. */
@@ -247,15 +248,26 @@ static inline ta_err store_ping(struct store *st)
 }
 static inline ta_err store_begin(struct store *st)
 {
-    return st->ops->begin(st);
+    ta_err e = st->ops->begin(st);
+    st->in_tx = e == TA_OK;
+    return e;
 }
 static inline ta_err store_commit(struct store *st)
 {
-    return st->ops->commit(st);
+    ta_err e = st->ops->commit(st);
+    if (e == TA_OK)
+        st->in_tx = false;
+    return e;
 }
 static inline void store_rollback(struct store *st)
 {
     st->ops->rollback(st);
+    st->in_tx = false;
+}
+/* A transaction begun through store_begin is still open. */
+static inline bool store_in_tx(const struct store *st)
+{
+    return st->in_tx;
 }
 static inline ta_err store_read_begin(struct store *st)
 {
