@@ -210,7 +210,7 @@ static void touch__at_most_once_per_interval(void **state)
     struct who w;
     fresh(s, &w, "gwtouch");
     char sql[200];
-    snprintf(sql, sizeof sql, "SELECT last_used_ms FROM {sessions} WHERE customer_id = %lld", w.id);
+    snprintf(sql, sizeof sql, "SELECT last_used_ms FROM sessions WHERE customer_id = %lld", w.id);
     long long l0 = e2e_sql_int(s, sql);
     sleep_ms(1100);
     expect_alive(s, CHECK, "GET", &w, "1", "real");
