@@ -44,6 +44,9 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "migrate") == 0) {
         struct cli_args args = {argc - 2, argv + 2};
         rc = cli_migrate(&args, &cfg);
+    } else if (strcmp(cmd, "backup") == 0 || strcmp(cmd, "restore") == 0) {
+        struct cli_args args = {argc - 2, argv + 2};
+        rc = (cmd[0] == 'b' ? cli_backup : cli_restore)(&args, &cfg);
     } else if (strcmp(cmd, "bench-kdf") == 0) {
         struct cli_args args = {argc - 2, argv + 2};
         rc = cli_bench_kdf(&args, &cfg);

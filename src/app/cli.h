@@ -24,6 +24,9 @@ int cli_company(const char *sub, struct cli_args *args, struct config *cfg);
 int cli_customer(const char *sub, struct cli_args *args, struct config *cfg);
 int cli_migrate(struct cli_args *args, struct config *cfg);
 int cli_bench_kdf(struct cli_args *args, struct config *cfg);
+/* app/cli_backup.c */
+int cli_backup(struct cli_args *args, struct config *cfg);
+int cli_restore(struct cli_args *args, struct config *cfg);
 
 /* Loads settings from what is left of args; prints the error and returns -1 if bad. */
 int cli_settings(struct cli_args *args, struct config *cfg);

@@ -13,6 +13,8 @@ const struct cli_doc cli_docs[] = {
     {"migrate [settings]", "create or update the schema"},
     {"company add|list|show|set ...", "manage companies (tenants)"},
     {"customer list|show|disable|enable|kyc|unlock|audit|seed ...", "manage customers"},
+    {"backup FILE [settings]", "copy the SQLite database to FILE while servers run"},
+    {"restore FILE [settings]", "put a backup back (refused while a server has it open)"},
     {"bench-kdf [settings]", "argon2id verifications per second"},
     {"man", "print this manual page (roff)"},
     {"example-config", "print an INI file with every setting commented out"},
