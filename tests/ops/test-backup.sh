@@ -4,7 +4,7 @@
 # PRAGMA integrity_check says ok. Restore refuses while a server has the database open.
 . "$TA_SOURCE_DIR/tests/ops/lib.sh"
 t_serve live --delivery-poll-ms 5 --code-resend-s 0 --codes-per-address-hour 1000000 \
-    --codes-per-recipient-hour 1000000 --codes-per-company-day 100000000
+    --codes-per-recipient-hour 1000000 --codes-per-company-day 100000000 --lookup-per-address-min 1000000
 LIVE="sqlite:$T_DIR/live.db"
 python3 "$TA_SOURCE_DIR/tests/ops/register_flood.py" --url "$T_URL" --outbox "$T_DIR/live.outbox.jsonl" \
     --acked "$T_DIR/acked.txt" --seconds 4 --command-at 1.5 \
