@@ -6,19 +6,16 @@
 #include <stdio.h>
 #include <string.h>
 
-static int one(const char *verb, struct cli_args *args, struct config *cfg,
+static int one(struct cli_env *env, const char *verb,
                ta_err (*fn)(const char *, const char *, struct backup_report *))
 {
-    if (cli_flag(args, "help") || args->argc < 1 || strncmp(args->argv[0], "--", 2) == 0) {
-        printf("Usage: tradeauth %s FILE [settings]   (--db sqlite:PATH, as the server's)\n", verb);
-        return args->argc < 1 ? 2 : 0;
-    }
-    const char *file = args->argv[0];
-    struct cli_args rest = {args->argc - 1, args->argv + 1};
-    if (cli_settings(&rest, cfg) != 0)
+    const char *file = cli_take_word(env);
+    if (file == NULL)
+        return cli_usage_error(env, "%s needs a FILE (tradeauth %s --help)", verb, verb);
+    if (cli_settings(env->args, env->cfg) != 0)
         return 2;
     struct backup_report rep;
-    ta_err err = fn(cfg->db, file, &rep);
+    ta_err err = fn(env->cfg->db, file, &rep);
     if (err != TA_OK) {
         fprintf(stderr, "tradeauth %s: %s\n", verb, rep.why);
         return err == TA_E_BAD_REQUEST ? 2 : 1;
@@ -28,12 +25,12 @@ static int one(const char *verb, struct cli_args *args, struct config *cfg,
     return 0;
 }
 
-int cli_backup(struct cli_args *args, struct config *cfg)
+int cli_backup_cmd(struct cli_env *env)
 {
-    return one("backup", args, cfg, store_backup);
+    return one(env, "backup", store_backup);
 }
 
-int cli_restore(struct cli_args *args, struct config *cfg)
+int cli_restore_cmd(struct cli_env *env)
 {
-    return one("restore", args, cfg, store_restore);
+    return one(env, "restore", store_restore);
 }
