@@ -81,6 +81,11 @@ struct store_ops {
     ta_err (*customer_set_status)(struct store *st, int64_t id, int status);
     ta_err (*customer_set_kyc)(struct store *st, int64_t id, int audit_status, const char *remark);
     ta_err (*customer_set_relation)(struct store *st, int64_t id, int64_t relation_id);
+    /* Gives every real customer of a company with a twin, that has no paired customer yet,
+     * its twin as domain/twin.c makes one (migration 3 runs the same statements). Customers
+     * whose customerNo, email or phone is taken in the twin are left unpaired. *paired_out:
+     * how many real customers got their twin. */
+    ta_err (*customer_pair_missing)(struct store *st, int64_t *paired_out);
     /* secret NULL and mfa_id -1 turn MFA off. Resets the last step to 0. */
     ta_err (*customer_set_mfa)(struct store *st, int64_t id, const char *secret, int64_t mfa_id);
     /* Sets the last accepted TOTP step to step only if it is greater than the stored one

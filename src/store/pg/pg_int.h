@@ -189,6 +189,9 @@ ta_err pg__customer_set_kyc(struct store *st, int64_t id, int audit_status, cons
 ta_err pg__customer_set_relation(struct store *st, int64_t id, int64_t relation_id);
 ta_err pg__customer_set_mfa(struct store *st, int64_t id, const char *secret, int64_t mfa_id);
 ta_err pg__customer_mfa_advance(struct store *st, int64_t id, int64_t step);
+/* pg_twin.c */
+extern const char pg__pair_missing_sql[];
+ta_err pg__customer_pair_missing(struct store *st, int64_t *paired_out);
 ta_err pg__account_insert(struct store *st, const struct account *acc, int64_t *id_out);
 ta_err pg__account_list(struct store *st, int64_t customer_id, struct arena *a,
                         struct account **out, size_t *n_out);

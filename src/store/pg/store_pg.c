@@ -200,6 +200,7 @@ const struct store_ops store_pg_ops = {
     .customer_set_status = pg__customer_set_status,
     .customer_set_kyc = pg__customer_set_kyc,
     .customer_set_relation = pg__customer_set_relation,
+    .customer_pair_missing = pg__customer_pair_missing,
     .customer_set_mfa = pg__customer_set_mfa,
     .customer_mfa_advance = pg__customer_mfa_advance,
     .account_insert = pg__account_insert,

@@ -209,6 +209,10 @@ ta_err sq__account_list(struct store *st, int64_t customer_id, struct arena *a,
                         struct account **out, size_t *n_out);
 ta_err sq__account_set_amounts(struct store *st, const struct account *acc);
 
+/* sqlite_twin.c */
+extern const char sq__pair_missing_sql[];
+ta_err sq__customer_pair_missing(struct store *st, int64_t *paired_out);
+
 /* sqlite_session.c */
 ta_err sq__session_insert(struct store *st, const struct session *s, int64_t *id_out);
 ta_err sq__session_by_token(struct store *st, const unsigned char *hash, int64_t now_ms,

@@ -559,6 +559,7 @@ const struct store_ops store_sqlite_ops = {
     .customer_set_status = sq__customer_set_status,
     .customer_set_kyc = sq__customer_set_kyc,
     .customer_set_relation = sq__customer_set_relation,
+    .customer_pair_missing = sq__customer_pair_missing,
     .customer_set_mfa = sq__customer_set_mfa,
     .customer_mfa_advance = sq__customer_mfa_advance,
 
