@@ -1,6 +1,7 @@
 /* main.c — argv → command → settings → app. Nothing else lives here. */
 #include "app/app.h"
 #include "app/cli.h"
+#include "app/docgen.h"
 #include "util/log.h"
 
 #include <stdio.h>
@@ -8,15 +9,7 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "tradeauth — customer login and authorization service\n\n"
-                 "Usage:\n"
-                 "  tradeauth serve [settings]                 run the HTTP server\n"
-                 "  tradeauth migrate [settings]               create or update the schema\n"
-                 "  tradeauth company add|list|show|set ...    manage companies (tenants)\n"
-                 "  tradeauth customer list|show|disable|enable|kyc|unlock|audit|seed ...\n"
-                 "  tradeauth bench-kdf [settings]             argon2id verifications per second\n"
-                 "  tradeauth version\n"
-                 "  tradeauth <command> --help                 the command's own flags\n\n");
+    docgen_usage(out);
     config_print_help(out);
 }
 
@@ -31,6 +24,10 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("tradeauth 0.1.0\n");
         return 0;
+    }
+    if (strcmp(cmd, "man") == 0 || strcmp(cmd, "example-config") == 0) {
+        (cmd[0] == 'm' ? docgen_man : docgen_example_ini)(stdout);
+        return fflush(stdout) == 0 ? 0 : 1;
     }
     struct config cfg;
     config_init(&cfg);

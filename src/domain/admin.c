@@ -4,6 +4,7 @@
 #include "crypto/passwd.h"
 #include "domain/company.h"
 #include "domain/customer.h"
+#include "domain/login_lock.h"
 #include "store/store.h"
 #include "util/arena.h"
 
@@ -62,6 +63,8 @@ ta_err admin_customer_unlock(struct store *st, const struct customer *c)
     snprintf(key, sizeof key, "lock:%" PRId64, c->id);
     if (e == TA_OK)
         e = STORE(st, counter_clear, key);
+    if (e == TA_OK)
+        login_lock_clear_names(st, c);
     return e;
 }
 

@@ -178,33 +178,33 @@ void *sq__grow(struct arena *a, void **items, size_t *cap, size_t n, size_t size
  * Transactions
  * ---------------------------------------------------------------------------------------- */
 
-static ta_err sq_begin(struct store *st)
+ta_err sq__begin(struct store *st)
 {
     /* IMMEDIATE takes the write lock now (waiting up to busy_timeout), so a use case never
      * fails halfway on a lock upgrade the way a deferred transaction can in WAL mode. */
     return sq__exec(sq__from(st), SQ_BEGIN, "BEGIN IMMEDIATE", "begin");
 }
 
-static ta_err sq_commit(struct store *st)
+ta_err sq__commit(struct store *st)
 {
     return sq__exec(sq__from(st), SQ_COMMIT, "COMMIT", "commit");
 }
 
-static ta_err sq_read_begin(struct store *st)
+ta_err sq__read_begin(struct store *st)
 {
     /* Deferred: takes the WAL read lock at the first read and keeps it to read_end, instead
      * of taking and dropping it around every statement. */
     return sq__exec(sq__from(st), SQ_BEGIN_READ, "BEGIN DEFERRED", "read_begin");
 }
 
-static void sq_read_end(struct store *st)
+void sq__read_end(struct store *st)
 {
     struct sq_store *sq = sq__from(st);
     if (!sqlite3_get_autocommit(sq->db))
         (void)sq__exec(sq, SQ_COMMIT, "COMMIT", "read_end");
 }
 
-static void sq_rollback(struct store *st)
+void sq__rollback(struct store *st)
 {
     struct sq_store *sq = sq__from(st);
     /* Nothing to undo without a transaction (or after SQLite already rolled it back on an
@@ -431,7 +431,7 @@ static ta_err apply_migration(struct sq_store *sq, size_t i)
 
 /* Migrations run once per process start, so their statements are prepared on the spot
  * instead of taking cache slots for the life of the connection. */
-static ta_err sq_migrate(struct store *st)
+ta_err sq__migrate(struct store *st)
 {
     struct sq_store *sq = sq__from(st);
     int64_t version = 0;
@@ -467,11 +467,11 @@ static ta_err sq_migrate(struct store *st)
     if (err == TA_OK)
         err = sq__exec(sq, SQ_COMMIT, "COMMIT", "commit");
     if (err != TA_OK)
-        sq_rollback(st);
+        sq__rollback(st);
     return err;
 }
 
-static ta_err sq_ping(struct store *st)
+ta_err sq__ping(struct store *st)
 {
     struct sq_store *sq = sq__from(st);
     sqlite3_stmt *q = sq__stmt(sq, SQ_PING, "SELECT 1");
@@ -487,7 +487,7 @@ static ta_err sq_ping(struct store *st)
  * Meta
  * ---------------------------------------------------------------------------------------- */
 
-static ta_err sq_meta_get(struct store *st, const char *key, struct arena *a, char **value_out)
+ta_err sq__meta_get(struct store *st, const char *key, struct arena *a, char **value_out)
 {
     struct sq_store *sq = sq__from(st);
     sqlite3_stmt *q = sq__stmt(sq, SQ_META_GET, "SELECT value FROM meta WHERE key = ?1");
@@ -510,7 +510,7 @@ static ta_err sq_meta_get(struct store *st, const char *key, struct arena *a, ch
     return err;
 }
 
-static ta_err sq_meta_put_new(struct store *st, const char *key, const char *value)
+ta_err sq__meta_put_new(struct store *st, const char *key, const char *value)
 {
     struct sq_store *sq = sq__from(st);
     sqlite3_stmt *q = sq__stmt(sq, SQ_META_PUT, "INSERT INTO meta (key, value) VALUES (?1, ?2)");
@@ -527,75 +527,13 @@ static ta_err sq_meta_put_new(struct store *st, const char *key, const char *val
  * The method table
  * ---------------------------------------------------------------------------------------- */
 
+/* clang-format off */
+#define SQ_METHOD(ret, name, params) .name = sq__##name,
 const struct store_ops store_sqlite_ops = {
     .scheme = SCHEME,
     .open = sq_open,
     .close = sq_close,
-    .migrate = sq_migrate,
-    .ping = sq_ping,
-    .begin = sq_begin,
-    .commit = sq_commit,
-    .rollback = sq_rollback,
-    .read_begin = sq_read_begin,
-    .read_end = sq_read_end,
-    .meta_get = sq_meta_get,
-    .meta_put_new = sq_meta_put_new,
-
-    .company_insert = sq__company_insert,
-    .company_update = sq__company_update,
-    .company_get = sq__company_get,
-    .company_list = sq__company_list,
-    .company_next_no = sq__company_next_no,
-
-    .customer_insert = sq__customer_insert,
-    .customer_get = sq__customer_get,
-    .customer_by_email = sq__customer_by_email,
-    .customer_by_phone = sq__customer_by_phone,
-    .customer_by_no = sq__customer_by_no,
-    .customer_list = sq__customer_list,
-    .customer_set_password = sq__customer_set_password,
-    .customer_set_lang = sq__customer_set_lang,
-    .customer_lock = sq__customer_lock,
-    .customer_set_status = sq__customer_set_status,
-    .customer_set_kyc = sq__customer_set_kyc,
-    .customer_set_relation = sq__customer_set_relation,
-    .customer_pair_missing = sq__customer_pair_missing,
-    .customer_set_mfa = sq__customer_set_mfa,
-    .customer_mfa_advance = sq__customer_mfa_advance,
-
-    .account_insert = sq__account_insert,
-    .account_list = sq__account_list,
-    .account_set_amounts = sq__account_set_amounts,
-
-    .session_insert = sq__session_insert,
-    .session_by_token = sq__session_by_token,
-    .session_by_refresh = sq__session_by_refresh,
-    .session_get = sq__session_get,
-    .session_touch = sq__session_touch,
-    .session_rotate = sq__session_rotate,
-    .session_end = sq__session_end,
-    .session_end_customer = sq__session_end_customer,
-    .session_count_live = sq__session_count_live,
-
-    .ticket_insert = sq__ticket_insert,
-    .ticket_by_send = sq__ticket_by_send,
-    .ticket_spend = sq__ticket_spend,
-    .ticket_consume = sq__ticket_consume,
-
-    .purge = sq__purge,
-    .onetime_insert = sq__onetime_insert,
-    .onetime_consume = sq__onetime_consume,
-    .onetime_peek = sq__onetime_peek,
-
-    .counter_hit = sq__counter_hit,
-    .counter_peek = sq__counter_peek,
-    .counter_clear = sq__counter_clear,
-
-    .outbox_insert = sq__outbox_insert,
-    .outbox_claim = sq__outbox_claim,
-    .outbox_finish = sq__outbox_finish,
-    .outbox_count = sq__outbox_count,
-
-    .audit_insert = sq__audit_insert,
-    .audit_list = sq__audit_list,
+    STORE_METHODS(SQ_METHOD)
 };
+#undef SQ_METHOD
+/* clang-format on */
