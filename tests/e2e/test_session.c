@@ -107,7 +107,7 @@ static void info__live_token__payload_with_presented_token_and_null_rtoken(void 
     json_int_t rel = json_integer_value(json_object_get(data, "relationCustomerId"));
     char sql[160];
     snprintf(sql, sizeof sql,
-             "SELECT id FROM {customers} WHERE company_id = 2 AND customer_no = '%s'",
+             "SELECT id FROM customers WHERE company_id = 2 AND customer_no = '%s'",
              E2E_STR(data, "customerNo"));
     assert_true(rel > 0);
     assert_int_equal(rel, e2e_sql_int(srv, sql));

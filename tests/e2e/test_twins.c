@@ -297,7 +297,7 @@ static void register__twin_from_the_start__info_switch_and_back(void **state)
     json_decref(back);
     /* One demo customer for that customerNo: the switches made none. */
     char sql[160];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM {customers} WHERE customer_no = '%s'", no);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM customers WHERE customer_no = '%s'", no);
     assert_int_equal(e2e_sql_int(s, sql), 2);
 }
 
@@ -306,15 +306,15 @@ static void unpair(struct e2e_server *s, json_int_t real_id)
 {
     char sql[256];
     snprintf(sql, sizeof sql,
-             "DELETE FROM {accounts} WHERE customer_id IN (SELECT id FROM {customers} WHERE "
+             "DELETE FROM accounts WHERE customer_id IN (SELECT id FROM customers WHERE "
              "relation_customer_id = %lld AND company_id = 2)",
              (long long)real_id);
     assert_int_equal(e2e_sql(s, sql), 2);
     snprintf(sql, sizeof sql,
-             "DELETE FROM {customers} WHERE relation_customer_id = %lld AND company_id = 2",
+             "DELETE FROM customers WHERE relation_customer_id = %lld AND company_id = 2",
              (long long)real_id);
     assert_int_equal(e2e_sql(s, sql), 1);
-    snprintf(sql, sizeof sql, "UPDATE {customers} SET relation_customer_id = 0 WHERE id = %lld",
+    snprintf(sql, sizeof sql, "UPDATE customers SET relation_customer_id = 0 WHERE id = %lld",
              (long long)real_id);
     assert_int_equal(e2e_sql(s, sql), 1);
 }
@@ -352,7 +352,7 @@ static void pair_missing__old_customer_paired__others_untouched(void **state)
     register_real(s, &fresh, "after");
     unpair(s, old.id);
     char sql[256];
-    snprintf(sql, sizeof sql, "SELECT relation_customer_id FROM {customers} WHERE id = %lld",
+    snprintf(sql, sizeof sql, "SELECT relation_customer_id FROM customers WHERE id = %lld",
              (long long)fresh.id);
     long long fresh_twin = e2e_sql_int(s, sql);
 
@@ -386,7 +386,7 @@ static void pair_missing__old_customer_paired__others_untouched(void **state)
     assert_int_equal(int_of(data_of(&r), "googleId"), -1);
     e2e_resp_free(&r);
     /* The seeded customer got its twin as well. */
-    assert_int_equal(e2e_sql_int(s, "SELECT count(*) FROM {customers} WHERE company_id = 1 AND "
+    assert_int_equal(e2e_sql_int(s, "SELECT count(*) FROM customers WHERE company_id = 1 AND "
                                     "relation_customer_id = 0"),
                      0);
 }
@@ -479,7 +479,7 @@ static void reset__real_token_111__demo_balances_restored(void **state)
 
     char sql[512];
     snprintf(sql, sizeof sql,
-             "UPDATE {accounts} SET balance = 5, frozen = 2, liabilities = 1, interest = 1, "
+             "UPDATE accounts SET balance = 5, frozen = 2, liabilities = 1, interest = 1, "
              "not_withdraw = 1, first_deposit_ms = %lld, first_withdraw_ms = %lld "
              "WHERE company_id = 2",
              (long long)now_epoch_ms(), (long long)now_epoch_ms());

@@ -1,15 +1,11 @@
-/* store/sqlite/sqlite_twin.c — pairing the real customers that have no demo twin yet, in
- * one set of statements (migration 3 and customer_pair_missing). The rules are the ones of
+/* store/pg/twin.c — pairing the real customers that have no demo twin yet, in one set of
+ * statements (migration 3 and customer_pair_missing). The rules are the ones of
  * domain/twin.c, which makes the twin of a new customer at registration. */
-#include "store/sqlite/sqlite_int.h"
+#include "store/pg/pg_int.h"
 
-/* Every real customer of a company with a twin that has no paired customer yet gets one, as
- * domain/twin.c makes it: same customerNo and contacts, the twin's group when it has the customer's
- * (else its default), KYC approved unless the twin runs KYC, MFA off, the same (tradeType,
- * currency) accounts the twin carries with its demo balances (its default accounts when none is
- * left), linked both ways. A customer whose customerNo, email or phone is already taken in the twin
- * is left alone (its first switch will report the conflict instead of this migration failing). */
-const char sq__pair_missing_sql[] =
+/* See store/sqlite/twin.c for the rules; the same statements in this dialect. The
+ * new twins are those pointing at a real customer that points nowhere yet. */
+const char pg__pair_missing_sql[] =
     "INSERT INTO customers (company_id, group_id, customer_no, email, phone_area, phone,"
     "  pw_hash, country, lang, register_source, register_device, utm_source, utm_medium,"
     "  utm_campaign, utm_content, utm_term, third_server_code, third_server_source,"
@@ -23,7 +19,7 @@ const char sq__pair_missing_sql[] =
     "  c.customer_no, c.email, c.phone_area, c.phone, c.pw_hash, c.country, c.lang,"
     "  c.register_source, c.register_device, c.utm_source, c.utm_medium, c.utm_campaign,"
     "  c.utm_content, c.utm_term, c.third_server_code, c.third_server_source,"
-    "  c.open_account_type, CASE WHEN tw.kyc_on <> 0 THEN c.kyc_audit_status ELSE 2 END,"
+    "  c.open_account_type, CASE WHEN tw.kyc_on THEN c.kyc_audit_status ELSE 2 END,"
     "  c.kyc_audit_remark, c.type, 1, NULL, -1, 0, c.id, c.created_ms"
     " FROM customers c JOIN companies co ON co.id = c.company_id"
     " JOIN companies tw ON tw.id = co.twin_id"
@@ -32,56 +28,54 @@ const char sq__pair_missing_sql[] =
     "   AND (d.customer_no = c.customer_no OR lower(d.email) = lower(c.email)"
     "        OR (d.phone = c.phone AND d.phone_area = c.phone_area)))"
     " ORDER BY c.id;"
-
-    /* The new twins are the ones pointing at a real customer that points nowhere yet. */
-    "DROP TABLE IF EXISTS temp.new_pairs;"
-    "CREATE TEMP TABLE new_pairs AS"
+    "DROP TABLE IF EXISTS new_pairs;"
+    "CREATE TEMP TABLE new_pairs ON COMMIT DROP AS"
     " SELECT c.id AS real_id, d.id AS twin_id, d.company_id AS twin_company, d.created_ms"
     " FROM customers c JOIN companies co ON co.id = c.company_id"
     " JOIN customers d ON d.company_id = co.twin_id AND d.relation_customer_id = c.id"
     " WHERE c.relation_customer_id = 0;"
-
     "INSERT INTO accounts (customer_id, company_id, trade_type, currency, assets_id, digits,"
-    "  balance, created_ms, activated_ms)"
+    "  balance, frozen, liabilities, interest, not_withdraw, first_deposit_ms,"
+    "  first_withdraw_ms, created_ms, activated_ms)"
     " SELECT p.twin_id, p.twin_company, a.trade_type, a.currency, ta.assets_id, ta.digits,"
-    "  CASE WHEN tw.type = 2 THEN ta.demo_balance ELSE 0 END, p.created_ms, p.created_ms"
+    "  CASE WHEN tw.type = 2 THEN ta.demo_balance ELSE 0 END, 0, 0, 0, 0, 0, 0,"
+    "  p.created_ms, p.created_ms"
     " FROM new_pairs p JOIN accounts a ON a.customer_id = p.real_id"
     " JOIN company_assets ta ON ta.company_id = p.twin_company AND ta.currency = a.currency"
     " JOIN companies tw ON tw.id = p.twin_company"
     " ORDER BY p.twin_id, a.id;"
     "INSERT INTO accounts (customer_id, company_id, trade_type, currency, assets_id, digits,"
-    "  balance, created_ms, activated_ms)"
+    "  balance, frozen, liabilities, interest, not_withdraw, first_deposit_ms,"
+    "  first_withdraw_ms, created_ms, activated_ms)"
     " SELECT p.twin_id, p.twin_company, o.trade_type, o.currency, ta.assets_id, ta.digits,"
-    "  CASE WHEN tw.type = 2 THEN ta.demo_balance ELSE 0 END, p.created_ms, p.created_ms"
-    " FROM new_pairs p JOIN company_offers o ON o.company_id = p.twin_company"
-    "  AND o.is_default <> 0"
+    "  CASE WHEN tw.type = 2 THEN ta.demo_balance ELSE 0 END, 0, 0, 0, 0, 0, 0,"
+    "  p.created_ms, p.created_ms"
+    " FROM new_pairs p JOIN company_offers o ON o.company_id = p.twin_company AND o.is_default"
     " JOIN company_assets ta ON ta.company_id = p.twin_company AND ta.currency = o.currency"
     " JOIN companies tw ON tw.id = p.twin_company"
     " WHERE NOT EXISTS (SELECT 1 FROM accounts x WHERE x.customer_id = p.twin_id)"
     " ORDER BY p.twin_id, o.ord;"
+    "UPDATE customers c SET relation_customer_id = p.twin_id"
+    " FROM new_pairs p WHERE p.real_id = c.id;";
 
-    "UPDATE customers SET relation_customer_id ="
-    "  (SELECT p.twin_id FROM new_pairs p WHERE p.real_id = customers.id)"
-    " WHERE id IN (SELECT real_id FROM new_pairs);"
-    "DROP TABLE new_pairs;";
-
-ta_err sq__customer_pair_missing(struct store *st, int64_t *paired_out)
+ta_err pg__customer_pair_missing(struct store *st, int64_t *paired_out)
 {
-    struct sq_store *sq = sq__from(st);
-    struct sq_atomic at;
-    ta_err err = sq__atomic_begin(sq, true, &at);
+    struct pg_store *p = (struct pg_store *)st;
+    ta_err err = pg__ready(p);
     if (err != TA_OK)
         return err;
-    char *msg = NULL;
-    int rc = sqlite3_exec(sq->db, sq__pair_missing_sql, NULL, NULL, &msg);
-    sqlite3_free(msg);                   /* sq__error reads the same message from the connection */
-    int64_t n = sqlite3_changes(sq->db); /* the UPDATE of the real ones (DROP does not count) */
-    if (rc != SQLITE_OK) {
-        err = sq__error(sq, rc, "customer_pair_missing");
-        /* A statement stopped halfway leaves the temporary table behind. */
-        (void)sqlite3_exec(sq->db, "DROP TABLE IF EXISTS temp.new_pairs", NULL, NULL, NULL);
+    struct pg_atomic at;
+    err = pg__atomic_begin(p, true, &at);
+    if (err != TA_OK)
+        return err;
+    PGresult *res = NULL;
+    int64_t n = 0;
+    err = pg__simple(p, "customer_pair_missing", pg__pair_missing_sql, &res);
+    if (err == TA_OK) { /* the result of the last statement: the UPDATE of the real ones */
+        n = pg__i64_text(PQcmdTuples(res));
+        PQclear(res);
     }
-    err = sq__atomic_end(sq, &at, err);
+    err = pg__atomic_end(p, &at, err);
     if (err == TA_OK)
         *paired_out = n;
     return err;
