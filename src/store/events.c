@@ -18,6 +18,7 @@
  *   customer_set_relation  twin pairing (openAccount of the twin, migrations)
  *   account_insert         openAccount, registration of the twin
  *   account_set_amounts    resetAccount balances
+ *   customer_pair_missing  twin pairing of existing customers (CLI): everything is forgotten
  *   company_insert/update  company settings (CLI): everything is forgotten
  * Idle and absolute expiry need no event: every cache checks them on each read.
  * Session touches need none either: they only make a session live longer. */
@@ -36,7 +37,7 @@
 #define COUNT_METHOD(ret, name, args) +1
 enum { STORE_METHOD_COUNT = 0 STORE_METHODS(COUNT_METHOD) };
 #undef COUNT_METHOD
-_Static_assert(STORE_METHOD_COUNT == 57, "a store method was added or removed: classify it in "
+_Static_assert(STORE_METHOD_COUNT == 58, "a store method was added or removed: classify it in "
                                          "store/events.c (does it change what a token read "
                                          "answers?) and update this count");
 
@@ -266,6 +267,13 @@ static ta_err w_company_update(struct store *st, const struct company *co)
     return e;
 }
 
+static ta_err w_customer_pair_missing(struct store *st, int64_t *paired_out)
+{
+    ta_err e = INNER(st)->customer_pair_missing(st, paired_out);
+    raise_after(st, e, EVENT_ALL, 0);
+    return e;
+}
+
 static void build_tables(void)
 {
     for (size_t i = 0; i < N_TABLES; i++) {
@@ -285,6 +293,7 @@ static void build_tables(void)
         o->customer_set_mfa = w_customer_set_mfa;
         o->account_insert = w_account_insert;
         o->account_set_amounts = w_account_set_amounts;
+        o->customer_pair_missing = w_customer_pair_missing;
         o->company_insert = w_company_insert;
         o->company_update = w_company_update;
     }
