@@ -51,7 +51,7 @@ static const struct opt opts[] = {
     I("threads", threads, "0", 0, 256, "HTTP threads (0: one per core)"),
     I("hash-threads", hash_threads, "0", 0, 256, "password-hash workers (0: one per core)"),
     I("hash-queue", hash_queue, "0", 0, 100000,
-      "password hashes allowed to wait (0: 4 x hash-threads); beyond it GATEWAY_CODE_004"),
+      "hard cap on password hashes waiting (0: 4096); admission is by hash-max-wait-ms"),
     I("argon2-ops", argon2_ops, "2", 1, 100, "argon2id time cost t"),
     I("argon2-mem-kib", argon2_mem_kib, "19456", 8, 4194304,
       "argon2id memory cost in KiB (19456 = 19 MiB, the OWASP minimum)"),

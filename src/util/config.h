@@ -17,7 +17,7 @@ struct config {
     char *cors_origins;
     int threads;        /* HTTP threads; 0 = one per core */
     int hash_threads;   /* argon2id workers; 0 = one per core */
-    int hash_queue;     /* waiting hashes; 0 = 4 x hash_threads */
+    int hash_queue;     /* hard cap on waiting hashes; 0 = 4096 */
     int argon2_ops;     /* argon2id t */
     int argon2_mem_kib; /* argon2id m, KiB */
     int body_max_bytes;
