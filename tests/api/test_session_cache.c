@@ -69,8 +69,8 @@ static void changes__seen_by_the_next_read(void **state)
     start_cache(app);
     int64_t id = 0;
     const char *a = new_customer(app, "cache2@example.com", &id);
-    const char *b = TA_STR(ta_data(ta_login_email(app, NULL, "cache2@example.com", TA_PWD, NULL)),
-                           "token");
+    const char *b =
+        TA_STR(ta_data(ta_login_email(app, NULL, "cache2@example.com", TA_PWD, NULL)), "token");
     TA_EXPECT(info(app, a), "0");
     TA_EXPECT(info(app, b), "0");
 
