@@ -161,6 +161,9 @@ static ta_err seed_body(struct dctx *ctx, void *arg)
         if (e == TA_E_CONFLICT)
             e = TA_OK;
     }
+    int64_t paired;
+    if (e == TA_OK && co->twin_id != 0) /* their twins, as registration makes them */
+        e = STORE(ctx->st, customer_pair_missing, &paired);
     return e;
 }
 

@@ -9,6 +9,7 @@
 #include "domain/limits.h"
 #include "domain/login_lock.h"
 #include "domain/session.h"
+#include "domain/twin.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/config.h"
@@ -181,6 +182,7 @@ struct register_args {
     char pw_hash[PASSWD_HASH_MAX]; /* wiped after */
     struct ticket t;               /* the code's ticket */
     struct session_tokens tk;      /* out */
+    const struct company *twin;    /* the company's demo twin, NULL: none */
     struct customer_view *v;       /* out */
 };
 
@@ -240,10 +242,24 @@ static ta_err register_taken(struct dctx *ctx, const struct customer *c)
     return err == TA_E_NOT_FOUND ? TA_OK : err;
 }
 
+/* The company's demo twin, where the customer's pair is made at once. */
+static ta_err register_twin(struct dctx *ctx, const struct company **twin)
+{
+    *twin = NULL;
+    if (ctx->co->twin_id == 0)
+        return TA_OK;
+    ta_err err = company_find(ctx->st, ctx->a, ctx->co->twin_id, ctx->now_ms, twin);
+    if (err == TA_E_NO_COMPANY) {
+        *twin = NULL; /* a dangling link: no twin, as on switch */
+        return TA_OK;
+    }
+    return err;
+}
+
 /* The code spent, the customer and its accounts created, a session opened (unless the
- * company reviews registrations) and the answer read back inside the transaction: once it
- * commits nothing can fail any more, so a client never gets an error for a registration
- * that happened. */
+ * company reviews registrations), its demo pair made, and the answer read back inside the
+ * transaction: once it commits nothing can fail any more, so a client never gets an error for a
+ * registration that happened. */
 static ta_err register_body(struct dctx *ctx, void *arg)
 {
     struct register_args *r = arg;
@@ -251,6 +267,9 @@ static ta_err register_body(struct dctx *ctx, void *arg)
     ta_err err = codes_consume(ctx, &r->t);
     if (err == TA_OK)
         err = customer_create(ctx, ctx->co, &fresh, r->cmd->pairs, r->cmd->n_pairs);
+    struct customer pair;
+    if (err == TA_OK && r->twin != NULL) /* relationCustomerId > 0 from the first answer */
+        err = twin_pair_create(ctx, &fresh, r->twin, &pair);
     if (err == TA_OK && fresh.status == CUSTOMER_NORMAL)
         err = session_open(ctx, ctx->co, &fresh, (int)r->cmd->register_source, &r->tk);
     if (err == TA_OK)
@@ -283,6 +302,8 @@ ta_err auth_register(struct dctx *ctx, const struct register_cmd *cmd, struct cu
         err = passwd_hash(&pw, cmd->password, r.pw_hash);
         r.c.pw_hash = r.pw_hash;
     }
+    if (err == TA_OK)
+        err = register_twin(ctx, &r.twin);
     if (err == TA_OK)
         err = dctx_tx(ctx, register_body, &r);
     sodium_memzero(r.pw_hash, sizeof r.pw_hash);
