@@ -83,6 +83,10 @@ static void answer(struct request *rq, unsigned status, const char *type, char *
     rq->status = status;
     rq->content_type = type;
     rq->n_headers = 0;
+    /* Answers carry tokens and customer data: no cache may keep them (RFC 6749 §5.1), and
+     * no browser may sniff one into something it runs. */
+    add_header(rq, "Cache-Control", "no-store");
+    add_header(rq, "X-Content-Type-Options", "nosniff");
     add_cors(rq);
 }
 
@@ -308,6 +312,8 @@ enum request_next request_body_done(struct request *rq)
     }
     if ((rq->route->flags & ROUTE_SLOW) != 0 && rq->hooks->hash_pool != NULL)
         return REQ_SLOW;
+    if ((rq->route->flags & ROUTE_READ) == 0 && rq->hooks->write_pool != NULL)
+        return REQ_WRITE;
     return REQ_RUN;
 }
 
@@ -322,7 +328,9 @@ void request_run(struct request *rq, struct store *st)
     } else {
         rq->req.ctx.st = st;
         rq->req.ctx.now_ms = clock_now_ms();
+        log_set_thread_trace(rq->req.ctx.trace); /* the store's error lines carry it */
         e = api_dispatch(rq->route, &rq->req, &data);
+        log_set_thread_trace(NULL);
         if (rq->req.ctx.co != NULL)
             rq->company_log = rq->req.ctx.co->id;
         /* Every transaction is closed by the domain (dctx_tx); one left open is a bug. */
