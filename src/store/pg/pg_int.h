@@ -102,7 +102,7 @@ struct pg_params {
     char nums[PG_MAX_PARAMS][24];
 };
 
-/* ---- connection, statements, errors (pg_conn.c) ---- */
+/* ---- connection, statements, errors (exec.c) ---- */
 
 /* Makes the connection usable: resets a lost one (once per call) unless a transaction was
  * lost with it, which only rollback clears. */
@@ -123,7 +123,7 @@ ta_err pg__exec_row(struct pg_store *p, const struct pg_stmt *q, const struct pg
 /* Runs q and answers TA_E_NOT_FOUND when it touched no row. */
 ta_err pg__exec_touch(struct pg_store *p, const struct pg_stmt *q, const struct pg_params *pp);
 
-/* Makes a method atomic (store_pg.c). Outside a transaction it opens one (when need_tx)
+/* Makes a method atomic (backend.c). Outside a transaction it opens one (when need_tx)
  * and owns it; inside the caller's it sets a savepoint, so that a TA_E_CONFLICT halfway
  * leaves the caller's transaction usable (PostgreSQL aborts a transaction on any error). */
 struct pg_atomic {
@@ -159,6 +159,9 @@ void pg__bytes(unsigned char *dst, size_t size, const PGresult *res, int row, in
                size_t *len_out);
 /* A text column as an arena string, NULL for SQL NULL. False when the arena is full. */
 bool pg__str(struct arena *a, const PGresult *res, int row, int col, char **out);
+
+/* The statements of customer_pair_missing, also migration 3 (twin.c). */
+extern const char pg__pair_missing_sql[];
 
 /* ---- the methods: pg__<name> for every X() of STORE_METHODS (store/store.h) ---- */
 #define PG_DECLARE(ret, name, params) ret pg__##name params;

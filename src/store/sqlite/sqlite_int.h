@@ -107,14 +107,10 @@ static inline struct sq_store *sq__from(struct store *st)
     return (struct sq_store *)st;
 }
 
-/* The method table (store_sqlite.c); store/store.c declares it for its backend list. */
+/* The method table (backend.c); store/store.c declares it for its backend list. */
 extern const struct store_ops store_sqlite_ops;
 
-/* The numbered migrations (schema.c); migration i brings the schema to version i + 1. */
-extern const char *const sq__migrations[];
-extern const size_t sq__migration_count;
-
-/* ---- statements and errors (store_sqlite.c) ---- */
+/* ---- statements and errors (exec.c) ---- */
 
 /* The cached statement of slot, prepared from sql on first use. NULL (already logged) when
  * preparing fails. Every user ends with sq__release, so it is handed out clean. */
@@ -173,6 +169,9 @@ void sq__col_hash(sqlite3_stmt *q, int i, unsigned char *dst);
 /* Grows an arena array of records by one slot (geometric growth, old copy left in the
  * arena). NULL when the arena is full. */
 void *sq__grow(struct arena *a, void **items, size_t *cap, size_t n, size_t size);
+
+/* The statements of customer_pair_missing, also migration 3 (twin.c). */
+extern const char sq__pair_missing_sql[];
 
 /* ---- the methods: sq__<name> for every X() of STORE_METHODS (store/store.h) ---- */
 #define SQ_DECLARE(ret, name, params) ret sq__##name params;

@@ -1,4 +1,4 @@
-/* store/pg/store_pg.c — the PostgreSQL backend (postgres:// and postgresql:// URLs): open,
+/* store/pg/backend.c — the PostgreSQL backend (postgres:// and postgresql:// URLs): open,
  * close, transactions and the method table. Several instances share one database, so every
  * method is one atomic statement (row locks, ON CONFLICT, conditional UPDATE/DELETE). */
 #include "store/pg/pg_int.h"
