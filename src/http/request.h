@@ -45,7 +45,7 @@ enum request_next {
     REQ_WRITE,     /* a route that may write: request_run on the write pool */
 };
 
-#define REQUEST_MAX_HEADERS 8
+#define REQUEST_MAX_HEADERS 14 /* CORS, nosniff/no-store and the gateway check's six */
 
 struct request {
     /* In: set by request_init. */

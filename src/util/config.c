@@ -111,6 +111,11 @@ static const struct opt opts[] = {
     I("refresh-s", refresh_s, "2592000", 60, 315360000, "refresh token lifetime"),
     I("session-touch-s", session_touch_s, "300", 0, 86400,
       "at most one last-used write per session per this many seconds"),
+    I("session-cache-entries", session_cache_entries, "100000", 0, 100000000,
+      "live sessions kept in memory for token reads (0: every read goes to the database)"),
+    I("hash-max-wait-ms", hash_max_wait_ms, "2000", 1, 600000,
+      "queue a login while its expected wait for a hash worker is within this; else "
+      "GATEWAY_CODE_004"),
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])

@@ -64,6 +64,8 @@ struct config {
     int session_absolute_s;
     int refresh_s;
     int session_touch_s;
+    int session_cache_entries; /* 0: no session cache */
+    int hash_max_wait_ms;      /* admission to the hash queue by expected wait */
 };
 
 /* Fills cfg with the defaults of the table. Free with config_cleanup. */
