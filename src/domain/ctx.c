@@ -36,6 +36,9 @@ ta_err dctx_tx_run(struct dctx *ctx, unsigned flags, ta_err (*body)(struct dctx 
 {
     ta_err err = TA_OK;
     for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
+        /* A retry only within the request's lock budget (store_busy_ms in all, issue 13). */
+        if (attempt > 0 && store_deadline_passed())
+            break;
         err = store_begin(ctx->st);
         if (err == TA_OK)
             err = body(ctx, arg);
