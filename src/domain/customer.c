@@ -49,6 +49,12 @@ ta_err customer_view_load(struct dctx *ctx, const struct customer *c, const stru
     memset(v, 0, sizeof *v);
     v->c = *c;
     v->co = co;
+    v->now_ms = ctx->now_ms;
+    ta_err err = STORE(ctx->st, security_get, c->id, ctx->a, &v->sec);
+    if (err == TA_E_NOT_FOUND)
+        err = TA_OK; /* the customer never used the security center: all zero */
+    if (err != TA_OK)
+        return err;
     return STORE(ctx->st, account_list, c->id, ctx->a, &v->accounts, &v->n_accounts);
 }
 

@@ -13,10 +13,12 @@ enum login_type { LOGIN_EMAIL = 1, LOGIN_PHONE = 2, LOGIN_CUSTOMER_NO = 3 };
 /* Everything the customer payload shows. Strings live in the request arena. */
 struct customer_view {
     struct customer c;
+    struct customer_security sec; /* fund password, hold (C23, C24); zeros when none */
     const struct company *co;
     struct account *accounts;
     size_t n_accounts;
     int64_t login_ms;
+    int64_t now_ms; /* when it was loaded: the security hold shows while it runs */
     const char *token;
     const char *rtoken; /* NULL renders as null */
 };

@@ -61,6 +61,14 @@ struct config {
     int session_absolute_s;
     int refresh_s;
     int session_touch_s;
+    /* the security center (contract C23, C24) */
+    int security_hold_s;
+    bool new_device_alert;
+    char *company_security; /* "ID:hold=S,ID:alert=off": per-company overrides */
+    int deletion_grace_s;
+    int fund_fail_max;
+    int fund_fail_window_s;
+    int fund_lock_s;
 };
 
 /* Fills cfg with the defaults of the table. Free with config_cleanup. */

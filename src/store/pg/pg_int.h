@@ -71,6 +71,17 @@ enum pg_q {
     PG_Q_OUTBOX_COUNT,
     PG_Q_AUDIT_INSERT,
     PG_Q_AUDIT_LIST,
+    /* pg_security.c */
+    PG_Q_SEC_SET_EMAIL,
+    PG_Q_SEC_SET_PHONE,
+    PG_Q_SEC_SET_COUNTRY,
+    PG_Q_SEC_GET,
+    PG_Q_SEC_PUT,
+    PG_Q_SEC_SESSION_LIST,
+    PG_Q_SEC_AUDIT_PAGE,
+    PG_Q_SEC_DEVICE_TOUCH,
+    PG_Q_SEC_DEVICE_INSERT,
+    PG_Q_SEC_ERASE_DUE,
     PG_Q_COUNT_
 };
 
@@ -233,5 +244,21 @@ ta_err pg__outbox_count(struct store *st, int status, int64_t *n_out);
 ta_err pg__audit_insert(struct store *st, const struct audit_row *row);
 ta_err pg__audit_list(struct store *st, int64_t customer_id, size_t limit, struct arena *a,
                       struct audit_row **out, size_t *n_out);
+
+/* pg_security.c: the security center (C21-C24) */
+ta_err pg__customer_set_email(struct store *st, int64_t id, const char *email);
+ta_err pg__customer_set_phone(struct store *st, int64_t id, const char *phone_area,
+                              const char *phone);
+ta_err pg__customer_set_country(struct store *st, int64_t id, const char *country);
+ta_err pg__security_get(struct store *st, int64_t customer_id, struct arena *a,
+                        struct customer_security *out);
+ta_err pg__security_put(struct store *st, const struct customer_security *s);
+ta_err pg__session_list(struct store *st, int64_t customer_id, struct arena *a,
+                        struct session **out, size_t *n_out);
+ta_err pg__audit_page(struct store *st, int64_t customer_id, int64_t since_ms, size_t offset,
+                      size_t limit, struct arena *a, struct audit_row **out, size_t *n_out);
+ta_err pg__device_seen(struct store *st, int64_t customer_id, const unsigned char *key,
+                       int64_t now_ms, int *state_out);
+ta_err pg__customer_erase_due(struct store *st, int64_t before_ms, int64_t now_ms, int64_t *n_out);
 
 #endif

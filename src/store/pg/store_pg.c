@@ -231,4 +231,13 @@ const struct store_ops store_pg_ops = {
     .outbox_count = pg__outbox_count,
     .audit_insert = pg__audit_insert,
     .audit_list = pg__audit_list,
+    .customer_set_email = pg__customer_set_email,
+    .customer_set_phone = pg__customer_set_phone,
+    .customer_set_country = pg__customer_set_country,
+    .security_get = pg__security_get,
+    .security_put = pg__security_put,
+    .session_list = pg__session_list,
+    .audit_page = pg__audit_page,
+    .device_seen = pg__device_seen,
+    .customer_erase_due = pg__customer_erase_due,
 };

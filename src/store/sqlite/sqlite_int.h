@@ -92,6 +92,18 @@ enum sq_slot {
     SQ_AUDIT_INSERT,
     SQ_AUDIT_LIST,
 
+    /* sqlite_security.c */
+    SQ_SEC_SET_EMAIL,
+    SQ_SEC_SET_PHONE,
+    SQ_SEC_SET_COUNTRY,
+    SQ_SEC_GET,
+    SQ_SEC_PUT,
+    SQ_SEC_SESSION_LIST,
+    SQ_SEC_AUDIT_PAGE,
+    SQ_SEC_DEVICE_FIND,
+    SQ_SEC_DEVICE_ANY,
+    SQ_SEC_DEVICE_PUT,
+
     SQ_SLOT_COUNT_
 };
 
@@ -249,5 +261,21 @@ ta_err sq__outbox_count(struct store *st, int status, int64_t *n_out);
 ta_err sq__audit_insert(struct store *st, const struct audit_row *row);
 ta_err sq__audit_list(struct store *st, int64_t customer_id, size_t limit, struct arena *a,
                       struct audit_row **out, size_t *n_out);
+
+/* sqlite_security.c: the security center (C21-C24) */
+ta_err sq__customer_set_email(struct store *st, int64_t id, const char *email);
+ta_err sq__customer_set_phone(struct store *st, int64_t id, const char *phone_area,
+                              const char *phone);
+ta_err sq__customer_set_country(struct store *st, int64_t id, const char *country);
+ta_err sq__security_get(struct store *st, int64_t customer_id, struct arena *a,
+                        struct customer_security *out);
+ta_err sq__security_put(struct store *st, const struct customer_security *s);
+ta_err sq__session_list(struct store *st, int64_t customer_id, struct arena *a,
+                        struct session **out, size_t *n_out);
+ta_err sq__audit_page(struct store *st, int64_t customer_id, int64_t since_ms, size_t offset,
+                      size_t limit, struct arena *a, struct audit_row **out, size_t *n_out);
+ta_err sq__device_seen(struct store *st, int64_t customer_id, const unsigned char *key,
+                       int64_t now_ms, int *state_out);
+ta_err sq__customer_erase_due(struct store *st, int64_t before_ms, int64_t now_ms, int64_t *n_out);
 
 #endif

@@ -597,4 +597,13 @@ const struct store_ops store_sqlite_ops = {
 
     .audit_insert = sq__audit_insert,
     .audit_list = sq__audit_list,
+    .customer_set_email = sq__customer_set_email,
+    .customer_set_phone = sq__customer_set_phone,
+    .customer_set_country = sq__customer_set_country,
+    .security_get = sq__security_get,
+    .security_put = sq__security_put,
+    .session_list = sq__session_list,
+    .audit_page = sq__audit_page,
+    .device_seen = sq__device_seen,
+    .customer_erase_due = sq__customer_erase_due,
 };
