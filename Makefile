@@ -4,8 +4,10 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 RUN_FLAGS  ?=
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 
-.PHONY: all deps build run test test-release test-asan bench clean
+.PHONY: all deps build run test test-release test-asan bench clean install
 
 all: build
 
@@ -22,6 +24,13 @@ build: deps
 run: build
 	@mkdir -p var
 	./$(BUILD)/tradeauth serve $(RUN_FLAGS)
+
+# The binary, tradeauth(1), /etc/tradeauth/tradeauth.ini (kept if present) and
+# tradeauth.service under $(DESTDIR)$(PREFIX); docs/operations.md "Installing as a service".
+install: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS) --target tradeauth tradeauth_docs
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 # The whole suite: release build, then again under AddressSanitizer + UBSan.
 test:

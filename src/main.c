@@ -1,6 +1,7 @@
 /* main.c — argv → command → settings → app. Nothing else lives here. */
 #include "app/app.h"
 #include "app/cli.h"
+#include "app/docgen.h"
 #include "util/log.h"
 
 #include <stdio.h>
@@ -8,15 +9,7 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "tradeauth — customer login and authorization service\n\n"
-                 "Usage:\n"
-                 "  tradeauth serve [settings]                 run the HTTP server\n"
-                 "  tradeauth migrate [settings]               create or update the schema\n"
-                 "  tradeauth company add|list|show|set ...    manage companies (tenants)\n"
-                 "  tradeauth customer list|show|disable|enable|kyc|unlock|audit|seed ...\n"
-                 "  tradeauth bench-kdf [settings]             argon2id verifications per second\n"
-                 "  tradeauth version\n"
-                 "  tradeauth <command> --help                 the command's own flags\n\n");
+    docgen_usage(out);
     config_print_help(out);
 }
 
@@ -32,30 +25,17 @@ int main(int argc, char **argv)
         printf("tradeauth 0.1.0\n");
         return 0;
     }
+    if (strcmp(cmd, "man") == 0 || strcmp(cmd, "example-config") == 0) {
+        (cmd[0] == 'm' ? docgen_man : docgen_example_ini)(stdout);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
     struct config cfg;
     config_init(&cfg);
-    int rc = 2;
-    if (strcmp(cmd, "serve") == 0) {
-        struct cli_args args = {argc - 2, argv + 2};
-        if (cli_flag(&args, "help")) {
-            printf("Usage: tradeauth serve [settings]\n\n");
-            config_print_help(stdout);
-            rc = 0;
-        } else if (cli_settings(&args, &cfg) == 0) {
-            rc = app_serve(&cfg);
-        }
-    } else if (strcmp(cmd, "migrate") == 0) {
-        struct cli_args args = {argc - 2, argv + 2};
-        rc = cli_migrate(&args, &cfg);
-    } else if (strcmp(cmd, "bench-kdf") == 0) {
-        struct cli_args args = {argc - 2, argv + 2};
-        rc = cli_bench_kdf(&args, &cfg);
-    } else if ((strcmp(cmd, "company") == 0 || strcmp(cmd, "customer") == 0) && argc >= 3) {
-        struct cli_args args = {argc - 3, argv + 3};
-        rc = cmd[1] == 'o' ? cli_company(argv[2], &args, &cfg) : cli_customer(argv[2], &args, &cfg);
-    } else {
+    int rc = cli_run(argc - 1, argv + 1, &cfg);
+    if (rc < 0) {
         fprintf(stderr, "tradeauth: unknown command '%s'\n\n", cmd);
         usage(stderr);
+        rc = 2;
     }
     config_cleanup(&cfg);
     return rc;

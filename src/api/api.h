@@ -11,21 +11,15 @@
 #include "domain/ctx.h"
 
 struct api_req {
-    /* Filled by the edge. */
-    const struct config *cfg;
-    struct store *st;        /* this thread's connection */
-    struct arena *a;         /* freed after the response is queued */
+    /* Filled by the edge: cfg, st (this thread's connection), a (freed after the response
+     * is queued), now_ms, client_addr, user_agent, lang (canonical tag), trace. co by
+     * api_dispatch; ctx.detail: the msgParams value of the answer. */
+    struct dctx ctx;
     json_t *body;            /* the request object (borrowed) */
     bool ints_as_real;       /* body had an integer beyond 64 bits: numbers parsed as reals */
     const char *company_hdr; /* companyId header as sent, NULL when missing */
     const char *token;       /* token header, NULL when missing or empty */
-    const char *lang;        /* canonical tag */
-    const char *trace;
-    const char *client_addr;
-    const char *user_agent;
-    int64_t now_ms;
     /* Filled by api_dispatch. */
-    struct dctx ctx;   /* ctx.detail: the msgParams value of the answer */
     struct auth *auth; /* the signed-in customer on token routes */
     ta_err auth_err;   /* why auth is NULL on a ROUTE_TOKEN_OPTIONAL route */
 };

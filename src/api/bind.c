@@ -115,7 +115,7 @@ static ta_err bind_one(struct api_req *req, const struct field *f, const json_t 
             return bind_bad(req, f->name);
         if (f->type == F_CODE6 && strspn(s, "0123456789") != n)
             return bind_bad(req, f->name);
-        char *copy = arena_strndup(req->a, s, n);
+        char *copy = arena_strndup(req->ctx.a, s, n);
         if (copy == NULL)
             return TA_E_TOO_LARGE;
         if (f->type == F_MD5) {
@@ -123,7 +123,7 @@ static ta_err bind_one(struct api_req *req, const struct field *f, const json_t 
              * the request ends, and the parsed JSON's own copy right now. */
             for (size_t i = 0; i < n; i++)
                 copy[i] = (char)tolower((unsigned char)copy[i]);
-            arena_on_free(req->a, wipe, copy);
+            arena_on_free(req->ctx.a, wipe, copy);
             sodium_memzero((char *)s, n);
         }
         memcpy(dst, &copy, sizeof copy);

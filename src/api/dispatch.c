@@ -19,23 +19,23 @@ static ta_err resolve_company(struct api_req *req)
     long long id = strtoll(h, NULL, 10);
     if (errno != 0 || id <= 0)
         return TA_E_NO_COMPANY;
-    return company_find(req->st, req->a, (int64_t)id, req->now_ms, &req->ctx.co);
+    return company_find(req->ctx.st, req->ctx.a, (int64_t)id, req->ctx.now_ms, &req->ctx.co);
 }
 
 /* A read-only token route: the session, the customer and what the handler reads come from
  * one snapshot; the idle-life write, when due, follows after it. */
 static ta_err dispatch_read(const struct route *r, struct api_req *req, json_t **data_out)
 {
-    req->auth = arena_alloc(req->a, sizeof *req->auth);
+    req->auth = arena_alloc(req->ctx.a, sizeof *req->auth);
     if (req->auth == NULL)
         return TA_E_TOO_LARGE;
-    ta_err err = store_read_begin(req->st);
+    ta_err err = store_read_begin(req->ctx.st);
     if (err != TA_OK)
         return err;
     err = session_check(&req->ctx, req->token, req->auth);
     if (err == TA_OK)
         err = r->fn(req, data_out);
-    store_read_end(req->st);
+    store_read_end(req->ctx.st);
     if (err == TA_OK)
         session_touch_due(&req->ctx, req->auth);
     else
@@ -45,14 +45,6 @@ static ta_err dispatch_read(const struct route *r, struct api_req *req, json_t *
 
 ta_err api_dispatch(const struct route *r, struct api_req *req, json_t **data_out)
 {
-    req->ctx.cfg = req->cfg;
-    req->ctx.st = req->st;
-    req->ctx.a = req->a;
-    req->ctx.now_ms = req->now_ms;
-    req->ctx.client_addr = req->client_addr;
-    req->ctx.user_agent = req->user_agent;
-    req->ctx.lang = req->lang;
-    req->ctx.trace = req->trace;
     req->ctx.detail = NULL;
     *data_out = NULL;
 
@@ -66,7 +58,7 @@ ta_err api_dispatch(const struct route *r, struct api_req *req, json_t **data_ou
     bool want = (r->flags & ROUTE_TOKEN) != 0 ||
                 ((r->flags & ROUTE_TOKEN_OPTIONAL) != 0 && req->token != NULL);
     if (want) {
-        req->auth = arena_alloc(req->a, sizeof *req->auth);
+        req->auth = arena_alloc(req->ctx.a, sizeof *req->auth);
         if (req->auth == NULL)
             return TA_E_TOO_LARGE;
         err = session_authenticate(&req->ctx, req->token, req->auth);

@@ -73,6 +73,6 @@ ta_err api_login(struct api_req *req, json_t **data_out)
     err = auth_login(&req->ctx, &b.cmd, &v);
     if (err != TA_OK)
         return err;
-    *data_out = render_customer(&v, req->lang);
+    *data_out = render_customer(&v, req->ctx.lang);
     return TA_OK;
 }

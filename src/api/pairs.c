@@ -42,7 +42,7 @@ ta_err pairs_parse(struct api_req *req, const json_t *v, struct trade_pair **out
         return TA_OK;
     if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > PAIRS_MAX)
         return bind_bad(req, name);
-    struct trade_pair *pairs = arena_alloc(req->a, PAIRS_MAX * sizeof *pairs);
+    struct trade_pair *pairs = arena_alloc(req->ctx.a, PAIRS_MAX * sizeof *pairs);
     if (pairs == NULL)
         return TA_E_TOO_LARGE;
     size_t n = 0, i;

@@ -61,6 +61,6 @@ ta_err api_register(struct api_req *req, json_t **data_out)
     }
     if (err != TA_OK)
         return err;
-    *data_out = render_register(&v, req->lang);
+    *data_out = render_register(&v, req->ctx.lang);
     return TA_OK;
 }

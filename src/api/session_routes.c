@@ -14,7 +14,7 @@ ta_err api_customer_info(struct api_req *req, json_t **data_out)
     v.login_ms = req->auth->s.created_ms;
     v.token = req->auth->token;
     v.rtoken = NULL;
-    *data_out = render_customer(&v, req->lang);
+    *data_out = render_customer(&v, req->ctx.lang);
     return TA_OK;
 }
 
@@ -59,6 +59,6 @@ ta_err api_refresh(struct api_req *req, json_t **data_out)
     err = session_refresh(&req->ctx, cmd.rtoken, &v);
     if (err != TA_OK)
         return err;
-    *data_out = render_customer(&v, req->lang);
+    *data_out = render_customer(&v, req->ctx.lang);
     return TA_OK;
 }

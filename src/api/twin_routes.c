@@ -31,7 +31,7 @@ ta_err api_reset(struct api_req *req, json_t **data_out)
     ta_err e = twin_reset(&req->ctx, req->auth, &v);
     if (e != TA_OK)
         return e;
-    *data_out = render_customer(&v, req->lang);
+    *data_out = render_customer(&v, req->ctx.lang);
     return TA_OK;
 }
 

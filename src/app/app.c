@@ -8,6 +8,7 @@
 #include "domain/keys.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/workpool.h"
@@ -62,6 +63,32 @@ struct store *app_thread_store(struct app *app)
 static struct store *hook_store(void *ud)
 {
     return app_thread_store(ud);
+}
+
+static bool hook_ready(void *ud)
+{
+    struct store *st = app_thread_store(ud);
+    return st != NULL && store_ping(st) == TA_OK;
+}
+
+/* "Active": used within the default idle lifetime; -1 when the database does not answer. */
+static int64_t hook_live_sessions(void *ud)
+{
+    struct app *app = ud;
+    struct store *st = app_thread_store(app);
+    int64_t live = -1;
+    if (st == NULL ||
+        STORE(st, session_count_live, clock_now_ms() - (int64_t)app->cfg->session_idle_s * 1000,
+              &live) != TA_OK)
+        return -1;
+    return live;
+}
+
+static bool hook_outbox_counts(void *ud, int64_t *pending, int64_t *failed)
+{
+    struct store *st = app_thread_store(ud);
+    return st != NULL && STORE(st, outbox_count, OUTBOX_PENDING, pending) == TA_OK &&
+           STORE(st, outbox_count, OUTBOX_FAILED, failed) == TA_OK;
 }
 
 /* Hash workers run at nice 10: token reads on the HTTP threads preempt argon2id, yet when
@@ -119,7 +146,12 @@ ta_err app_start(struct app *app)
     app->hash_pool = workpool_new(hash_threads, queue, hash_thread_init, NULL, app);
     if (app->hash_pool == NULL)
         return TA_FAIL(TA_E_INTERNAL);
-    struct http_hooks hooks = {hook_store, app, app->hash_pool};
+    struct http_hooks hooks = {.thread_store = hook_store,
+                               .ready = hook_ready,
+                               .live_sessions = hook_live_sessions,
+                               .outbox_counts = hook_outbox_counts,
+                               .ud = app,
+                               .hash_pool = app->hash_pool};
     return http_server_start(cfg, &hooks, &app->http);
 }
 

@@ -147,12 +147,16 @@ ta_err transport_log_new(const char *path, struct transport **out)
         return TA_FAIL(TA_E_INTERNAL);
 
     /* Opened once at start, so a bad path stops the program instead of failing
-     * every message later. 0640: the file holds live codes. */
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+     * every message later. 0600, like the database: the file holds live codes. */
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
         log_error(NULL, "delivery log: cannot open %s: %s", path, strerror(errno));
         return TA_FAIL(TA_E_INTERNAL);
     }
+    /* A file an older version created 0640 is narrowed too. */
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0 && fchmod(fd, 0600) != 0)
+        log_warn(NULL, "delivery log: cannot make %s private: %s", path, strerror(errno));
 
     struct log_transport *lt = xcalloc(1, sizeof *lt);
     lt->base.ops = &log_ops;

@@ -1,5 +1,6 @@
 /* domain/account.c — lookups that answer "does this exist" are what attackers enumerate
- * with, so both guest lookups share one per-address limit (contract D). */
+ * with, so every answer that tells it shares one per-address limit (contract D): the guest
+ * lookups here and REGISTER code sends (domain/codes.c). */
 #include "domain/account.h"
 #include "domain/limits.h"
 #include "store/store.h"
@@ -7,7 +8,7 @@
 
 #include <stdio.h>
 
-static ta_err lookup_limit(struct dctx *ctx)
+ta_err account_lookup_limit(struct dctx *ctx)
 {
     char key[96];
     snprintf(key, sizeof key, "lk:%s", ctx->client_addr ? ctx->client_addr : "");
@@ -17,7 +18,7 @@ static ta_err lookup_limit(struct dctx *ctx)
 ta_err account_check_status(struct dctx *ctx, int type, const char *login_name,
                             const char *phone_area, struct exist_result *out)
 {
-    ta_err e = lookup_limit(ctx);
+    ta_err e = account_lookup_limit(ctx);
     if (e != TA_OK)
         return e;
     struct customer c;
@@ -36,7 +37,7 @@ ta_err account_held_by_other(struct dctx *ctx, const struct auth *au, int type,
                              const char *login_name, const char *phone_area, int *out)
 {
     /* Signed in or not, "is this address taken" is an enumeration oracle: same limit. */
-    ta_err e = lookup_limit(ctx);
+    ta_err e = account_lookup_limit(ctx);
     if (e != TA_OK)
         return e;
     struct customer c;
@@ -54,7 +55,7 @@ ta_err account_held_by_other(struct dctx *ctx, const struct auth *au, int type,
 ta_err account_mfa_status(struct dctx *ctx, int type, const char *login_name,
                           const char *phone_area, int *out)
 {
-    ta_err e = lookup_limit(ctx);
+    ta_err e = account_lookup_limit(ctx);
     if (e != TA_OK)
         return e;
     struct customer c;

@@ -11,6 +11,9 @@ struct exist_result {
     const char *country;
 };
 
+/* The per-address limit of every answer that tells whether an account exists:
+ * GATEWAY_CODE_004 with the seconds to wait once past lookup_per_address_min a minute. */
+ta_err account_lookup_limit(struct dctx *ctx);
 /* checkStatus: rate-limited per client address. */
 ta_err account_check_status(struct dctx *ctx, int type, const char *login_name,
                             const char *phone_area, struct exist_result *out);

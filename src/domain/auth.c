@@ -7,6 +7,7 @@
 #include "domain/codes.h"
 #include "domain/company.h"
 #include "domain/limits.h"
+#include "domain/login_lock.h"
 #include "domain/session.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -99,21 +100,22 @@ static ta_err login_by_code(struct dctx *ctx, const struct login_cmd *cmd, struc
 static ta_err login_by_password(struct dctx *ctx, const struct login_cmd *cmd, struct customer *c)
 {
     struct passwd_params pw = dctx_pw_params(ctx);
+    char key[LOGIN_LOCK_KEY_MAX];
     ta_err err = customer_find_login(ctx, (int)cmd->type, cmd->login_name, cmd->phone_area, c);
-    if (err == TA_E_NOT_FOUND) {
-        passwd_burn(&pw, cmd->password);
-        audit_record(ctx, 0, "login_fail", TA_E_CREDENTIALS, (int)cmd->device, "unknown");
-        return TA_E_CREDENTIALS;
-    }
-    if (err != TA_OK)
+    if (err != TA_OK && err != TA_E_NOT_FOUND)
         return err;
-    err = limit_login_locked(ctx, c->id);
+    /* Counted by name whether or not an account holds it: known and unknown names lock
+     * alike, so the lock tells nobody which exist. */
+    bool known = err == TA_OK;
+    int64_t id = known ? c->id : 0;
+    login_lock_key(ctx, (int)cmd->type, cmd->login_name, key);
+    err = login_lock_check(ctx, key, id);
     if (err != TA_OK) {
         passwd_burn(&pw, cmd->password);
-        audit_record(ctx, c->id, "login_fail", err, (int)cmd->device, "locked");
+        audit_record(ctx, id, "login_fail", err, (int)cmd->device, "locked");
         return err;
     }
-    if (c->pw_hash == NULL) {
+    if (!known || c->pw_hash == NULL) {
         passwd_burn(&pw, cmd->password);
         err = TA_E_CREDENTIALS;
     } else {
@@ -122,15 +124,15 @@ static ta_err login_by_password(struct dctx *ctx, const struct login_cmd *cmd, s
     if (err == TA_OK && c->status != CUSTOMER_DISABLED)
         err = auth_check_mfa(ctx, c, cmd->google_code);
     if (err == TA_E_CREDENTIALS || err == TA_E_MFA_WRONG) {
-        bool locked = limit_login_failed(ctx, c->id);
-        audit_record(ctx, c->id, "login_fail", err, (int)cmd->device, "password");
+        bool locked = login_lock_fail(ctx, key, id);
+        audit_record(ctx, id, "login_fail", err, (int)cmd->device, known ? "password" : "unknown");
         if (locked)
-            audit_record(ctx, c->id, "lockout", TA_E_LOCKED, (int)cmd->device, NULL);
+            audit_record(ctx, id, "lockout", TA_E_LOCKED, (int)cmd->device, NULL);
         return err;
     }
     if (err != TA_OK)
         return err;
-    limit_login_clear(ctx, c->id);
+    login_lock_clear(ctx, c);
     if (passwd_needs_rehash(&pw, c->pw_hash)) {
         char fresh[PASSWD_HASH_MAX];
         if (passwd_hash(&pw, cmd->password, fresh) == TA_OK)

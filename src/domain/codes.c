@@ -2,6 +2,7 @@
  * unknown recipients on LOGIN/PASSWORD look the same as real ones (a ticket and a token)
  * but write no outbox row: no probing, no SMS cost. */
 #include "domain/codes.h"
+#include "domain/account.h"
 #include "domain/keys.h"
 #include "domain/limits.h"
 #include "domain/security.h"
@@ -221,8 +222,12 @@ ta_err codes_send(struct dctx *ctx, const struct biz_type *b, const char *to_use
         b->purpose == PURPOSE_PASSWORD) {
         bool known;
         const char *customer_lang = NULL;
-        err = registered(ctx, b, rcpt, area, phone, &known, &customer_lang, &found);
-        to_customer = known && b->purpose != PURPOSE_REGISTER ? &found : NULL;
+        /* A REGISTER send answers "already registered": an existence oracle like
+         * checkStatus, so it shares checkStatus's limit, known recipient or not. */
+        err = b->purpose == PURPOSE_REGISTER ? account_lookup_limit(ctx) : TA_OK;
+        if (err == TA_OK)
+            err = registered(ctx, b, rcpt, area, phone, &known, &customer_lang, &found);
+        to_customer = err == TA_OK && known && b->purpose != PURPOSE_REGISTER ? &found : NULL;
         if (err != TA_OK)
             return err;
         if (b->purpose == PURPOSE_REGISTER && known)

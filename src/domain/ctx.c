@@ -39,3 +39,11 @@ ta_err dctx_tx(struct dctx *ctx, ta_err (*body)(struct dctx *ctx, void *arg), vo
     }
     return err;
 }
+
+bool dctx_tx_left_open(struct dctx *ctx)
+{
+    if (ctx->st == NULL || !store_in_tx(ctx->st))
+        return false;
+    store_rollback(ctx->st);
+    return true;
+}

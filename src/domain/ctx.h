@@ -48,4 +48,8 @@ struct passwd_params dctx_pw_params(const struct dctx *ctx);
  * serialization failure (TA_E_RETRY). body must be safe to repeat. */
 ta_err dctx_tx(struct dctx *ctx, ta_err (*body)(struct dctx *ctx, void *arg), void *arg);
 
+/* For the edge after a handler: true when it left a transaction open (a bug), which is then
+ * rolled back so the thread's connection stays usable. */
+bool dctx_tx_left_open(struct dctx *ctx);
+
 #endif

@@ -5,6 +5,7 @@
 #include "domain/audit.h"
 #include "domain/auth.h"
 #include "domain/limits.h"
+#include "domain/login_lock.h"
 #include "store/store.h"
 #include "util/arena.h"
 
@@ -219,7 +220,7 @@ ta_err password_forget(struct dctx *ctx, const struct forget_cmd *cmd)
     if (e == TA_OK)
         e = set_password(ctx, c.id, hash, 0, SESSION_PASSWORD);
     if (e == TA_OK)
-        limit_login_clear(ctx, c.id);
+        login_lock_clear(ctx, &c);
     if (e == TA_OK)
         e = store_commit(ctx->st);
     if (e != TA_OK) {

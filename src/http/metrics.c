@@ -140,3 +140,24 @@ char *metrics_render(size_t hash_depth, int64_t live_sessions)
             (long long)live_sessions);
     return b.p;
 }
+
+char *metrics_append_store(char *text, int ready, int64_t outbox_pending, int64_t outbox_failed)
+{
+    size_t len = strlen(text);
+    struct buf b = {text, len, len + 1};
+    put(&b,
+        "# HELP tradeauth_ready 1 when the database answers (as GET /readyz).\n"
+        "# TYPE tradeauth_ready gauge\ntradeauth_ready %d\n",
+        ready);
+    if (outbox_pending >= 0)
+        put(&b,
+            "# HELP tradeauth_outbox_pending Verification messages waiting for delivery.\n"
+            "# TYPE tradeauth_outbox_pending gauge\ntradeauth_outbox_pending %lld\n",
+            (long long)outbox_pending);
+    if (outbox_failed >= 0)
+        put(&b,
+            "# HELP tradeauth_outbox_failed Messages given up on, kept until the purge.\n"
+            "# TYPE tradeauth_outbox_failed gauge\ntradeauth_outbox_failed %lld\n",
+            (long long)outbox_failed);
+    return b.p;
+}

@@ -7,18 +7,9 @@
 
 #include "util/err.h"
 
-struct config;
-struct store;
-struct workpool;
-struct metrics;
+#include "http/request.h" /* struct http_hooks */
 
-struct http_hooks {
-    /* The calling thread's own database connection (opened on first use), or NULL. */
-    struct store *(*thread_store)(void *ud);
-    void *ud;
-    /* Runs slow routes; its workers' state is their struct store *. */
-    struct workpool *hash_pool;
-};
+struct config;
 
 struct http_server;
 

@@ -83,9 +83,12 @@ static const struct opt opts[] = {
     I("code-ttl-s", code_ttl_s, "300", 10, 86400, "verification code lifetime"),
     I("code-attempts", code_attempts, "5", 1, 100, "wrong codes allowed per ticket"),
     I("code-resend-s", code_resend_s, "60", 0, 86400, "resend cooldown per recipient and type"),
-    I("codes-per-recipient-hour", codes_per_recipient_hour, "10", 1, 1000000, ""),
-    I("codes-per-recipient-day", codes_per_recipient_day, "20", 1, 1000000, ""),
-    I("codes-per-address-hour", codes_per_address_hour, "30", 1, 1000000, ""),
+    I("codes-per-recipient-hour", codes_per_recipient_hour, "10", 1, 1000000,
+      "codes sent to one phone or address per hour"),
+    I("codes-per-recipient-day", codes_per_recipient_day, "20", 1, 1000000,
+      "codes sent to one phone or address per day"),
+    I("codes-per-address-hour", codes_per_address_hour, "30", 1, 1000000,
+      "codes asked for by one client address per hour"),
     I("codes-per-company-day", codes_per_company_day, "10000", 1, 100000000, "SMS cost guard"),
     I("login-fail-max", login_fail_max, "10", 1, 1000, "failed password logins before a lock"),
     I("login-fail-window-s", login_fail_window_s, "900", 1, 86400, "window of those failures"),
@@ -410,4 +413,21 @@ void config_print_help(FILE *out)
         if (o->help[0] != '\0')
             fprintf(out, "      %s\n", o->help);
     }
+}
+
+bool config_doc_row(size_t i, struct config_doc *out)
+{
+    if (i >= NOPTS)
+        return false;
+    const struct opt *o = &opts[i];
+    out->name = o->name;
+    out->def = o->def;
+    out->help = o->help;
+    env_name(o, out->env, sizeof out->env);
+    out->range[0] = '\0';
+    if (o->type == OPT_INT)
+        snprintf(out->range, sizeof out->range, "%ld..%ld", o->min, o->max);
+    else if (o->type == OPT_BOOL)
+        snprintf(out->range, sizeof out->range, "true|false");
+    return true;
 }

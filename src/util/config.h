@@ -91,4 +91,13 @@ const char *config_transport_for(const struct config *cfg, long long company_id,
 /* The settings table as help text: flag, environment variable, default, help. */
 void config_print_help(FILE *out);
 
+/* One row of the settings table for generated documents (the man page, the example INI). */
+struct config_doc {
+    const char *name, *def, *help;
+    char env[64];   /* TRADEAUTH_NAME */
+    char range[48]; /* "1..100", "true|false", "" for text */
+};
+/* Row i into *out; false past the last row. */
+bool config_doc_row(size_t i, struct config_doc *out);
+
 #endif

@@ -53,10 +53,10 @@ static const struct msg catalogue[] = {
      {"Incorrect account, password or verification code.", "账号、密码或验证码错误。",
       "帳號、密碼或驗證碼錯誤。"}},
     {"CUSTOMER_API_0000103",
-     {"Password login is temporarily locked after too many failed attempts. Please try "
-      "again later (minutes remaining: {0}).",
-      "登录失败次数过多，密码登录已被暂时锁定，请稍后再试（剩余{0}分钟）。",
-      "登入失敗次數過多，密碼登入已被暫時鎖定，請稍後再試（剩餘{0}分鐘）。"}},
+     {"Password login is temporarily locked after too many failed attempts; sign-in with a "
+      "verification code still works. Please try again later (minutes remaining: {0}).",
+      "登录失败次数过多，密码登录已被暂时锁定，验证码登录仍可使用。请稍后再试（剩余{0}分钟）。",
+      "登入失敗次數過多，密碼登入已被暫時鎖定，驗證碼登入仍可使用。請稍後再試（剩餘{0}分鐘）。"}},
     {"CUSTOMER_API_0000104",
      {"This account has been disabled. Please contact customer support.",
       "该账户已被禁用，请联系客服。", "該帳戶已被停用，請聯絡客服。"}},

@@ -12,6 +12,15 @@
 
 enum log_level log_threshold = LOG_INFO;
 
+/* The trace of the request this thread is serving: lines logged deep in the store (which
+ * knows no request) still carry it, so a client's trace finds its GATEWAY_CODE_500. */
+static _Thread_local const char *thread_trace;
+
+void log_set_thread_trace(const char *trace)
+{
+    thread_trace = trace;
+}
+
 static const char *const names[] = {"debug", "info", "warn", "error", "off"};
 
 int log_level_parse(const char *s)
@@ -38,6 +47,8 @@ void log_write(enum log_level lv, const char *trace, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
 
+    if (trace == NULL)
+        trace = thread_trace;
     json_t *o = json_pack("{s:I,s:s,s:s?,s:s}", "time", (json_int_t)wall_ms(), "level",
                           names[lv < LOG_OFF ? lv : LOG_ERROR], "trace", trace, "msg", msg);
     if (o == NULL)

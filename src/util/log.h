@@ -14,6 +14,10 @@ int log_level_parse(const char *s);
 void log_write(enum log_level lv, const char *trace, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Lines this thread logs with a NULL trace carry trace until it is set back to NULL (the
+ * request pipeline sets it around each handler). The string must outlive that span. */
+void log_set_thread_trace(const char *trace);
+
 /* Writes one pre-built JSON object (the access line) as a line. */
 void log_json_line(const char *json);
 

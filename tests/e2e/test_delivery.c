@@ -407,10 +407,10 @@ static void smtp__451_forever__row_failed_counted_logged_without_code(void **sta
     e2e_email(email, "busy");
     send_code(f->s, "1", "EMAIL_REGISTER_VERIFICATION_CODE", email, tok);
     /* The code, from the row while it waits for its retries (the test's only way to it). */
-    bool have = e2e_sql_text(f->s, "SELECT code FROM {outbox} WHERE status = 0", code, sizeof code);
+    bool have = e2e_sql_text(f->s, "SELECT code FROM outbox WHERE status = 0", code, sizeof code);
     if (!have || strlen(code) != 6)
         fail_msg("the pending outbox row should hold a six-digit code, holds \"%s\"", code);
-    long long id = e2e_sql_int(f->s, "SELECT id FROM {outbox}");
+    long long id = e2e_sql_int(f->s, "SELECT id FROM outbox");
 
     double until = e2e_now_ms() + ARRIVE_TIMEOUT_MS;
     while (codes_metric(f->s, "email", "failed") == 0 && e2e_now_ms() < until)
@@ -420,10 +420,10 @@ static void smtp__451_forever__row_failed_counted_logged_without_code(void **sta
     assert_int_equal(codes_metric(f->s, "email", "sent"), 0);
     assert_false(sink_has(&f->sink, "msg-1.json"));
 
-    assert_int_equal(e2e_sql_int(f->s, "SELECT count(*) FROM {outbox}"), 1);
-    assert_int_equal(e2e_sql_int(f->s, "SELECT status FROM {outbox}"), 2); /* FAILED */
-    assert_int_equal(e2e_sql_int(f->s, "SELECT attempts FROM {outbox}"), 3);
-    assert_int_equal(e2e_sql_int(f->s, "SELECT count(*) FROM {outbox} WHERE code IS NOT NULL "
+    assert_int_equal(e2e_sql_int(f->s, "SELECT count(*) FROM outbox"), 1);
+    assert_int_equal(e2e_sql_int(f->s, "SELECT status FROM outbox"), 2); /* FAILED */
+    assert_int_equal(e2e_sql_int(f->s, "SELECT attempts FROM outbox"), 3);
+    assert_int_equal(e2e_sql_int(f->s, "SELECT count(*) FROM outbox WHERE code IS NOT NULL "
                                        "AND code <> ''"),
                      0);
 

@@ -465,8 +465,8 @@ static void outbox__two_workers__every_row_delivered_exactly_once(void **state)
         e2e_resp_free(&r);
     }
     /* The rows agree: all sent, none pending; and the two workers sent 40 between them. */
-    assert_int_equal(e2e_sql_int(p->a, "SELECT count(*) FROM {outbox} WHERE status = 1"), OUTBOX_N);
-    assert_int_equal(e2e_sql_int(p->a, "SELECT count(*) FROM {outbox} WHERE status <> 1"), 0);
+    assert_int_equal(e2e_sql_int(p->a, "SELECT count(*) FROM outbox WHERE status = 1"), OUTBOX_N);
+    assert_int_equal(e2e_sql_int(p->a, "SELECT count(*) FROM outbox WHERE status <> 1"), 0);
     long long sent_a = codes_metric(p->a, "sent"), sent_b = codes_metric(p->b, "sent");
     print_message("outbox: instance A sent %lld, B sent %lld\n", sent_a, sent_b);
     assert_int_equal(sent_a + sent_b, OUTBOX_N);
@@ -687,12 +687,12 @@ static void restart__stream_of_registrations__acknowledged_kept_none_partial(voi
 
     /* Every registration is there and whole: the probe customer + RS_N, each with exactly
      * its two accounts, and every one can log in. */
-    assert_int_equal(e2e_sql_int(s, "SELECT count(*) FROM {customers} WHERE company_id = 1"),
+    assert_int_equal(e2e_sql_int(s, "SELECT count(*) FROM customers WHERE company_id = 1"),
                      RS_N + 1);
-    assert_int_equal(e2e_sql_int(s, "SELECT count(*) FROM {customers} c WHERE (SELECT count(*) "
-                                    "FROM {accounts} a WHERE a.customer_id = c.id) <> 2"),
+    assert_int_equal(e2e_sql_int(s, "SELECT count(*) FROM customers c WHERE (SELECT count(*) "
+                                    "FROM accounts a WHERE a.customer_id = c.id) <> 2"),
                      0);
-    assert_int_equal(e2e_sql_int(s, "SELECT count(*) FROM {accounts}"), 2 * (RS_N + 1));
+    assert_int_equal(e2e_sql_int(s, "SELECT count(*) FROM accounts"), 2 * (RS_N + 1));
     for (int i = 0; i < RS_N; i++) {
         struct e2e_resp r = e2e_login(s, 1, x.regs[i].email, NULL, E2E_PWD, NULL);
         E2E_EXPECT(r, 200, "0");

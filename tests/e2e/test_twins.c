@@ -332,7 +332,7 @@ static void reset__real_token_111__demo_balances_restored(void **state)
 
     char sql[512];
     snprintf(sql, sizeof sql,
-             "UPDATE {accounts} SET balance = 5, frozen = 2, liabilities = 1, interest = 1, "
+             "UPDATE accounts SET balance = 5, frozen = 2, liabilities = 1, interest = 1, "
              "not_withdraw = 1, first_deposit_ms = %lld, first_withdraw_ms = %lld "
              "WHERE company_id = 2",
              (long long)now_epoch_ms(), (long long)now_epoch_ms());

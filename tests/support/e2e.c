@@ -1703,65 +1703,20 @@ void e2e_pg_drop(const char *url)
 
 #endif
 
-/* SQLite spelling -> PostgreSQL spelling. */
-static const char *const table_names[][2] = {
-    {"meta", "meta"},
-    {"companies", "company"},
-    {"company_assets", "company_asset"},
-    {"company_offers", "company_offer"},
-    {"company_groups", "company_group"},
-    {"customers", "customer"},
-    {"accounts", "account"},
-    {"sessions", "session"},
-    {"tickets", "ticket"},
-    {"onetime", "onetime"},
-    {"counters", "counter"},
-    {"outbox", "outbox"},
-    {"audit", "audit"},
-};
-
-/* sql with every {table} replaced by the backend's name (malloc'd). */
-static char *expand_tables(const char *sql, bool pg)
-{
-    struct buf b = {0};
-    for (const char *p = sql; *p != '\0';) {
-        if (*p == '{') {
-            const char *end = strchr(p, '}');
-            bool done = false;
-            for (size_t i = 0; end != NULL && i < sizeof table_names / sizeof table_names[0]; i++) {
-                size_t n = strlen(table_names[i][0]);
-                if ((size_t)(end - p - 1) == n && strncmp(p + 1, table_names[i][0], n) == 0) {
-                    const char *name = table_names[i][pg ? 1 : 0];
-                    buf_add(&b, name, strlen(name));
-                    p = end + 1;
-                    done = true;
-                    break;
-                }
-            }
-            if (done)
-                continue;
-        }
-        buf_add(&b, p, 1);
-        p++;
-    }
-    return b.p != NULL ? b.p : strdup("");
-}
-
 /* Runs sql; want_int: a query whose first value goes to *value (and as text to text, when
  * not NULL), else rows changed. */
-static bool run_sql_text(const struct e2e_server *s, const char *sql_in, bool want_int,
+static bool run_sql_text(const struct e2e_server *s, const char *sql, bool want_int,
                          long long *value, char *text, size_t text_size);
 
-static bool run_sql(const struct e2e_server *s, const char *sql_in, bool want_int, long long *value)
+static bool run_sql(const struct e2e_server *s, const char *sql, bool want_int, long long *value)
 {
-    return run_sql_text(s, sql_in, want_int, value, NULL, 0);
+    return run_sql_text(s, sql, want_int, value, NULL, 0);
 }
 
-static bool run_sql_text(const struct e2e_server *s, const char *sql_in, bool want_int,
+static bool run_sql_text(const struct e2e_server *s, const char *sql, bool want_int,
                          long long *value, char *text, size_t text_size)
 {
     bool pg = is_pg_url(s->db_url);
-    char *sql = expand_tables(sql_in, pg);
     bool ok = false;
     *value = 0;
     if (pg) {
@@ -1831,7 +1786,6 @@ static bool run_sql_text(const struct e2e_server *s, const char *sql_in, bool wa
     } else {
         print_error("e2e_sql: %s: unknown backend\n", s->db_url);
     }
-    free(sql);
     return ok;
 }
 
@@ -1863,7 +1817,7 @@ int e2e_sql_accounts_set_balance(const struct e2e_server *s, long long company_i
                                  long long balance)
 {
     char sql[160];
-    snprintf(sql, sizeof sql, "UPDATE {accounts} SET balance = %lld WHERE company_id = %lld",
-             balance, company_id);
+    snprintf(sql, sizeof sql, "UPDATE accounts SET balance = %lld WHERE company_id = %lld", balance,
+             company_id);
     return e2e_sql(s, sql);
 }

@@ -255,11 +255,8 @@ void e2e_pg_create(char *url, size_t size);
 void e2e_pg_drop(const char *url);
 
 /* SQL on the server's own database, whichever backend it is (a SQLite file or PostgreSQL),
- * from the test process, asserting success (main thread only). Table names differ between
- * the backends (SQLite `accounts`, PostgreSQL `account`), so write them in braces with the
- * SQLite spelling and they are replaced for the backend: {meta} {companies}
- * {company_assets} {company_offers} {company_groups} {customers} {accounts} {sessions}
- * {tickets} {onetime} {counters} {outbox} {audit}. Column names are the same in both.
+ * from the test process, asserting success (main thread only). Both backends have the same
+ * table and column names, so one SQL text serves both where the dialects agree.
  * e2e_sql returns the rows a statement changed; e2e_sql_int the first column of the first
  * row of a query as an integer (failing when there is no row or it is NULL). */
 int e2e_sql(const struct e2e_server *s, const char *sql);

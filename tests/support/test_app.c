@@ -1,16 +1,15 @@
-/* tests/support/test_app.c — the in-process harness of tests/api/. It does what app_open and
- * the HTTP edge (http/server.c prepare + run_route) do for one request, minus sockets and
- * the hash pool: slow routes simply run on the calling thread. */
+/* tests/support/test_app.c — the in-process harness of tests/api/. It does what app_open
+ * does, then runs each request through the edge's own steps (http/request.c), minus sockets
+ * and the hash pool: slow routes simply run on the calling thread. */
 #include "test_app.h"
 
 #include "api/api.h"
 #include "domain/company.h"
 #include "domain/keys.h"
-#include "http/respond.h"
+#include "http/request.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/clock.h"
-#include "util/i18n.h"
 
 #include <sodium.h>
 #include <sqlite3.h>
@@ -118,16 +117,6 @@ int test_app_teardown(void **state)
 
 /* ---- requests ------------------------------------------------------------------------ */
 
-/* The optional "/api" and "/cats-gateway" prefixes, in that order (contract A1). */
-static const char *strip_prefixes(const char *path)
-{
-    if (strncmp(path, "/api/", 5) == 0)
-        path += 4;
-    if (strncmp(path, "/cats-gateway/", 14) == 0)
-        path += 13;
-    return path;
-}
-
 /* Keeps env alive until test_app_free and returns it (borrowed from then on). */
 static json_t *keep(struct test_app *app, json_t *env)
 {
@@ -135,74 +124,52 @@ static json_t *keep(struct test_app *app, json_t *env)
     return env;
 }
 
-static ta_err render(struct test_app *app, ta_err e, json_t *data, const char *detail,
-                     const char *lang, json_t **out)
+/* The headers of one ta_call, as the edge would read them off the wire. */
+struct call_headers {
+    const struct ta_hdr *h;
+};
+
+static const char *call_header(void *ud, const char *name)
 {
-    char *text = respond_envelope(e, data, detail, lang, TRACE, 0);
-    json_error_t jerr;
-    json_t *env = text != NULL ? json_loads(text, 0, &jerr) : NULL;
-    free(text);
-    if (env == NULL)
-        env = json_null();
-    *out = keep(app, env);
-    return e;
+    const struct ta_hdr *h = ((struct call_headers *)ud)->h;
+    if (strcasecmp(name, "companyId") == 0)
+        return h->company == NULL ? "1" : h->company == ta_omit ? NULL : h->company;
+    if (strcasecmp(name, "token") == 0)
+        return h->token;
+    if (strcasecmp(name, "lang") == 0)
+        return h->lang;
+    if (strcasecmp(name, "trace") == 0)
+        return TRACE;
+    if (strcasecmp(name, "User-Agent") == 0)
+        return "test_app";
+    return NULL;
 }
 
 ta_err ta_call(struct test_app *app, const char *path, const struct ta_hdr *h, const char *body,
                json_t **out)
 {
     static const struct ta_hdr none = {0};
-    if (h == NULL)
-        h = &none;
-    const char *lang = i18n_lang(h->lang);
-    const struct route *r = api_route_find(strip_prefixes(path));
-    if (r == NULL)
-        return render(app, TA_E_NO_ROUTE, NULL, NULL, lang, out);
-
-    json_t *json;
-    if (body == NULL || body[0] == '\0') {
-        json = json_object();
-    } else {
-        json_error_t jerr;
-        json = json_loads(body, JSON_REJECT_DUPLICATES, &jerr);
-        if (json == NULL || !json_is_object(json)) {
-            json_decref(json);
-            return render(app, TA_E_BAD_REQUEST, NULL, NULL, lang, out);
-        }
-    }
-
-    /* As http/server.c prepare(): "null" and "" headers count as absent. */
-    const char *company = h->company == NULL ? "1" : h->company == ta_omit ? NULL : h->company;
-    if (company != NULL && strcmp(company, "null") == 0)
-        company = NULL;
-    const char *token = h->token;
-    if (token != NULL && (token[0] == '\0' || strcmp(token, "null") == 0))
-        token = NULL;
-
+    static const struct http_hooks hooks = {0}; /* no hash pool: slow routes run here */
+    struct call_headers hdrs = {h != NULL ? h : &none};
     struct arena *a = arena_new(ARENA_BYTES);
     assert_non_null(a);
-    struct api_req req;
-    memset(&req, 0, sizeof req);
-    req.cfg = &app->cfg;
-    req.st = app->st;
-    req.a = a;
-    req.body = json;
-    req.company_hdr = company;
-    req.token = token;
-    req.lang = lang;
-    req.trace = TRACE;
-    req.client_addr = h->addr != NULL ? h->addr : TA_ADDR;
-    req.user_agent = "test_app";
-    req.now_ms = clock_now_ms();
-
-    json_t *data = NULL;
-    ta_err e = api_dispatch(r, &req, &data);
-    if (e != TA_OK)
-        store_rollback(app->st); /* a handler that failed mid-transaction leaves nothing */
-    /* The detail lives in the arena: render before freeing it. */
-    render(app, e, data, req.ctx.detail, lang, out);
+    struct request rq;
+    request_init(&rq, &app->cfg, &hooks, a, call_header, &hdrs);
+    enum request_next next =
+        request_begin(&rq, "POST", path, hdrs.h->addr != NULL ? hdrs.h->addr : TA_ADDR);
+    if (next == REQ_READ_BODY) {
+        if (body != NULL)
+            request_body(&rq, body, strlen(body));
+        next = request_body_done(&rq);
+    }
+    if (next == REQ_RUN || next == REQ_SLOW)
+        request_run(&rq, app->st);
+    json_error_t jerr;
+    json_t *env = rq.reply != NULL ? json_loads(rq.reply, 0, &jerr) : NULL;
+    *out = keep(app, env != NULL ? env : json_null());
+    ta_err e = rq.outcome;
+    request_free(&rq);
     arena_free(a);
-    json_decref(json);
     return e;
 }
 

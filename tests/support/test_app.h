@@ -1,7 +1,7 @@
 /* tests/support/test_app.h — tradeauth in-process for the api tests (tests/api/): a fresh
- * SQLite database per app, requests dispatched straight to the route table and rendered by
- * respond_envelope, so a test sees the exact wire envelope (code, msg, msgParams) without
- * sockets, threads or a password-hash pool. Time is the fake clock of util/clock.h.
+ * SQLite database per app, requests run through the edge's steps (http/request.c), so a
+ * test sees the exact wire envelope (code, msg, msgParams) without sockets, threads or a
+ * password-hash pool. Time is the fake clock of util/clock.h.
  *
  * Envelopes and every JSON value handed out belong to the app and stay valid until
  * test_app_free: tests never decref what these functions return. */
@@ -97,10 +97,10 @@ struct ta_hdr {
 };
 #define TA_ADDR "192.0.2.1"
 
-/* One request as the edge would run it: body (JSON text; NULL or "" mean {}) parsed, the
- * route found (prefixes stripped), api_dispatch at now = clock_now_ms(), a failed handler's
- * transaction rolled back, the envelope rendered by respond_envelope and parsed into *out
- * (borrowed; owned by the app). Returns the handler's ta_err. Never asserts. */
+/* One POST run through the edge's own steps (http/request.c): prefixes stripped, route
+ * found, headers and body (JSON text; NULL or "" mean {}) checked and parsed, the handler
+ * run at now = clock_now_ms() on the app's connection, the envelope parsed into *out
+ * (borrowed; owned by the app). Returns the answer's ta_err. Never asserts. */
 ta_err ta_call(struct test_app *app, const char *path, const struct ta_hdr *h, const char *body,
                json_t **out);
 /* The same with a json_pack body (a pack error fails the test). Returns the envelope. */

@@ -71,7 +71,7 @@ enum pg_q {
     PG_Q_OUTBOX_COUNT,
     PG_Q_AUDIT_INSERT,
     PG_Q_AUDIT_LIST,
-    /* pg_security.c */
+    /* security.c */
     PG_Q_SEC_SET_EMAIL,
     PG_Q_SEC_SET_PHONE,
     PG_Q_SEC_SET_COUNTRY,
@@ -113,7 +113,7 @@ struct pg_params {
     char nums[PG_MAX_PARAMS][24];
 };
 
-/* ---- connection, statements, errors (pg_conn.c) ---- */
+/* ---- connection, statements, errors (exec.c) ---- */
 
 /* Makes the connection usable: resets a lost one (once per call) unless a transaction was
  * lost with it, which only rollback clears. */
@@ -134,7 +134,7 @@ ta_err pg__exec_row(struct pg_store *p, const struct pg_stmt *q, const struct pg
 /* Runs q and answers TA_E_NOT_FOUND when it touched no row. */
 ta_err pg__exec_touch(struct pg_store *p, const struct pg_stmt *q, const struct pg_params *pp);
 
-/* Makes a method atomic (store_pg.c). Outside a transaction it opens one (when need_tx)
+/* Makes a method atomic (backend.c). Outside a transaction it opens one (when need_tx)
  * and owns it; inside the caller's it sets a savepoint, so that a TA_E_CONFLICT halfway
  * leaves the caller's transaction usable (PostgreSQL aborts a transaction on any error). */
 struct pg_atomic {
@@ -171,94 +171,10 @@ void pg__bytes(unsigned char *dst, size_t size, const PGresult *res, int row, in
 /* A text column as an arena string, NULL for SQL NULL. False when the arena is full. */
 bool pg__str(struct arena *a, const PGresult *res, int row, int col, char **out);
 
-/* ---- the methods, by file ---- */
-ta_err pg__migrate(struct store *st);
+/* ---- the methods: pg__<name> for every X() of STORE_METHODS (store/store.h) ---- */
+#define PG_DECLARE(ret, name, params) ret pg__##name params;
+STORE_METHODS(PG_DECLARE)
+#undef PG_DECLARE
 
-ta_err pg__meta_get(struct store *st, const char *key, struct arena *a, char **value_out);
-ta_err pg__meta_put_new(struct store *st, const char *key, const char *value);
-ta_err pg__company_insert(struct store *st, const struct company *co, int64_t *id_out);
-ta_err pg__company_update(struct store *st, const struct company *co);
-ta_err pg__company_get(struct store *st, int64_t id, struct company *out);
-ta_err pg__company_list(struct store *st, struct arena *a, struct company **out, size_t *n_out);
-ta_err pg__company_next_no(struct store *st, int64_t company_id, int64_t *seq_out);
-
-ta_err pg__customer_insert(struct store *st, const struct customer *c, int64_t *id_out);
-ta_err pg__customer_get(struct store *st, int64_t id, struct arena *a, struct customer *out);
-ta_err pg__customer_by_email(struct store *st, int64_t company_id, const char *email,
-                             struct arena *a, struct customer *out);
-ta_err pg__customer_by_phone(struct store *st, int64_t company_id, const char *phone_area,
-                             const char *phone, struct arena *a, struct customer *out);
-ta_err pg__customer_by_no(struct store *st, int64_t company_id, const char *customer_no,
-                          struct arena *a, struct customer *out);
-ta_err pg__customer_list(struct store *st, int64_t company_id, int64_t after_id, size_t limit,
-                         struct arena *a, struct customer **out, size_t *n_out);
-ta_err pg__customer_set_password(struct store *st, int64_t id, const char *pw_hash);
-ta_err pg__customer_set_lang(struct store *st, int64_t id, const char *lang);
-ta_err pg__customer_lock(struct store *st, int64_t id);
-ta_err pg__customer_set_status(struct store *st, int64_t id, int status);
-ta_err pg__customer_set_kyc(struct store *st, int64_t id, int audit_status, const char *remark);
-ta_err pg__customer_set_relation(struct store *st, int64_t id, int64_t relation_id);
-ta_err pg__customer_set_mfa(struct store *st, int64_t id, const char *secret, int64_t mfa_id);
-ta_err pg__customer_mfa_advance(struct store *st, int64_t id, int64_t step);
-ta_err pg__account_insert(struct store *st, const struct account *acc, int64_t *id_out);
-ta_err pg__account_list(struct store *st, int64_t customer_id, struct arena *a,
-                        struct account **out, size_t *n_out);
-ta_err pg__account_set_amounts(struct store *st, const struct account *acc);
-
-ta_err pg__session_insert(struct store *st, const struct session *s, int64_t *id_out);
-ta_err pg__session_by_token(struct store *st, const unsigned char *hash, int64_t now_ms,
-                            struct session *out);
-ta_err pg__session_by_refresh(struct store *st, const unsigned char *hash, struct session *out);
-ta_err pg__session_get(struct store *st, int64_t id, struct session *out);
-ta_err pg__session_touch(struct store *st, int64_t id, int64_t now_ms);
-ta_err pg__session_rotate(struct store *st, int64_t id, const unsigned char *old_refresh_hash,
-                          const struct session *next, int64_t now_ms);
-ta_err pg__session_end(struct store *st, int64_t id, int64_t now_ms, int reason);
-ta_err pg__session_end_customer(struct store *st, int64_t customer_id, int64_t except_id,
-                                int device_class, int64_t now_ms, int reason, size_t *n_out);
-ta_err pg__session_count_live(struct store *st, int64_t idle_since_ms, int64_t *n_out);
-
-ta_err pg__ticket_insert(struct store *st, const struct ticket *t, int64_t *id_out);
-ta_err pg__ticket_by_send(struct store *st, int64_t company_id, const unsigned char *hash,
-                          struct ticket *out);
-ta_err pg__ticket_spend(struct store *st, int64_t id, int *left_out);
-ta_err pg__ticket_consume(struct store *st, int64_t id);
-ta_err pg__onetime_insert(struct store *st, const struct onetime *o, int64_t *id_out);
-ta_err pg__onetime_consume(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,
-                           struct onetime *out);
-ta_err pg__onetime_peek(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,
-                        struct onetime *out);
-
-ta_err pg__counter_hit(struct store *st, const char *key, int64_t now_ms, int64_t window_ms,
-                       int64_t inc, struct counter *out);
-ta_err pg__counter_peek(struct store *st, const char *key, int64_t now_ms, int64_t window_ms,
-                        struct counter *out);
-ta_err pg__counter_clear(struct store *st, const char *key);
-ta_err pg__purge(struct store *st, int64_t now_ms, int64_t keep_ms, int64_t idle_max_ms,
-                 int64_t *n_out);
-ta_err pg__outbox_insert(struct store *st, const struct outbox_row *row, int64_t *id_out);
-ta_err pg__outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms, size_t max,
-                        struct arena *a, struct outbox_row **out, size_t *n_out);
-ta_err pg__outbox_finish(struct store *st, int64_t id, int status, int64_t next_at_ms);
-ta_err pg__outbox_count(struct store *st, int status, int64_t *n_out);
-ta_err pg__audit_insert(struct store *st, const struct audit_row *row);
-ta_err pg__audit_list(struct store *st, int64_t customer_id, size_t limit, struct arena *a,
-                      struct audit_row **out, size_t *n_out);
-
-/* pg_security.c: the security center (C21-C24) */
-ta_err pg__customer_set_email(struct store *st, int64_t id, const char *email);
-ta_err pg__customer_set_phone(struct store *st, int64_t id, const char *phone_area,
-                              const char *phone);
-ta_err pg__customer_set_country(struct store *st, int64_t id, const char *country);
-ta_err pg__security_get(struct store *st, int64_t customer_id, struct arena *a,
-                        struct customer_security *out);
-ta_err pg__security_put(struct store *st, const struct customer_security *s);
-ta_err pg__session_list(struct store *st, int64_t customer_id, struct arena *a,
-                        struct session **out, size_t *n_out);
-ta_err pg__audit_page(struct store *st, int64_t customer_id, int64_t since_ms, size_t offset,
-                      size_t limit, struct arena *a, struct audit_row **out, size_t *n_out);
-ta_err pg__device_seen(struct store *st, int64_t customer_id, const unsigned char *key,
-                       int64_t now_ms, int *state_out);
-ta_err pg__customer_erase_due(struct store *st, int64_t before_ms, int64_t now_ms, int64_t *n_out);
 
 #endif

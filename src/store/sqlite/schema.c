@@ -1,7 +1,9 @@
-/* store/sqlite/schema.c — the numbered SQLite migrations, oldest first.
- * Append only: a shipped migration is never edited, a change is a new entry. migrate() in
- * store_sqlite.c applies the missing ones in one transaction and records each version. */
+/* store/sqlite/schema.c — the numbered SQLite migrations, oldest first, and migrate().
+ * Append only: a shipped migration is never edited, a change is a new entry. migrate()
+ * applies the missing ones in one transaction and records each version. */
 #include "store/sqlite/sqlite_int.h"
+
+#include "util/log.h"
 
 /* Conventions: ids are INTEGER PRIMARY KEY (the rowid), times are epoch ms, money is
  * INTEGER minor units, hashes are 32-byte BLOBs, absent strings are NULL. Each index below
@@ -250,10 +252,88 @@ static const char migration_003[] =
     "CREATE INDEX sessions_customer_used ON sessions (customer_id, last_used_ms)"
     "  WHERE ended_ms = 0;";
 
-const char *const sq__migrations[] = {
+static const char *const migrations[] = {
     migration_001,
     migration_002,
     migration_003,
 };
 
-const size_t sq__migration_count = sizeof sq__migrations / sizeof sq__migrations[0];
+static const size_t migration_count = sizeof migrations / sizeof migrations[0];
+
+/* The highest applied migration, 0 for a new database. */
+static ta_err schema_version(struct sq_store *sq, int64_t *version_out)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(sq->db, "SELECT coalesce(max(version), 0) FROM schema_version", -1,
+                                &q, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *version_out = sqlite3_column_int64(q, 0);
+    ta_err err = rc == SQLITE_ROW ? TA_OK : sq__error(sq, rc, "migrate");
+    sqlite3_finalize(q);
+    return err;
+}
+
+static ta_err apply_migration(struct sq_store *sq, size_t i)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(sq->db, migrations[i], NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        log_error(NULL, "sqlite migration %zu: %s", i + 1, msg != NULL ? msg : "?");
+        sqlite3_free(msg);
+        return TA_FAIL(TA_E_INTERNAL);
+    }
+    sqlite3_stmt *q = NULL;
+    rc =
+        sqlite3_prepare_v2(sq->db, "INSERT INTO schema_version (version) VALUES (?)", -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(q, 1, (sqlite3_int64)i + 1);
+        rc = sqlite3_step(q);
+    }
+    ta_err err = rc == SQLITE_DONE ? TA_OK : sq__error(sq, rc, "migrate");
+    sqlite3_finalize(q);
+    return err;
+}
+
+/* Migrations run once per process start, so their statements are prepared on the spot
+ * instead of taking cache slots for the life of the connection. */
+ta_err sq__migrate(struct store *st)
+{
+    struct sq_store *sq = sq__from(st);
+    int64_t version = 0;
+
+    if (!sqlite3_get_autocommit(sq->db)) {
+        log_error(NULL, "sqlite migrate: called inside a transaction");
+        return TA_FAIL(TA_E_INTERNAL);
+    }
+    /* One IMMEDIATE transaction: two processes starting together apply each migration once. */
+    ta_err err = sq__exec(sq, SQ_BEGIN, "BEGIN IMMEDIATE", "begin");
+    if (err != TA_OK)
+        return err;
+    char *msg = NULL;
+    int rc = sqlite3_exec(sq->db,
+                          "CREATE TABLE IF NOT EXISTS schema_version ("
+                          "  version INTEGER PRIMARY KEY)",
+                          NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        log_error(NULL, "sqlite migrate: %s", msg != NULL ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        err = TA_FAIL(TA_E_INTERNAL);
+    }
+    if (err == TA_OK)
+        err = schema_version(sq, &version);
+    if (err == TA_OK && version > (int64_t)migration_count) {
+        /* A newer build migrated this database; running old code on it could corrupt it. */
+        log_error(NULL, "sqlite migrate: schema version %lld is newer than this build (%zu)",
+                  (long long)version, migration_count);
+        err = TA_FAIL(TA_E_INTERNAL);
+    }
+    for (size_t i = (size_t)version; err == TA_OK && i < migration_count; i++)
+        err = apply_migration(sq, i);
+    if (err == TA_OK)
+        err = sq__exec(sq, SQ_COMMIT, "COMMIT", "commit");
+    if (err != TA_OK)
+        sq__rollback(st);
+    return err;
+}

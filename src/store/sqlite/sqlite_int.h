@@ -92,7 +92,7 @@ enum sq_slot {
     SQ_AUDIT_INSERT,
     SQ_AUDIT_LIST,
 
-    /* sqlite_security.c */
+    /* security.c */
     SQ_SEC_SET_EMAIL,
     SQ_SEC_SET_PHONE,
     SQ_SEC_SET_COUNTRY,
@@ -119,14 +119,10 @@ static inline struct sq_store *sq__from(struct store *st)
     return (struct sq_store *)st;
 }
 
-/* The method table (store_sqlite.c); store/store.c declares it for its backend list. */
+/* The method table (backend.c); store/store.c declares it for its backend list. */
 extern const struct store_ops store_sqlite_ops;
 
-/* The numbered migrations (schema.c); migration i brings the schema to version i + 1. */
-extern const char *const sq__migrations[];
-extern const size_t sq__migration_count;
-
-/* ---- statements and errors (store_sqlite.c) ---- */
+/* ---- statements and errors (exec.c) ---- */
 
 /* The cached statement of slot, prepared from sql on first use. NULL (already logged) when
  * preparing fails. Every user ends with sq__release, so it is handed out clean. */
@@ -186,96 +182,10 @@ void sq__col_hash(sqlite3_stmt *q, int i, unsigned char *dst);
  * arena). NULL when the arena is full. */
 void *sq__grow(struct arena *a, void **items, size_t *cap, size_t n, size_t size);
 
-/* ---- the methods, one group per file ---- */
+/* ---- the methods: sq__<name> for every X() of STORE_METHODS (store/store.h) ---- */
+#define SQ_DECLARE(ret, name, params) ret sq__##name params;
+STORE_METHODS(SQ_DECLARE)
+#undef SQ_DECLARE
 
-/* sqlite_company.c */
-ta_err sq__purge(struct store *st, int64_t now_ms, int64_t keep_ms, int64_t idle_max_ms,
-                 int64_t *n_out);
-ta_err sq__company_insert(struct store *st, const struct company *co, int64_t *id_out);
-ta_err sq__company_update(struct store *st, const struct company *co);
-ta_err sq__company_get(struct store *st, int64_t id, struct company *out);
-ta_err sq__company_list(struct store *st, struct arena *a, struct company **out, size_t *n_out);
-ta_err sq__company_next_no(struct store *st, int64_t company_id, int64_t *seq_out);
-
-/* sqlite_customer.c */
-ta_err sq__customer_insert(struct store *st, const struct customer *c, int64_t *id_out);
-ta_err sq__customer_get(struct store *st, int64_t id, struct arena *a, struct customer *out);
-ta_err sq__customer_by_email(struct store *st, int64_t company_id, const char *email,
-                             struct arena *a, struct customer *out);
-ta_err sq__customer_by_phone(struct store *st, int64_t company_id, const char *phone_area,
-                             const char *phone, struct arena *a, struct customer *out);
-ta_err sq__customer_by_no(struct store *st, int64_t company_id, const char *customer_no,
-                          struct arena *a, struct customer *out);
-ta_err sq__customer_list(struct store *st, int64_t company_id, int64_t after_id, size_t limit,
-                         struct arena *a, struct customer **out, size_t *n_out);
-ta_err sq__customer_set_password(struct store *st, int64_t id, const char *pw_hash);
-ta_err sq__customer_set_lang(struct store *st, int64_t id, const char *lang);
-ta_err sq__customer_lock(struct store *st, int64_t id);
-ta_err sq__customer_set_status(struct store *st, int64_t id, int status);
-ta_err sq__customer_set_kyc(struct store *st, int64_t id, int audit_status, const char *remark);
-ta_err sq__customer_set_relation(struct store *st, int64_t id, int64_t relation_id);
-ta_err sq__customer_set_mfa(struct store *st, int64_t id, const char *secret, int64_t mfa_id);
-ta_err sq__customer_mfa_advance(struct store *st, int64_t id, int64_t step);
-ta_err sq__account_insert(struct store *st, const struct account *acc, int64_t *id_out);
-ta_err sq__account_list(struct store *st, int64_t customer_id, struct arena *a,
-                        struct account **out, size_t *n_out);
-ta_err sq__account_set_amounts(struct store *st, const struct account *acc);
-
-/* sqlite_session.c */
-ta_err sq__session_insert(struct store *st, const struct session *s, int64_t *id_out);
-ta_err sq__session_by_token(struct store *st, const unsigned char *hash, int64_t now_ms,
-                            struct session *out);
-ta_err sq__session_by_refresh(struct store *st, const unsigned char *hash, struct session *out);
-ta_err sq__session_get(struct store *st, int64_t id, struct session *out);
-ta_err sq__session_touch(struct store *st, int64_t id, int64_t now_ms);
-ta_err sq__session_rotate(struct store *st, int64_t id, const unsigned char *old_refresh_hash,
-                          const struct session *next, int64_t now_ms);
-ta_err sq__session_end(struct store *st, int64_t id, int64_t now_ms, int reason);
-ta_err sq__session_end_customer(struct store *st, int64_t customer_id, int64_t except_id,
-                                int device_class, int64_t now_ms, int reason, size_t *n_out);
-ta_err sq__session_count_live(struct store *st, int64_t idle_since_ms, int64_t *n_out);
-
-/* sqlite_ticket.c: tickets, single-use secrets and rate-limit counters */
-ta_err sq__ticket_insert(struct store *st, const struct ticket *t, int64_t *id_out);
-ta_err sq__ticket_by_send(struct store *st, int64_t company_id, const unsigned char *hash,
-                          struct ticket *out);
-ta_err sq__ticket_spend(struct store *st, int64_t id, int *left_out);
-ta_err sq__ticket_consume(struct store *st, int64_t id);
-ta_err sq__onetime_insert(struct store *st, const struct onetime *o, int64_t *id_out);
-ta_err sq__onetime_consume(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,
-                           struct onetime *out);
-ta_err sq__onetime_peek(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,
-                        struct onetime *out);
-ta_err sq__counter_hit(struct store *st, const char *key, int64_t now_ms, int64_t window_ms,
-                       int64_t inc, struct counter *out);
-ta_err sq__counter_peek(struct store *st, const char *key, int64_t now_ms, int64_t window_ms,
-                        struct counter *out);
-ta_err sq__counter_clear(struct store *st, const char *key);
-
-/* sqlite_outbox.c: outbox and audit */
-ta_err sq__outbox_insert(struct store *st, const struct outbox_row *row, int64_t *id_out);
-ta_err sq__outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms, size_t max,
-                        struct arena *a, struct outbox_row **out, size_t *n_out);
-ta_err sq__outbox_finish(struct store *st, int64_t id, int status, int64_t next_at_ms);
-ta_err sq__outbox_count(struct store *st, int status, int64_t *n_out);
-ta_err sq__audit_insert(struct store *st, const struct audit_row *row);
-ta_err sq__audit_list(struct store *st, int64_t customer_id, size_t limit, struct arena *a,
-                      struct audit_row **out, size_t *n_out);
-
-/* sqlite_security.c: the security center (C21-C24) */
-ta_err sq__customer_set_email(struct store *st, int64_t id, const char *email);
-ta_err sq__customer_set_phone(struct store *st, int64_t id, const char *phone_area,
-                              const char *phone);
-ta_err sq__customer_set_country(struct store *st, int64_t id, const char *country);
-ta_err sq__security_get(struct store *st, int64_t customer_id, struct arena *a,
-                        struct customer_security *out);
-ta_err sq__security_put(struct store *st, const struct customer_security *s);
-ta_err sq__session_list(struct store *st, int64_t customer_id, struct arena *a,
-                        struct session **out, size_t *n_out);
-ta_err sq__audit_page(struct store *st, int64_t customer_id, int64_t since_ms, size_t offset,
-                      size_t limit, struct arena *a, struct audit_row **out, size_t *n_out);
-ta_err sq__device_seen(struct store *st, int64_t customer_id, const unsigned char *key,
-                       int64_t now_ms, int *state_out);
-ta_err sq__customer_erase_due(struct store *st, int64_t before_ms, int64_t now_ms, int64_t *n_out);
 
 #endif

@@ -341,7 +341,8 @@ static void format__null_param__removes_placeholder_cleanly(void **state)
     assert_string_equal(buf, "驗證碼錯誤。");
     i18n_format(en, "CUSTOMER_API_0000103", NULL, buf, sizeof buf);
     assert_string_equal(buf, "Password login is temporarily locked after too many failed "
-                             "attempts. Please try again later.");
+                             "attempts; sign-in with a verification code still works. Please "
+                             "try again later.");
 
     /* Every parameterised message reads cleanly without its value. */
     static const char *const debris[] = {"{", "}", "()", "（）", "[]", "  ", " .", " ）", "：。"};

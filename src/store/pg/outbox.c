@@ -1,4 +1,4 @@
-/* store/pg/pg_outbox.c — the outbox of codes to deliver, and the audit trail.
+/* store/pg/outbox.c — the outbox of codes to deliver, the audit trail and housekeeping.
  * Several delivery workers, in several instances, claim from one outbox: FOR UPDATE SKIP
  * LOCKED hands each of them different rows without waiting on one another. */
 #include "store/pg/pg_int.h"
@@ -10,12 +10,12 @@
 /*---- outbox ----*/
 
 #define OUTBOX_COLS                                                                                \
-    "id, company_id, channel, recipient, biz_type, code, lang, subject, body, attempts,"           \
+    "id, company_id, channel, to_addr, biz_type, code, lang, subject, text, attempts,"             \
     " next_at_ms, expires_ms, created_ms"
 
 static const struct pg_stmt q_outbox_insert = {
     PG_Q_OUTBOX_INSERT, "outbox_insert",
-    "INSERT INTO outbox (company_id, channel, recipient, biz_type, code, lang, subject, body,"
+    "INSERT INTO outbox (company_id, channel, to_addr, biz_type, code, lang, subject, text,"
     " status, attempts, next_at_ms, expires_ms, created_ms)"
     " VALUES ($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text,"
     " 0, $9::integer, $10::bigint, $11::bigint, $12::bigint) RETURNING id"};
@@ -51,7 +51,7 @@ ta_err pg__outbox_insert(struct store *st, const struct outbox_row *row, int64_t
  * waited for; a row it has just leased no longer matches once re-checked under the lock. */
 static const struct pg_stmt q_outbox_claim = {
     PG_Q_OUTBOX_CLAIM, "outbox_claim",
-    "WITH expired AS (UPDATE outbox SET status = 2, code = NULL, body = NULL"
+    "WITH expired AS (UPDATE outbox SET status = 2, code = NULL, text = NULL"
     "  WHERE id IN (SELECT id FROM outbox WHERE status = 0 AND expires_ms <= $1::bigint"
     "   FOR UPDATE SKIP LOCKED)),"
     "picked AS (SELECT id FROM outbox WHERE status = 0 AND next_at_ms <= $1::bigint"
@@ -110,7 +110,7 @@ static const struct pg_stmt q_outbox_finish = {
     "UPDATE outbox SET status = $2::integer,"
     " next_at_ms = CASE WHEN $2::integer = 0 THEN $3::bigint ELSE next_at_ms END,"
     " code = CASE WHEN $2::integer = 0 THEN code END,"
-    " body = CASE WHEN $2::integer = 0 THEN body END"
+    " text = CASE WHEN $2::integer = 0 THEN text END"
     " WHERE id = $1::bigint"};
 
 ta_err pg__outbox_finish(struct store *st, int64_t id, int status, int64_t next_at_ms)
@@ -209,5 +209,39 @@ ta_err pg__audit_list(struct store *st, int64_t customer_id, size_t limit, struc
     PQclear(res);
     *out = list;
     *n_out = (size_t)n;
+    return TA_OK;
+}
+
+/*---- housekeeping ----*/
+
+/* Housekeeping in one statement, so several instances purging at once cannot interleave
+ * half-done passes. */
+static const struct pg_stmt q_purge = {
+    PG_Q_PURGE, "purge",
+    "WITH o AS (DELETE FROM onetime WHERE expires_ms <= $1::bigint RETURNING 1),"
+    " t AS (DELETE FROM tickets WHERE expires_ms <= $1::bigint - $2::bigint RETURNING 1),"
+    " c AS (DELETE FROM counters WHERE window_start_ms <= $1::bigint - $2::bigint RETURNING 1),"
+    " s AS (DELETE FROM sessions WHERE (ended_ms > 0 AND ended_ms <= $1::bigint - $2::bigint)"
+    "       OR last_used_ms <= $1::bigint - $3::bigint RETURNING 1),"
+    " x AS (DELETE FROM outbox WHERE status <> 0 AND created_ms <= $1::bigint - $2::bigint"
+    "       RETURNING 1)"
+    " SELECT (SELECT count(*) FROM o) + (SELECT count(*) FROM t) + (SELECT count(*) FROM c)"
+    " + (SELECT count(*) FROM s) + (SELECT count(*) FROM x)"};
+
+ta_err pg__purge(struct store *st, int64_t now_ms, int64_t keep_ms, int64_t idle_max_ms,
+                 int64_t *n_out)
+{
+    struct pg_params pp;
+    PGresult *res = NULL;
+
+    pg__p_init(&pp);
+    pg__p_i64(&pp, now_ms);
+    pg__p_i64(&pp, keep_ms);
+    pg__p_i64(&pp, idle_max_ms);
+    ta_err err = pg__exec((struct pg_store *)st, &q_purge, &pp, &res);
+    if (err != TA_OK)
+        return err;
+    *n_out = pg__i64(res, 0, 0);
+    PQclear(res);
     return TA_OK;
 }

@@ -1,6 +1,6 @@
-/* store/sqlite/sqlite_outbox.c — the delivery outbox (insert, lease-based claim, finish) and
- * the audit trail. The outbox holds verification codes in clear until delivery, so every
- * way out of PENDING wipes code and text. */
+/* store/sqlite/outbox.c — the delivery outbox (insert, lease-based claim, finish), the
+ * audit trail and housekeeping. The outbox holds verification codes in clear until delivery, so
+ * every way out of PENDING wipes code and text. */
 #include "store/sqlite/sqlite_int.h"
 
 #include <stdlib.h>
@@ -244,5 +244,47 @@ ta_err sq__audit_list(struct store *st, int64_t customer_id, size_t limit, struc
         *out = items;
         *n_out = n;
     }
+    return err;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Housekeeping (rarely run: prepared per call instead of taking cache slots)
+ * ---------------------------------------------------------------------------------------- */
+
+static const char *const purge_sql[] = {
+    "DELETE FROM onetime WHERE expires_ms <= ?1",
+    "DELETE FROM tickets WHERE expires_ms <= ?1 - ?2",
+    "DELETE FROM counters WHERE window_start_ms <= ?1 - ?2",
+    "DELETE FROM sessions WHERE (ended_ms > 0 AND ended_ms <= ?1 - ?2)"
+    " OR last_used_ms <= ?1 - ?3",
+    "DELETE FROM outbox WHERE status <> 0 AND created_ms <= ?1 - ?2",
+};
+
+ta_err sq__purge(struct store *st, int64_t now_ms, int64_t keep_ms, int64_t idle_max_ms,
+                 int64_t *n_out)
+{
+    struct sq_store *sq = sq__from(st);
+    struct sq_atomic at;
+    int64_t total = 0;
+    ta_err err = sq__atomic_begin(sq, false, &at);
+    for (size_t i = 0; err == TA_OK && i < sizeof purge_sql / sizeof purge_sql[0]; i++) {
+        sqlite3_stmt *q = NULL;
+        if (sqlite3_prepare_v2(sq->db, purge_sql[i], -1, &q, NULL) != SQLITE_OK) {
+            err = sq__error(sq, sqlite3_errcode(sq->db), "purge");
+            break;
+        }
+        sqlite3_bind_int64(q, 1, now_ms);
+        if (sqlite3_bind_parameter_count(q) >= 2)
+            sqlite3_bind_int64(q, 2, keep_ms);
+        if (sqlite3_bind_parameter_count(q) >= 3)
+            sqlite3_bind_int64(q, 3, idle_max_ms);
+        int changes = 0;
+        err = sq__run(sq, q, "purge", &changes);
+        total += changes;
+        sqlite3_finalize(q);
+    }
+    err = sq__atomic_end(sq, &at, err);
+    if (err == TA_OK)
+        *n_out = total;
     return err;
 }

@@ -1,4 +1,4 @@
-/* store/pg/pg_company.c — settings (meta) and companies with their assets, offers and groups.
+/* store/pg/company.c — settings (meta) and companies with their assets, offers and groups.
  * The lists travel as array parameters unnested server-side, so an insert is one statement;
  * a read is one statement too, the lists joined in as extra rows. */
 #include "store/pg/pg_int.h"
@@ -180,16 +180,17 @@ static void list_params(struct pg_params *pp, const struct lists *l)
 
 /* Inserts the lists ($2..$10) of the company returned by CTE c; shared by insert and update. */
 #define LIST_INSERTS                                                                               \
-    "a AS (INSERT INTO company_asset (company_id, pos, currency, assets_id, digits, demo_balance)" \
-    "  SELECT c.id, t.pos, t.cur, t.aid, t.dig, t.bal FROM c,"                                     \
+    "a AS (INSERT INTO company_assets (company_id, ord, currency, assets_id, digits, "             \
+    "demo_balance)"                                                                                \
+    "  SELECT c.id, t.ord, t.cur, t.aid, t.dig, t.bal FROM c,"                                     \
     "  unnest($2::text[], $3::bigint[], $4::integer[], $5::bigint[])"                              \
-    "  WITH ORDINALITY AS t(cur, aid, dig, bal, pos)),"                                            \
-    "o AS (INSERT INTO company_offer (company_id, pos, trade_type, currency, is_default)"          \
-    "  SELECT c.id, t.pos, t.tt, t.cur, t.def FROM c,"                                             \
-    "  unnest($6::integer[], $7::text[], $8::boolean[]) WITH ORDINALITY AS t(tt, cur, def, pos))," \
-    "g AS (INSERT INTO company_group (company_id, pos, group_id, is_default)"                      \
-    "  SELECT c.id, t.pos, t.gid, t.def FROM c,"                                                   \
-    "  unnest($9::bigint[], $10::boolean[]) WITH ORDINALITY AS t(gid, def, pos))"
+    "  WITH ORDINALITY AS t(cur, aid, dig, bal, ord)),"                                            \
+    "o AS (INSERT INTO company_offers (company_id, ord, trade_type, currency, is_default)"         \
+    "  SELECT c.id, t.ord, t.tt, t.cur, t.def FROM c,"                                             \
+    "  unnest($6::integer[], $7::text[], $8::boolean[]) WITH ORDINALITY AS t(tt, cur, def, ord))," \
+    "g AS (INSERT INTO company_groups (company_id, ord, group_id, is_default)"                     \
+    "  SELECT c.id, t.ord, t.gid, t.def FROM c,"                                                   \
+    "  unnest($9::bigint[], $10::boolean[]) WITH ORDINALITY AS t(gid, def, ord))"
 
 /* More items than the model's arrays hold is a caller bug: refuse before writing anything. */
 static ta_err check_counts(const struct company *co, const char *what)
@@ -208,13 +209,14 @@ static ta_err check_counts(const struct company *co, const char *what)
  * group) violates a unique index: TA_E_CONFLICT, and the statement leaves nothing behind. */
 static const struct pg_stmt q_company_insert = {
     PG_Q_COMPANY_INSERT, "company_insert",
-    "WITH c AS (INSERT INTO company (id, name, type, twin_id, kyc_on, manual_review, no_prefix,"
+    "WITH c AS (INSERT INTO companies (id, name, type, twin_id, kyc_on, manual_review, no_prefix,"
     "  single_session, session_idle_ms, session_absolute_ms, refresh_ms)"
-    "  VALUES (coalesce(nullif($1::bigint, 0), nextval('company_id_seq')), $11::text,"
+    "  VALUES (coalesce(nullif($1::bigint, 0), nextval('companies_id_seq')), $11::text,"
     "  $12::integer, $13::bigint, $14::boolean, $15::boolean, $16::text, $17::boolean,"
     "  $18::bigint, $19::bigint, $20::bigint)"
     "  ON CONFLICT (id) DO NOTHING RETURNING id),"
-    "s AS (SELECT setval('company_id_seq', greatest(c.id, (SELECT last_value FROM company_id_seq)))"
+    "s AS (SELECT setval('companies_id_seq', greatest(c.id, (SELECT last_value FROM "
+    "companies_id_seq)))"
     "  FROM c WHERE $1::bigint <> 0)," LIST_INSERTS
     " SELECT c.id, (SELECT count(*) FROM s) FROM c"};
 
@@ -257,7 +259,7 @@ ta_err pg__company_insert(struct store *st, const struct company *co, int64_t *i
  * insert after the delete (within one statement the parts run in no fixed order). */
 static const struct pg_stmt q_company_update = {
     PG_Q_COMPANY_UPDATE, "company_update",
-    "UPDATE company SET name = $2::text, type = $3::integer, twin_id = $4::bigint,"
+    "UPDATE companies SET name = $2::text, type = $3::integer, twin_id = $4::bigint,"
     "  kyc_on = $5::boolean, manual_review = $6::boolean, no_prefix = $7::text,"
     "  single_session = $8::boolean, session_idle_ms = $9::bigint,"
     "  session_absolute_ms = $10::bigint, refresh_ms = $11::bigint"
@@ -265,9 +267,9 @@ static const struct pg_stmt q_company_update = {
 
 static const struct pg_stmt q_company_lists_delete = {
     PG_Q_COMPANY_LISTS_DELETE, "company_lists_delete",
-    "WITH da AS (DELETE FROM company_asset WHERE company_id = $1::bigint),"
-    "dof AS (DELETE FROM company_offer WHERE company_id = $1::bigint)"
-    " DELETE FROM company_group WHERE company_id = $1::bigint"};
+    "WITH da AS (DELETE FROM company_assets WHERE company_id = $1::bigint),"
+    "dof AS (DELETE FROM company_offers WHERE company_id = $1::bigint)"
+    " DELETE FROM company_groups WHERE company_id = $1::bigint"};
 
 static const struct pg_stmt q_company_lists_insert = {
     PG_Q_COMPANY_LISTS_INSERT, "company_lists_insert",
@@ -324,20 +326,20 @@ ta_err pg__company_update(struct store *st, const struct company *co)
     "SELECT c.id, c.name, c.type, c.twin_id, c.kyc_on, c.manual_review, c.no_prefix,"              \
     "  c.single_session, c.session_idle_ms, c.session_absolute_ms, c.refresh_ms,"                  \
     "  k.kind, k.currency, k.n1, k.n2, k.n3, k.flag"                                               \
-    " FROM company c LEFT JOIN LATERAL ("                                                          \
-    "  SELECT 1 AS kind, pos, currency, assets_id AS n1, digits::bigint AS n2,"                    \
-    "    demo_balance AS n3, false AS flag FROM company_asset WHERE company_id = c.id"             \
-    "  UNION ALL SELECT 2, pos, currency, trade_type, 0, 0, is_default"                            \
-    "    FROM company_offer WHERE company_id = c.id"                                               \
-    "  UNION ALL SELECT 3, pos, NULL, group_id, 0, 0, is_default"                                  \
-    "    FROM company_group WHERE company_id = c.id) k ON true"
+    " FROM companies c LEFT JOIN LATERAL ("                                                        \
+    "  SELECT 1 AS kind, ord, currency, assets_id AS n1, digits::bigint AS n2,"                    \
+    "    demo_balance AS n3, false AS flag FROM company_assets WHERE company_id = c.id"            \
+    "  UNION ALL SELECT 2, ord, currency, trade_type, 0, 0, is_default"                            \
+    "    FROM company_offers WHERE company_id = c.id"                                              \
+    "  UNION ALL SELECT 3, ord, NULL, group_id, 0, 0, is_default"                                  \
+    "    FROM company_groups WHERE company_id = c.id) k ON true"
 
 static const struct pg_stmt q_company_get = {PG_Q_COMPANY_GET, "company_get",
                                              COMPANY_SELECT
-                                             " WHERE c.id = $1::bigint ORDER BY k.kind, k.pos"};
+                                             " WHERE c.id = $1::bigint ORDER BY k.kind, k.ord"};
 
 static const struct pg_stmt q_company_list = {PG_Q_COMPANY_LIST, "company_list",
-                                              COMPANY_SELECT " ORDER BY c.id, k.kind, k.pos"};
+                                              COMPANY_SELECT " ORDER BY c.id, k.kind, k.ord"};
 
 /* Reads the company starting at *row into co and advances *row past its rows. */
 static void read_company(const PGresult *res, int *row, struct company *co)
@@ -438,7 +440,7 @@ ta_err pg__company_list(struct store *st, struct arena *a, struct company **out,
 
 static const struct pg_stmt q_company_next_no = {
     PG_Q_COMPANY_NEXT_NO, "company_next_no",
-    "UPDATE company SET next_no = next_no + 1 WHERE id = $1::bigint RETURNING next_no"};
+    "UPDATE companies SET next_no = next_no + 1 WHERE id = $1::bigint RETURNING next_no"};
 
 ta_err pg__company_next_no(struct store *st, int64_t company_id, int64_t *seq_out)
 {

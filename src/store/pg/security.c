@@ -1,4 +1,4 @@
-/* store/pg/pg_security.c — the security center's rows (contract C21-C24) on PostgreSQL:
+/* store/pg/security.c — the security center's rows (contract C21-C24) on PostgreSQL:
  * contacts and country, the customer_security row, live sessions, the customer's audit
  * page, known devices and the erasure of deleted customers. Same answers as SQLite. */
 #include "store/pg/pg_int.h"
@@ -9,13 +9,13 @@
 
 static const struct pg_stmt q_set_email = {
     PG_Q_SEC_SET_EMAIL, "sec_set_email",
-    "UPDATE customer SET email = $2::text WHERE id = $1::bigint"};
+    "UPDATE customers SET email = $2::text WHERE id = $1::bigint"};
 static const struct pg_stmt q_set_phone = {
     PG_Q_SEC_SET_PHONE, "sec_set_phone",
-    "UPDATE customer SET phone_area = $2::text, phone = $3::text WHERE id = $1::bigint"};
+    "UPDATE customers SET phone_area = $2::text, phone = $3::text WHERE id = $1::bigint"};
 static const struct pg_stmt q_set_country = {
     PG_Q_SEC_SET_COUNTRY, "sec_set_country",
-    "UPDATE customer SET country = $2::text WHERE id = $1::bigint"};
+    "UPDATE customers SET country = $2::text WHERE id = $1::bigint"};
 static const struct pg_stmt q_get = {
     PG_Q_SEC_GET, "sec_get",
     "SELECT customer_id, company_id, fund_pw_hash, anti_phish, hold_until_ms, hold_reason,"
@@ -34,7 +34,7 @@ static const struct pg_stmt q_put = {
 static const struct pg_stmt q_session_list = {
     PG_Q_SEC_SESSION_LIST, "sec_session_list",
     "SELECT id, company_id, customer_id, device, client_addr, user_agent, created_ms,"
-    " last_used_ms, refresh_expires_ms FROM session WHERE customer_id = $1::bigint"
+    " last_used_ms, refresh_expires_ms FROM sessions WHERE customer_id = $1::bigint"
     " AND ended_ms = 0 ORDER BY last_used_ms DESC, id DESC"};
 static const struct pg_stmt q_audit_page = {
     PG_Q_SEC_AUDIT_PAGE, "sec_audit_page",
@@ -59,7 +59,7 @@ static const struct pg_stmt q_erase_due = {
     "WITH due AS (UPDATE customer_security SET fund_pw_hash = NULL, anti_phish = NULL,"
     " erased_ms = $2::bigint WHERE delete_requested_ms > 0 AND delete_requested_ms <= $1::bigint"
     " AND erased_ms = 0 RETURNING customer_id),"
-    " c AS (UPDATE customer SET email = NULL, phone = NULL, phone_area = NULL, pw_hash = NULL,"
+    " c AS (UPDATE customers SET email = NULL, phone = NULL, phone_area = NULL, pw_hash = NULL,"
     " mfa_secret = NULL, mfa_id = -1 WHERE id IN (SELECT customer_id FROM due) RETURNING id),"
     " d AS (DELETE FROM customer_device WHERE customer_id IN (SELECT customer_id FROM due)"
     " RETURNING 1) SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM d)"};

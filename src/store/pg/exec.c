@@ -1,4 +1,4 @@
-/* store/pg/pg_conn.c — running statements on one libpq connection: lazy PQprepare, text
+/* store/pg/exec.c — running statements on one libpq connection: lazy PQprepare, text
  * parameters, error mapping to ta_err, recovery from a lost connection, and the small
  * readers that turn text result columns into record fields. */
 #include "store/pg/pg_int.h"

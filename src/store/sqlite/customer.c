@@ -1,4 +1,4 @@
-/* store/sqlite/sqlite_customer.c — customers (lookups by email, phone, number; field
+/* store/sqlite/customer.c — customers (lookups by email, phone, number; field
  * setters; the TOTP replay guard) and their trading accounts. Every lookup is scoped by
  * company, and emails compare in lowercase on both sides. */
 #include "store/sqlite/sqlite_int.h"
@@ -238,6 +238,23 @@ ta_err sq__customer_list(struct store *st, int64_t company_id, int64_t after_id,
         *n_out = n;
     }
     return err;
+}
+
+/* BEGIN IMMEDIATE already holds the database's one write lock for the whole transaction;
+ * all that is left to say is whether the customer exists. */
+ta_err sq__customer_lock(struct store *st, int64_t id)
+{
+    struct sq_store *sq = sq__from(st);
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(sq->db, "SELECT 1 FROM customers WHERE id = ?1", -1, &q, NULL) !=
+        SQLITE_OK)
+        return sq__error(sq, sqlite3_errcode(sq->db), "customer_lock");
+    sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_ROW)
+        return TA_OK;
+    return rc == SQLITE_DONE ? TA_E_NOT_FOUND : sq__error(sq, rc, "customer_lock");
 }
 
 /* Runs a bound single-row UPDATE by id: no row changed means no such customer. */

@@ -1,11 +1,51 @@
-/* store/sqlite/sqlite_company.c — companies (tenants) with their assets, offers and groups,
- * and the per-company customer-number sequence. The children live in their own tables and
+/* store/sqlite/company.c — settings (meta), companies (tenants) with their assets, offers and
+ * groups, and the per-company customer-number sequence. The children live in their own tables and
  * are replaced wholesale on update, in the order the caller gave them (column ord). */
 #include "store/sqlite/sqlite_int.h"
 
 #include <string.h>
 
 #include "util/log.h"
+
+/* ------------------------------------------------------------------------------------------
+ * Meta
+ * ---------------------------------------------------------------------------------------- */
+
+ta_err sq__meta_get(struct store *st, const char *key, struct arena *a, char **value_out)
+{
+    struct sq_store *sq = sq__from(st);
+    sqlite3_stmt *q = sq__stmt(sq, SQ_META_GET, "SELECT value FROM meta WHERE key = ?1");
+    if (q == NULL)
+        return TA_FAIL(TA_E_INTERNAL);
+    sq__bind_str(q, 1, key);
+
+    ta_err err = TA_OK;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        char *v = sq__col_str(q, 0, a, &err);
+        if (err == TA_OK)
+            *value_out = v;
+    } else if (rc == SQLITE_DONE) {
+        err = TA_E_NOT_FOUND;
+    } else {
+        err = sq__error(sq, rc, "meta_get");
+    }
+    sq__release(q);
+    return err;
+}
+
+ta_err sq__meta_put_new(struct store *st, const char *key, const char *value)
+{
+    struct sq_store *sq = sq__from(st);
+    sqlite3_stmt *q = sq__stmt(sq, SQ_META_PUT, "INSERT INTO meta (key, value) VALUES (?1, ?2)");
+    if (q == NULL)
+        return TA_FAIL(TA_E_INTERNAL);
+    sq__bind_str(q, 1, key);
+    sq__bind_str(q, 2, value);
+    ta_err err = sq__run(sq, q, "meta_put_new", NULL);
+    sq__release(q);
+    return err;
+}
 
 #define COMPANY_COLS                                                                               \
     "id, name, type, twin_id, kyc_on, manual_review, no_prefix, single_session, "                  \

@@ -1,4 +1,4 @@
-/* store/sqlite/sqlite_security.c — the security center's rows (contract C21-C24): contacts
+/* store/sqlite/security.c — the security center's rows (contract C21-C24): contacts
  * and country of a customer, the customer_security row, the live-session list, the
  * customer's own audit page, known devices and the erasure of deleted customers. */
 #include "store/sqlite/sqlite_int.h"

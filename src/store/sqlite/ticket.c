@@ -1,4 +1,4 @@
-/* store/sqlite/sqlite_ticket.c — the race-sensitive small rows: verification tickets,
+/* store/sqlite/ticket.c — the race-sensitive small rows: verification tickets,
  * single-use secrets and rate-limit counters. Each check-and-change is one statement
  * (UPDATE/DELETE ... RETURNING or an UPSERT), so two connections can never both win. */
 #include "store/sqlite/sqlite_int.h"

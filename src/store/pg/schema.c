@@ -1,4 +1,4 @@
-/* store/pg/pg_schema.c — the PostgreSQL schema as numbered migrations, and migrate().
+/* store/pg/schema.c — the PostgreSQL schema as numbered migrations, and migrate().
  * Migrations only ever get appended: a database records the highest number it has applied
  * in schema_version, and instances starting together take turns on an advisory lock. */
 #include "store/pg/pg_int.h"
@@ -203,9 +203,31 @@ static const char *const migrations[] = {
     "CREATE INDEX audit_customer ON audit (customer_id, time_ms DESC, id DESC);",
     /* 2: account_list reads in id order without a sort. */
     "CREATE INDEX account_customer_id ON account (customer_id, id);",
-    /* 3: the security center (C21-C24), same names and columns as on SQLite. */
+    /* 3: the table and column names of the SQLite schema, so that both backends share one
+     * row description (store/rows.h) and one spelling in tests and by hand. Sequences follow
+     * their tables; the column defaults point at them by OID and keep working. */
+    "ALTER TABLE company RENAME TO companies;"
+    "ALTER SEQUENCE company_id_seq RENAME TO companies_id_seq;"
+    "ALTER TABLE company_asset RENAME TO company_assets;"
+    "ALTER TABLE company_assets RENAME COLUMN pos TO ord;"
+    "ALTER TABLE company_offer RENAME TO company_offers;"
+    "ALTER TABLE company_offers RENAME COLUMN pos TO ord;"
+    "ALTER TABLE company_group RENAME TO company_groups;"
+    "ALTER TABLE company_groups RENAME COLUMN pos TO ord;"
+    "ALTER TABLE customer RENAME TO customers;"
+    "ALTER SEQUENCE customer_id_seq RENAME TO customers_id_seq;"
+    "ALTER TABLE account RENAME TO accounts;"
+    "ALTER SEQUENCE account_id_seq RENAME TO accounts_id_seq;"
+    "ALTER TABLE session RENAME TO sessions;"
+    "ALTER SEQUENCE session_id_seq RENAME TO sessions_id_seq;"
+    "ALTER TABLE ticket RENAME TO tickets;"
+    "ALTER SEQUENCE ticket_id_seq RENAME TO tickets_id_seq;"
+    "ALTER TABLE counter RENAME TO counters;"
+    "ALTER TABLE outbox RENAME COLUMN recipient TO to_addr;"
+    "ALTER TABLE outbox RENAME COLUMN body TO text;",
+    /* 4: the security center (C21-C24), same names and columns as on SQLite. */
     "CREATE TABLE customer_security ("
-    "  customer_id bigint PRIMARY KEY REFERENCES customer (id),"
+    "  customer_id bigint PRIMARY KEY REFERENCES customers (id),"
     "  company_id bigint NOT NULL,"
     "  fund_pw_hash text,"
     "  anti_phish text,"
@@ -217,12 +239,12 @@ static const char *const migrations[] = {
     "CREATE INDEX customer_security_deleting ON customer_security (delete_requested_ms)"
     "  WHERE delete_requested_ms > 0 AND erased_ms = 0;"
     "CREATE TABLE customer_device ("
-    "  customer_id bigint NOT NULL REFERENCES customer (id),"
+    "  customer_id bigint NOT NULL REFERENCES customers (id),"
     "  device_key bytea NOT NULL,"
     "  first_ms bigint NOT NULL,"
     "  last_ms bigint NOT NULL,"
     "  PRIMARY KEY (customer_id, device_key));"
-    "CREATE INDEX session_customer_used ON session (customer_id, last_used_ms)"
+    "CREATE INDEX sessions_customer_used ON sessions (customer_id, last_used_ms)"
     "  WHERE ended_ms = 0;",
 };
 

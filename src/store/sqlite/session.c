@@ -1,4 +1,4 @@
-/* store/sqlite/sqlite_session.c — sessions: lookup by access or refresh token hash,
+/* store/sqlite/session.c — sessions: lookup by access or refresh token hash,
  * rotation as one compare-and-set, ending one, ending a customer's by device class.
  * This is the hottest table: every token request reads it by token_hash. */
 #include "store/sqlite/sqlite_int.h"

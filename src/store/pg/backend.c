@@ -1,4 +1,4 @@
-/* store/pg/store_pg.c — the PostgreSQL backend (postgres:// and postgresql:// URLs): open,
+/* store/pg/backend.c — the PostgreSQL backend (postgres:// and postgresql:// URLs): open,
  * close, transactions and the method table. Several instances share one database, so every
  * method is one atomic statement (row locks, ON CONFLICT, conditional UPDATE/DELETE). */
 #include "store/pg/pg_int.h"
@@ -51,7 +51,7 @@ static void pg_close(struct store *st)
     free(p);
 }
 
-static ta_err pg_ping(struct store *st)
+ta_err pg__ping(struct store *st)
 {
     struct pg_store *p = (struct pg_store *)st;
     ta_err err = pg__ready(p);
@@ -62,7 +62,7 @@ static ta_err pg_ping(struct store *st)
 
 /*---- transactions ----*/
 
-static ta_err pg_begin(struct store *st)
+ta_err pg__begin(struct store *st)
 {
     struct pg_store *p = (struct pg_store *)st;
 
@@ -82,7 +82,7 @@ static ta_err pg_begin(struct store *st)
     return err;
 }
 
-static ta_err pg_commit(struct store *st)
+ta_err pg__commit(struct store *st)
 {
     struct pg_store *p = (struct pg_store *)st;
 
@@ -113,18 +113,18 @@ static ta_err pg_commit(struct store *st)
 }
 
 /* Each statement is a round trip: a snapshot around a few reads would only add two. */
-static ta_err pg_read_begin(struct store *st)
+ta_err pg__read_begin(struct store *st)
 {
     (void)st;
     return TA_OK;
 }
 
-static void pg_read_end(struct store *st)
+void pg__read_end(struct store *st)
 {
     (void)st;
 }
 
-static void pg_rollback(struct store *st)
+void pg__rollback(struct store *st)
 {
     struct pg_store *p = (struct pg_store *)st;
 
@@ -143,7 +143,7 @@ ta_err pg__atomic_begin(struct pg_store *p, bool need_tx, struct pg_atomic *at)
     at->own_tx = !p->in_tx && need_tx;
     at->savepoint = p->in_tx;
     if (at->own_tx)
-        return pg_begin(&p->base);
+        return pg__begin(&p->base);
     if (at->savepoint) {
         err = pg__ready(p);
         if (err == TA_OK)
@@ -156,9 +156,9 @@ ta_err pg__atomic_end(struct pg_store *p, const struct pg_atomic *at, ta_err err
 {
     if (at->own_tx) {
         if (err == TA_OK)
-            err = pg_commit(&p->base);
+            err = pg__commit(&p->base);
         if (err != TA_OK)
-            pg_rollback(&p->base);
+            pg__rollback(&p->base);
         return err;
     }
     if (!at->savepoint)
@@ -170,74 +170,13 @@ ta_err pg__atomic_end(struct pg_store *p, const struct pg_atomic *at, ta_err err
     return err;
 }
 
+/* clang-format off */
+#define PG_METHOD(ret, name, params) .name = pg__##name,
 const struct store_ops store_pg_ops = {
     .scheme = "postgres", /* also matches postgresql:// */
     .open = pg_open,
     .close = pg_close,
-    .migrate = pg__migrate,
-    .ping = pg_ping,
-    .begin = pg_begin,
-    .commit = pg_commit,
-    .rollback = pg_rollback,
-    .read_begin = pg_read_begin,
-    .read_end = pg_read_end,
-    .meta_get = pg__meta_get,
-    .meta_put_new = pg__meta_put_new,
-    .company_insert = pg__company_insert,
-    .company_update = pg__company_update,
-    .company_get = pg__company_get,
-    .company_list = pg__company_list,
-    .company_next_no = pg__company_next_no,
-    .customer_insert = pg__customer_insert,
-    .customer_get = pg__customer_get,
-    .customer_by_email = pg__customer_by_email,
-    .customer_by_phone = pg__customer_by_phone,
-    .customer_by_no = pg__customer_by_no,
-    .customer_list = pg__customer_list,
-    .customer_set_password = pg__customer_set_password,
-    .customer_set_lang = pg__customer_set_lang,
-    .customer_lock = pg__customer_lock,
-    .customer_set_status = pg__customer_set_status,
-    .customer_set_kyc = pg__customer_set_kyc,
-    .customer_set_relation = pg__customer_set_relation,
-    .customer_set_mfa = pg__customer_set_mfa,
-    .customer_mfa_advance = pg__customer_mfa_advance,
-    .account_insert = pg__account_insert,
-    .account_list = pg__account_list,
-    .account_set_amounts = pg__account_set_amounts,
-    .session_insert = pg__session_insert,
-    .session_by_token = pg__session_by_token,
-    .session_by_refresh = pg__session_by_refresh,
-    .session_get = pg__session_get,
-    .session_touch = pg__session_touch,
-    .session_rotate = pg__session_rotate,
-    .session_end = pg__session_end,
-    .session_end_customer = pg__session_end_customer,
-    .session_count_live = pg__session_count_live,
-    .ticket_insert = pg__ticket_insert,
-    .ticket_by_send = pg__ticket_by_send,
-    .ticket_spend = pg__ticket_spend,
-    .ticket_consume = pg__ticket_consume,
-    .onetime_insert = pg__onetime_insert,
-    .onetime_consume = pg__onetime_consume,
-    .onetime_peek = pg__onetime_peek,
-    .counter_hit = pg__counter_hit,
-    .counter_peek = pg__counter_peek,
-    .counter_clear = pg__counter_clear,
-    .purge = pg__purge,
-    .outbox_insert = pg__outbox_insert,
-    .outbox_claim = pg__outbox_claim,
-    .outbox_finish = pg__outbox_finish,
-    .outbox_count = pg__outbox_count,
-    .audit_insert = pg__audit_insert,
-    .audit_list = pg__audit_list,
-    .customer_set_email = pg__customer_set_email,
-    .customer_set_phone = pg__customer_set_phone,
-    .customer_set_country = pg__customer_set_country,
-    .security_get = pg__security_get,
-    .security_put = pg__security_put,
-    .session_list = pg__session_list,
-    .audit_page = pg__audit_page,
-    .device_seen = pg__device_seen,
-    .customer_erase_due = pg__customer_erase_due,
+    STORE_METHODS(PG_METHOD)
 };
+#undef PG_METHOD
+/* clang-format on */

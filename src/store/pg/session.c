@@ -1,7 +1,7 @@
-/* store/pg/pg_session.c — sessions, verification tickets and single-use secrets.
- * Everything two instances could race on (rotation, ending, spending and consuming) is one
- * conditional UPDATE or DELETE: the loser waits for the row lock, then finds the condition
- * false and gets TA_E_CONFLICT or TA_E_NOT_FOUND. */
+/* store/pg/session.c — sessions: lookup by access or refresh token hash, rotation as one
+ * compare-and-set, ending one, ending a customer's by device class. Everything two instances
+ * could race on is one conditional UPDATE: the loser waits for the row lock, then finds the
+ * condition false and gets TA_E_CONFLICT or TA_E_NOT_FOUND. */
 #include "store/pg/pg_int.h"
 
 #include <string.h>
@@ -61,7 +61,7 @@ static ta_err check_box(const struct session *s, const char *what)
 
 static const struct pg_stmt q_session_insert = {
     PG_Q_SESSION_INSERT, "session_insert",
-    "INSERT INTO session (customer_id, company_id, device, token_hash, prev_token_hash,"
+    "INSERT INTO sessions (customer_id, company_id, device, token_hash, prev_token_hash,"
     " prev_token_until_ms, refresh_hash, prev_refresh_hash, rotated_ms, grace_box, client_addr,"
     " user_agent, created_ms, last_used_ms, refresh_expires_ms, ended_ms, end_reason)"
     " VALUES ($1::bigint, $2::bigint, $3::integer, $4::bytea, $5::bytea, $6::bigint,"
@@ -111,7 +111,7 @@ ta_err pg__session_insert(struct store *st, const struct session *s, int64_t *id
  * becomes a BitmapOr). A current token wins over a rotated-away one. */
 static const struct pg_stmt q_session_by_token = {
     PG_Q_SESSION_BY_TOKEN, "session_by_token",
-    "SELECT " SESSION_COLS " FROM session"
+    "SELECT " SESSION_COLS " FROM sessions"
     " WHERE token_hash = $1::bytea"
     "  OR (prev_token_hash = $1::bytea AND $2::bigint < prev_token_until_ms)"
     " ORDER BY token_hash = $1::bytea DESC, id DESC LIMIT 1"};
@@ -129,7 +129,7 @@ ta_err pg__session_by_token(struct store *st, const unsigned char *hash, int64_t
 
 static const struct pg_stmt q_session_by_refresh = {
     PG_Q_SESSION_BY_REFRESH, "session_by_refresh",
-    "SELECT " SESSION_COLS " FROM session"
+    "SELECT " SESSION_COLS " FROM sessions"
     " WHERE refresh_hash = $1::bytea OR prev_refresh_hash = $1::bytea"
     " ORDER BY coalesce(refresh_hash = $1::bytea, false) DESC, id DESC LIMIT 1"};
 
@@ -143,7 +143,7 @@ ta_err pg__session_by_refresh(struct store *st, const unsigned char *hash, struc
 }
 
 static const struct pg_stmt q_session_get = {
-    PG_Q_SESSION_GET, "session_get", "SELECT " SESSION_COLS " FROM session WHERE id = $1::bigint"};
+    PG_Q_SESSION_GET, "session_get", "SELECT " SESSION_COLS " FROM sessions WHERE id = $1::bigint"};
 
 ta_err pg__session_get(struct store *st, int64_t id, struct session *out)
 {
@@ -156,7 +156,7 @@ ta_err pg__session_get(struct store *st, int64_t id, struct session *out)
 
 static const struct pg_stmt q_session_touch = {
     PG_Q_SESSION_TOUCH, "session_touch",
-    "UPDATE session SET last_used_ms = $2::bigint WHERE id = $1::bigint"};
+    "UPDATE sessions SET last_used_ms = $2::bigint WHERE id = $1::bigint"};
 
 ta_err pg__session_touch(struct store *st, int64_t id, int64_t now_ms)
 {
@@ -172,7 +172,7 @@ ta_err pg__session_touch(struct store *st, int64_t id, int64_t now_ms)
  * while the new ones take their place. */
 static const struct pg_stmt q_session_rotate = {
     PG_Q_SESSION_ROTATE, "session_rotate",
-    "UPDATE session SET prev_token_hash = token_hash, prev_token_until_ms = $4::bigint,"
+    "UPDATE sessions SET prev_token_hash = token_hash, prev_token_until_ms = $4::bigint,"
     " prev_refresh_hash = refresh_hash, token_hash = $3::bytea, refresh_hash = $5::bytea,"
     " grace_box = $6::bytea, rotated_ms = $7::bigint, refresh_expires_ms = $8::bigint"
     " WHERE id = $1::bigint AND ended_ms = 0 AND refresh_hash = $2::bytea"};
@@ -202,9 +202,9 @@ ta_err pg__session_rotate(struct store *st, int64_t id, const unsigned char *old
 /* Ending an ended session is a no-op; only an unknown id answers no row. */
 static const struct pg_stmt q_session_end = {
     PG_Q_SESSION_END, "session_end",
-    "WITH u AS (UPDATE session SET ended_ms = $2::bigint, end_reason = $3::integer"
+    "WITH u AS (UPDATE sessions SET ended_ms = $2::bigint, end_reason = $3::integer"
     "  WHERE id = $1::bigint AND ended_ms = 0)"
-    " SELECT 1 FROM session WHERE id = $1::bigint"};
+    " SELECT 1 FROM sessions WHERE id = $1::bigint"};
 
 ta_err pg__session_end(struct store *st, int64_t id, int64_t now_ms, int reason)
 {
@@ -224,7 +224,7 @@ ta_err pg__session_end(struct store *st, int64_t id, int64_t now_ms, int reason)
 /* Device classes (store.h, CONTRACT B4): 1 mobile {1,4,5,6}, 2 desktop {2,7,8}, 3 the rest. */
 static const struct pg_stmt q_session_end_customer = {
     PG_Q_SESSION_END_CUSTOMER, "session_end_customer",
-    "UPDATE session SET ended_ms = $4::bigint, end_reason = $5::integer"
+    "UPDATE sessions SET ended_ms = $4::bigint, end_reason = $5::integer"
     " WHERE customer_id = $1::bigint AND ended_ms = 0 AND id <> $2::bigint"
     "  AND ($3::integer = 0 OR $3::integer = CASE WHEN device IN (1, 4, 5, 6) THEN 1"
     "    WHEN device IN (2, 7, 8) THEN 2 ELSE 3 END)"};
@@ -252,7 +252,7 @@ ta_err pg__session_end_customer(struct store *st, int64_t customer_id, int64_t e
 
 static const struct pg_stmt q_session_count_live = {
     PG_Q_SESSION_COUNT_LIVE, "session_count_live",
-    "SELECT count(*) FROM session WHERE ended_ms = 0 AND last_used_ms > $1::bigint"};
+    "SELECT count(*) FROM sessions WHERE ended_ms = 0 AND last_used_ms > $1::bigint"};
 
 ta_err pg__session_count_live(struct store *st, int64_t idle_since_ms, int64_t *n_out)
 {
@@ -267,204 +267,4 @@ ta_err pg__session_count_live(struct store *st, int64_t idle_since_ms, int64_t *
     *n_out = pg__i64(res, 0, 0);
     PQclear(res);
     return TA_OK;
-}
-
-/*---- verification tickets ----*/
-
-#define TICKET_COLS                                                                                \
-    "id, company_id, biz_type, recipient, code_hash, send_hash, created_ms, expires_ms,"           \
-    " attempts_left, consumed"
-
-/* One statement. The UPDATE cannot see the row the same statement inserts (one snapshot), so
- * only older tickets are ended, and only when the insert happened: a send hash already taken
- * answers TA_E_CONFLICT with the previous ticket still open. */
-static const struct pg_stmt q_ticket_insert = {
-    PG_Q_TICKET_INSERT, "ticket_insert",
-    "WITH ins AS (INSERT INTO ticket (company_id, biz_type, recipient, code_hash, send_hash,"
-    "  created_ms, expires_ms, attempts_left, consumed)"
-    "  VALUES ($1::bigint, $2::text, $3::text, $4::bytea, $5::bytea, $6::bigint, $7::bigint,"
-    "  $8::integer, $9::boolean) ON CONFLICT DO NOTHING RETURNING id),"
-    "old AS (UPDATE ticket SET consumed = true WHERE company_id = $1::bigint"
-    "  AND biz_type = $2::text AND recipient = $3::text AND NOT consumed"
-    "  AND EXISTS (SELECT 1 FROM ins))"
-    " SELECT id FROM ins"};
-
-ta_err pg__ticket_insert(struct store *st, const struct ticket *t, int64_t *id_out)
-{
-    struct pg_params pp;
-    PGresult *res;
-
-    pg__p_init(&pp);
-    pg__p_i64(&pp, t->company_id);
-    pg__p_chars(&pp, t->biz_type, sizeof t->biz_type);
-    pg__p_chars(&pp, t->recipient, sizeof t->recipient);
-    pg__p_bytes(&pp, t->code_hash, sizeof t->code_hash);
-    pg__p_bytes(&pp, t->send_hash, sizeof t->send_hash);
-    pg__p_i64(&pp, t->created_ms);
-    pg__p_i64(&pp, t->expires_ms);
-    pg__p_i64(&pp, t->attempts_left);
-    pg__p_bool(&pp, t->consumed);
-    ta_err err = pg__exec_row((struct pg_store *)st, &q_ticket_insert, &pp, &res);
-    if (err == TA_E_NOT_FOUND)
-        return TA_E_CONFLICT;
-    if (err != TA_OK)
-        return err;
-    *id_out = pg__i64(res, 0, 0);
-    PQclear(res);
-    return TA_OK;
-}
-
-static const struct pg_stmt q_ticket_by_send = {
-    PG_Q_TICKET_BY_SEND, "ticket_by_send",
-    "SELECT " TICKET_COLS " FROM ticket WHERE send_hash = $2::bytea AND company_id = $1::bigint"
-    " ORDER BY id DESC LIMIT 1"};
-
-ta_err pg__ticket_by_send(struct store *st, int64_t company_id, const unsigned char *hash,
-                          struct ticket *out)
-{
-    struct pg_params pp;
-    PGresult *res;
-
-    pg__p_init(&pp);
-    pg__p_i64(&pp, company_id);
-    pg__p_bytes(&pp, hash, TA_HASH_BYTES);
-    ta_err err = pg__exec_row((struct pg_store *)st, &q_ticket_by_send, &pp, &res);
-    if (err != TA_OK)
-        return err;
-    struct ticket *t = out;
-    memset(t, 0, sizeof *t);
-    t->id = pg__i64(res, 0, 0);
-    t->company_id = pg__i64(res, 0, 1);
-    pg__copy(t->biz_type, sizeof t->biz_type, res, 0, 2);
-    pg__copy(t->recipient, sizeof t->recipient, res, 0, 3);
-    pg__bytes(t->code_hash, sizeof t->code_hash, res, 0, 4, NULL);
-    pg__bytes(t->send_hash, sizeof t->send_hash, res, 0, 5, NULL);
-    t->created_ms = pg__i64(res, 0, 6);
-    t->expires_ms = pg__i64(res, 0, 7);
-    t->attempts_left = pg__int(res, 0, 8);
-    t->consumed = pg__bool(res, 0, 9);
-    PQclear(res);
-    return TA_OK;
-}
-
-static const struct pg_stmt q_ticket_spend = {
-    PG_Q_TICKET_SPEND, "ticket_spend",
-    "UPDATE ticket SET attempts_left = attempts_left - 1"
-    " WHERE id = $1::bigint AND attempts_left > 0 AND NOT consumed RETURNING attempts_left"};
-
-ta_err pg__ticket_spend(struct store *st, int64_t id, int *left_out)
-{
-    struct pg_params pp;
-    PGresult *res;
-
-    pg__p_init(&pp);
-    pg__p_i64(&pp, id);
-    ta_err err = pg__exec_row((struct pg_store *)st, &q_ticket_spend, &pp, &res);
-    if (err != TA_OK)
-        return err;
-    *left_out = pg__int(res, 0, 0);
-    PQclear(res);
-    return TA_OK;
-}
-
-/* An unknown id answers TA_E_CONFLICT as well, as on SQLite: the caller has just read the
- * ticket, so only a concurrent consumer can make the row disappear from under it. */
-static const struct pg_stmt q_ticket_consume = {
-    PG_Q_TICKET_CONSUME, "ticket_consume",
-    "UPDATE ticket SET consumed = true WHERE id = $1::bigint AND NOT consumed"};
-
-ta_err pg__ticket_consume(struct store *st, int64_t id)
-{
-    struct pg_params pp;
-
-    pg__p_init(&pp);
-    pg__p_i64(&pp, id);
-    ta_err err = pg__exec_touch((struct pg_store *)st, &q_ticket_consume, &pp);
-    return err == TA_E_NOT_FOUND ? TA_E_CONFLICT : err;
-}
-
-/*---- single-use secrets ----*/
-
-#define ONETIME_COLS "id, kind, hash, company_id, customer_id, ref_id, device, data, expires_ms"
-
-static const struct pg_stmt q_onetime_insert = {
-    PG_Q_ONETIME_INSERT, "onetime_insert",
-    "INSERT INTO onetime (kind, hash, company_id, customer_id, ref_id, device, data, expires_ms)"
-    " VALUES ($1::integer, $2::bytea, $3::bigint, $4::bigint, $5::bigint, $6::integer, $7::text,"
-    " $8::bigint) ON CONFLICT DO NOTHING RETURNING id"};
-
-ta_err pg__onetime_insert(struct store *st, const struct onetime *o, int64_t *id_out)
-{
-    struct pg_params pp;
-    PGresult *res;
-
-    pg__p_init(&pp);
-    pg__p_i64(&pp, o->kind);
-    pg__p_bytes(&pp, o->hash, sizeof o->hash);
-    pg__p_i64(&pp, o->company_id);
-    pg__p_i64(&pp, o->customer_id);
-    pg__p_i64(&pp, o->ref_id);
-    pg__p_i64(&pp, o->device);
-    pg__p_chars(&pp, o->data, sizeof o->data);
-    pg__p_i64(&pp, o->expires_ms);
-    ta_err err = pg__exec_row((struct pg_store *)st, &q_onetime_insert, &pp, &res);
-    if (err == TA_E_NOT_FOUND)
-        return TA_E_CONFLICT; /* (kind, hash) is taken */
-    if (err != TA_OK)
-        return err;
-    *id_out = pg__i64(res, 0, 0);
-    PQclear(res);
-    return TA_OK;
-}
-
-/* Of two concurrent DELETEs the second waits for the first one's row lock and, once that
- * commits, finds the row gone: exactly one consumer gets it. */
-static const struct pg_stmt q_onetime_consume = {
-    PG_Q_ONETIME_CONSUME, "onetime_consume",
-    "DELETE FROM onetime WHERE kind = $1::integer AND hash = $2::bytea"
-    " AND $3::bigint < expires_ms RETURNING " ONETIME_COLS};
-
-static const struct pg_stmt q_onetime_peek = {
-    PG_Q_ONETIME_PEEK, "onetime_peek",
-    "SELECT " ONETIME_COLS " FROM onetime WHERE kind = $1::integer AND hash = $2::bytea"
-    " AND $3::bigint < expires_ms"};
-
-static ta_err onetime_one(struct store *st, const struct pg_stmt *q, int kind,
-                          const unsigned char *hash, int64_t now_ms, struct onetime *out)
-{
-    struct pg_params pp;
-    PGresult *res;
-
-    pg__p_init(&pp);
-    pg__p_i64(&pp, kind);
-    pg__p_bytes(&pp, hash, TA_HASH_BYTES);
-    pg__p_i64(&pp, now_ms);
-    ta_err err = pg__exec_row((struct pg_store *)st, q, &pp, &res);
-    if (err != TA_OK)
-        return err;
-    struct onetime *o = out;
-    memset(o, 0, sizeof *o);
-    o->id = pg__i64(res, 0, 0);
-    o->kind = pg__int(res, 0, 1);
-    pg__bytes(o->hash, sizeof o->hash, res, 0, 2, NULL);
-    o->company_id = pg__i64(res, 0, 3);
-    o->customer_id = pg__i64(res, 0, 4);
-    o->ref_id = pg__i64(res, 0, 5);
-    o->device = pg__int(res, 0, 6);
-    pg__copy(o->data, sizeof o->data, res, 0, 7);
-    o->expires_ms = pg__i64(res, 0, 8);
-    PQclear(res);
-    return TA_OK;
-}
-
-ta_err pg__onetime_consume(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,
-                           struct onetime *out)
-{
-    return onetime_one(st, &q_onetime_consume, kind, hash, now_ms, out);
-}
-
-ta_err pg__onetime_peek(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,
-                        struct onetime *out)
-{
-    return onetime_one(st, &q_onetime_peek, kind, hash, now_ms, out);
 }

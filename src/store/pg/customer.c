@@ -1,4 +1,4 @@
-/* store/pg/pg_customer.c — customers and their trading accounts.
+/* store/pg/customer.c — customers and their trading accounts.
  * Uniqueness (email, phone, customer number per company; one account per trade type and
  * currency) is kept by unique indexes and answered with ON CONFLICT DO NOTHING. */
 #include "store/pg/pg_int.h"
@@ -61,7 +61,7 @@ static ta_err customer_one(struct pg_store *p, const struct pg_stmt *q, const st
 
 static const struct pg_stmt q_customer_insert = {
     PG_Q_CUSTOMER_INSERT, "customer_insert",
-    "INSERT INTO customer (company_id, group_id, customer_no, email, phone_area, phone, pw_hash,"
+    "INSERT INTO customers (company_id, group_id, customer_no, email, phone_area, phone, pw_hash,"
     " country, lang, register_source, register_device, utm_source, utm_medium, utm_campaign,"
     " utm_content, utm_term, third_server_code, third_server_source, open_account_type,"
     " kyc_audit_status, kyc_audit_remark, type, status, mfa_secret, mfa_id, mfa_last_step,"
@@ -120,7 +120,7 @@ ta_err pg__customer_insert(struct store *st, const struct customer *c, int64_t *
 
 static const struct pg_stmt q_customer_get = {PG_Q_CUSTOMER_GET, "customer_get",
                                               "SELECT " CUSTOMER_COLS
-                                              " FROM customer WHERE id = $1::bigint"};
+                                              " FROM customers WHERE id = $1::bigint"};
 
 ta_err pg__customer_get(struct store *st, int64_t id, struct arena *a, struct customer *out)
 {
@@ -133,7 +133,7 @@ ta_err pg__customer_get(struct store *st, int64_t id, struct arena *a, struct cu
 
 static const struct pg_stmt q_customer_by_email = {
     PG_Q_CUSTOMER_BY_EMAIL, "customer_by_email",
-    "SELECT " CUSTOMER_COLS " FROM customer"
+    "SELECT " CUSTOMER_COLS " FROM customers"
     " WHERE company_id = $1::bigint AND lower(email) = lower($2::text)"};
 
 ta_err pg__customer_by_email(struct store *st, int64_t company_id, const char *email,
@@ -149,13 +149,13 @@ ta_err pg__customer_by_email(struct store *st, int64_t company_id, const char *e
 
 static const struct pg_stmt q_customer_by_phone = {
     PG_Q_CUSTOMER_BY_PHONE, "customer_by_phone",
-    "SELECT " CUSTOMER_COLS " FROM customer"
+    "SELECT " CUSTOMER_COLS " FROM customers"
     " WHERE company_id = $1::bigint AND phone_area = $2::text AND phone = $3::text"};
 
 /* Two rows are enough to know the number is ambiguous. */
 static const struct pg_stmt q_customer_by_phone_any = {
     PG_Q_CUSTOMER_BY_PHONE_ANY, "customer_by_phone_any",
-    "SELECT " CUSTOMER_COLS " FROM customer WHERE company_id = $1::bigint AND phone = $2::text"
+    "SELECT " CUSTOMER_COLS " FROM customers WHERE company_id = $1::bigint AND phone = $2::text"
     " ORDER BY id LIMIT 2"};
 
 ta_err pg__customer_by_phone(struct store *st, int64_t company_id, const char *phone_area,
@@ -189,7 +189,7 @@ ta_err pg__customer_by_phone(struct store *st, int64_t company_id, const char *p
 
 static const struct pg_stmt q_customer_by_no = {
     PG_Q_CUSTOMER_BY_NO, "customer_by_no",
-    "SELECT " CUSTOMER_COLS " FROM customer"
+    "SELECT " CUSTOMER_COLS " FROM customers"
     " WHERE company_id = $1::bigint AND customer_no = $2::text"};
 
 ta_err pg__customer_by_no(struct store *st, int64_t company_id, const char *customer_no,
@@ -205,7 +205,7 @@ ta_err pg__customer_by_no(struct store *st, int64_t company_id, const char *cust
 
 static const struct pg_stmt q_customer_list = {
     PG_Q_CUSTOMER_LIST, "customer_list",
-    "SELECT " CUSTOMER_COLS " FROM customer WHERE company_id = $1::bigint AND id > $2::bigint"
+    "SELECT " CUSTOMER_COLS " FROM customers WHERE company_id = $1::bigint AND id > $2::bigint"
     " ORDER BY id LIMIT $3::bigint"};
 
 ta_err pg__customer_list(struct store *st, int64_t company_id, int64_t after_id, size_t limit,
@@ -240,23 +240,23 @@ ta_err pg__customer_list(struct store *st, int64_t company_id, int64_t after_id,
 
 static const struct pg_stmt q_set_password = {
     PG_Q_CUSTOMER_SET_PASSWORD, "customer_set_password",
-    "UPDATE customer SET pw_hash = $2::text WHERE id = $1::bigint"};
+    "UPDATE customers SET pw_hash = $2::text WHERE id = $1::bigint"};
 static const struct pg_stmt q_set_lang = {
     PG_Q_CUSTOMER_SET_LANG, "customer_set_lang",
-    "UPDATE customer SET lang = $2::text WHERE id = $1::bigint"};
+    "UPDATE customers SET lang = $2::text WHERE id = $1::bigint"};
 static const struct pg_stmt q_set_status = {
     PG_Q_CUSTOMER_SET_STATUS, "customer_set_status",
-    "UPDATE customer SET status = $2::integer WHERE id = $1::bigint"};
+    "UPDATE customers SET status = $2::integer WHERE id = $1::bigint"};
 static const struct pg_stmt q_set_kyc = {
     PG_Q_CUSTOMER_SET_KYC, "customer_set_kyc",
-    "UPDATE customer SET kyc_audit_status = $2::integer, kyc_audit_remark = $3::text"
+    "UPDATE customers SET kyc_audit_status = $2::integer, kyc_audit_remark = $3::text"
     " WHERE id = $1::bigint"};
 static const struct pg_stmt q_set_relation = {
     PG_Q_CUSTOMER_SET_RELATION, "customer_set_relation",
-    "UPDATE customer SET relation_customer_id = $2::bigint WHERE id = $1::bigint"};
+    "UPDATE customers SET relation_customer_id = $2::bigint WHERE id = $1::bigint"};
 static const struct pg_stmt q_set_mfa = {
     PG_Q_CUSTOMER_SET_MFA, "customer_set_mfa",
-    "UPDATE customer SET mfa_secret = $2::text, mfa_id = $3::bigint, mfa_last_step = 0"
+    "UPDATE customers SET mfa_secret = $2::text, mfa_id = $3::bigint, mfa_last_step = 0"
     " WHERE id = $1::bigint"};
 
 static ta_err set_text(struct store *st, const struct pg_stmt *q, int64_t id, const char *s)
@@ -285,7 +285,7 @@ ta_err pg__customer_set_password(struct store *st, int64_t id, const char *pw_ha
 }
 
 static const struct pg_stmt q_lock = {PG_Q_CUSTOMER_LOCK, "customer_lock",
-                                      "SELECT id FROM customer WHERE id = $1::bigint FOR UPDATE"};
+                                      "SELECT id FROM customers WHERE id = $1::bigint FOR UPDATE"};
 
 ta_err pg__customer_lock(struct store *st, int64_t id)
 {
@@ -341,7 +341,7 @@ ta_err pg__customer_set_mfa(struct store *st, int64_t id, const char *secret, in
  * just read the customer. */
 static const struct pg_stmt q_mfa_advance = {
     PG_Q_CUSTOMER_MFA_ADVANCE, "customer_mfa_advance",
-    "UPDATE customer SET mfa_last_step = $2::bigint"
+    "UPDATE customers SET mfa_last_step = $2::bigint"
     " WHERE id = $1::bigint AND mfa_last_step < $2::bigint"};
 
 ta_err pg__customer_mfa_advance(struct store *st, int64_t id, int64_t step)
@@ -359,7 +359,7 @@ ta_err pg__customer_mfa_advance(struct store *st, int64_t id, int64_t step)
 
 static const struct pg_stmt q_account_insert = {
     PG_Q_ACCOUNT_INSERT, "account_insert",
-    "INSERT INTO account (customer_id, company_id, trade_type, currency, assets_id, digits,"
+    "INSERT INTO accounts (customer_id, company_id, trade_type, currency, assets_id, digits,"
     " balance, frozen, liabilities, interest, not_withdraw, first_deposit_ms, first_withdraw_ms,"
     " created_ms, activated_ms)"
     " VALUES ($1::bigint, $2::bigint, $3::integer, $4::text, $5::bigint, $6::integer,"
@@ -400,7 +400,7 @@ ta_err pg__account_insert(struct store *st, const struct account *acc, int64_t *
 
 static const struct pg_stmt q_account_list = {
     PG_Q_ACCOUNT_LIST, "account_list",
-    "SELECT " ACCOUNT_COLS " FROM account WHERE customer_id = $1::bigint ORDER BY id"};
+    "SELECT " ACCOUNT_COLS " FROM accounts WHERE customer_id = $1::bigint ORDER BY id"};
 
 ta_err pg__account_list(struct store *st, int64_t customer_id, struct arena *a,
                         struct account **out, size_t *n_out)
@@ -446,7 +446,7 @@ ta_err pg__account_list(struct store *st, int64_t customer_id, struct arena *a,
 
 static const struct pg_stmt q_account_set_amounts = {
     PG_Q_ACCOUNT_SET_AMOUNTS, "account_set_amounts",
-    "UPDATE account SET balance = $2::bigint, frozen = $3::bigint, liabilities = $4::bigint,"
+    "UPDATE accounts SET balance = $2::bigint, frozen = $3::bigint, liabilities = $4::bigint,"
     " interest = $5::bigint, not_withdraw = $6::bigint, first_deposit_ms = $7::bigint,"
     " first_withdraw_ms = $8::bigint WHERE id = $1::bigint"};
 

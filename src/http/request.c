@@ -1,0 +1,387 @@
+/* http/request.c — the steps every request takes, in order, with no socket in sight:
+ * request line (operations endpoints, preflight, route, method, length), body, the checks
+ * of body_steps[], the handler, the envelope. A new edge rule is one more step here. */
+#include "http/request.h"
+#include "crypto/token.h"
+#include "http/metrics.h"
+#include "http/respond.h"
+#include "util/arena.h"
+#include "util/clock.h"
+#include "util/config.h"
+#include "util/i18n.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/workpool.h"
+
+#include <assert.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HEADER_MAX 256
+
+static const char *header(const struct request *rq, const char *name)
+{
+    return rq->header(rq->header_ud, name);
+}
+
+static bool printable(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+            return false;
+    return true;
+}
+
+static void add_header(struct request *rq, const char *name, const char *value)
+{
+    if (rq->n_headers < REQUEST_MAX_HEADERS) {
+        rq->headers[rq->n_headers].name = name;
+        rq->headers[rq->n_headers].value = value;
+        rq->n_headers++;
+    }
+}
+
+/* ---- the answer ------------------------------------------------------------------- */
+
+/* cors_origins is "*" or a comma-separated list of exact origins. */
+static void add_cors(struct request *rq)
+{
+    const char *origins = rq->cfg->cors_origins;
+    if (strcmp(origins, "*") == 0) {
+        add_header(rq, "Access-Control-Allow-Origin", "*");
+        return;
+    }
+    add_header(rq, "Vary", "Origin");
+    const char *origin = header(rq, "Origin");
+    if (origin == NULL)
+        return;
+    size_t n = strlen(origin);
+    for (const char *p = origins; *p != '\0';) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        while (len > 0 && *p == ' ') {
+            p++;
+            len--;
+        }
+        if (len == n && strncmp(p, origin, n) == 0) {
+            add_header(rq, "Access-Control-Allow-Origin", arena_strdup(rq->a, origin));
+            return;
+        }
+        if (e == NULL)
+            break;
+        p = e + 1;
+    }
+}
+
+/* text: malloc'd, owned by the request from here on. Answers carry tokens and customer
+ * data: no cache may keep them (RFC 6749 §5.1), and no browser may sniff a JSON answer
+ * into something it runs. */
+static void answer(struct request *rq, unsigned status, const char *type, char *text)
+{
+    free(rq->reply);
+    rq->reply = text;
+    rq->status = status;
+    rq->content_type = type;
+    rq->n_headers = 0;
+    add_header(rq, "Cache-Control", "no-store");
+    add_header(rq, "X-Content-Type-Options", "nosniff");
+    add_cors(rq);
+}
+
+static void finish_reply(struct request *rq, ta_err e, json_t *data)
+{
+    int64_t tm = clock_mono_ns() - rq->started_ns;
+    const char *lang = rq->req.ctx.lang != NULL ? rq->req.ctx.lang : "en-US";
+    const char *trace = rq->req.ctx.trace != NULL ? rq->req.ctx.trace : "";
+    rq->outcome = e;
+    answer(rq, ta_err_status(e), "application/json;charset=UTF-8",
+           respond_envelope(e, data, rq->req.ctx.detail, lang, trace, tm));
+}
+
+static void make_trace(struct request *rq)
+{
+    const char *t = header(rq, "trace");
+    if (t != NULL && t[0] != '\0' && strlen(t) <= HEADER_MAX && printable(t)) {
+        rq->req.ctx.trace = t;
+        return;
+    }
+    char uuid[37];
+    token_uuid_new(uuid);
+    rq->req.ctx.trace = arena_printf(rq->a, "x-%s-%lld", uuid, (long long)clock_now_ms());
+}
+
+void request_fail(struct request *rq, ta_err e, const char *detail)
+{
+    if (rq->req.ctx.trace == NULL)
+        make_trace(rq);
+    if (rq->req.ctx.lang == NULL)
+        rq->req.ctx.lang = i18n_lang(header(rq, "lang"));
+    rq->req.ctx.detail = detail;
+    metrics_route_done(rq->route, e, clock_mono_ns() - rq->started_ns);
+    finish_reply(rq, e, NULL);
+}
+
+/* ---- the request line ------------------------------------------------------------- */
+
+/* GET /healthz, /readyz, /metrics (outside the prefixes). False: not one of them. */
+static bool ops(struct request *rq, const char *url)
+{
+    const struct http_hooks *h = rq->hooks;
+    const char *json = "application/json";
+    if (strcmp(url, "/healthz") == 0) {
+        answer(rq, 200, json, xstrdup("{\"status\":\"ok\"}"));
+    } else if (strcmp(url, "/readyz") == 0) {
+        bool ok = h->ready != NULL && h->ready(h->ud);
+        answer(rq, ok ? 200 : 503, json,
+               xstrdup(ok ? "{\"status\":\"ready\"}" : "{\"status\":\"database unavailable\"}"));
+    } else if (strcmp(url, "/metrics") == 0) {
+        size_t depth = h->hash_pool ? workpool_depth(h->hash_pool) : 0;
+        int64_t live = h->live_sessions != NULL ? h->live_sessions(h->ud) : -1;
+        char *text = metrics_render(depth, live);
+        int64_t pending = -1, failed = -1;
+        bool ready = h->ready != NULL && h->ready(h->ud);
+        if (!ready || h->outbox_counts == NULL || !h->outbox_counts(h->ud, &pending, &failed))
+            pending = failed = -1;
+        answer(rq, 200, "text/plain; version=0.0.4",
+               metrics_append_store(text, ready, pending, failed));
+    } else {
+        return false;
+    }
+    rq->outcome = TA_OK;
+    return true;
+}
+
+static void preflight(struct request *rq)
+{
+    answer(rq, 204, NULL, xstrdup(""));
+    add_header(rq, "Access-Control-Allow-Methods", "POST, GET, OPTIONS");
+    const char *asked = header(rq, "Access-Control-Request-Headers");
+    const char *base = "token, trace, timestamp, lang, companyId, version, group, content-type";
+    if (asked != NULL && asked[0] != '\0' && strlen(asked) <= 1024 && printable(asked))
+        add_header(rq, "Access-Control-Allow-Headers", arena_printf(rq->a, "%s, %s", base, asked));
+    else
+        add_header(rq, "Access-Control-Allow-Headers", base);
+    add_header(rq, "Access-Control-Max-Age", "600");
+    rq->outcome = TA_OK;
+}
+
+/* Strips the optional "/api" and "/cats-gateway" prefixes, in that order (contract A1). */
+static const char *strip_prefixes(const char *url)
+{
+    if (strncmp(url, "/api/", 5) == 0)
+        url += 4;
+    if (strncmp(url, "/cats-gateway/", 14) == 0)
+        url += 13;
+    return url;
+}
+
+void request_init(struct request *rq, const struct config *cfg, const struct http_hooks *hooks,
+                  struct arena *a, request_header_fn header_fn, void *header_ud)
+{
+    memset(rq, 0, sizeof *rq);
+    rq->cfg = cfg;
+    rq->hooks = hooks;
+    rq->a = a;
+    rq->header = header_fn;
+    rq->header_ud = header_ud;
+    rq->started_ns = clock_mono_ns();
+    rq->outcome = TA_OK;
+}
+
+enum request_next request_begin(struct request *rq, const char *method, const char *url,
+                                const char *client_addr)
+{
+    if ((strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) && ops(rq, url))
+        return REQ_ANSWERED;
+    if (strcmp(method, "OPTIONS") == 0) {
+        preflight(rq);
+        return REQ_ANSWERED;
+    }
+    rq->route = api_route_find(strip_prefixes(url));
+    rq->req.ctx.client_addr = arena_strdup(rq->a, client_addr != NULL ? client_addr : "");
+    make_trace(rq);
+    rq->req.ctx.lang = i18n_lang(header(rq, "lang"));
+    ta_err e = TA_OK;
+    const char *cl = header(rq, "Content-Length");
+    if (rq->route == NULL)
+        e = TA_E_NO_ROUTE;
+    else if (strcmp(method, "POST") != 0)
+        e = TA_E_METHOD;
+    else if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)rq->cfg->body_max_bytes)
+        e = TA_E_TOO_LARGE;
+    if (e == TA_OK)
+        return REQ_READ_BODY;
+    request_fail(rq, e, NULL);
+    return REQ_ANSWERED;
+}
+
+void request_body(struct request *rq, const char *data, size_t n)
+{
+    size_t max = (size_t)rq->cfg->body_max_bytes;
+    if (rq->too_large || rq->body_len + n > max) {
+        rq->too_large = true;
+        return;
+    }
+    if (rq->body_len + n > rq->body_cap) {
+        rq->body_cap = (rq->body_len + n) * 2;
+        if (rq->body_cap > max)
+            rq->body_cap = max;
+        rq->body = xrealloc(rq->body, rq->body_cap);
+    }
+    memcpy(rq->body + rq->body_len, data, n);
+    rq->body_len += n;
+}
+
+/* ---- the steps between the body and the handler, in order -------------------------- */
+
+static ta_err check_header_sizes(struct request *rq)
+{
+    static const char *const checked[] = {"companyId", "trace",     "lang",  "token",
+                                          "version",   "timestamp", "group", "X-Forwarded-For"};
+    for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++) {
+        const char *v = header(rq, checked[i]);
+        if (v != NULL && strlen(v) > HEADER_MAX)
+            return TA_E_BAD_REQUEST;
+    }
+    return TA_OK;
+}
+
+static ta_err check_version(struct request *rq)
+{
+    const char *version = header(rq, "version");
+    if (version != NULL && version[0] != '\0' && strcmp(version, "0.0.1") != 0)
+        return TA_E_VERSION;
+    return TA_OK;
+}
+
+static ta_err check_body_size(struct request *rq)
+{
+    return rq->too_large ? TA_E_TOO_LARGE : TA_OK;
+}
+
+/* An empty body is {}; anything else must be one JSON object without duplicate keys. */
+static ta_err parse_body(struct request *rq)
+{
+    json_error_t jerr;
+    if (rq->body_len == 0) {
+        rq->json = json_object();
+        return TA_OK;
+    }
+    rq->json = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (rq->json == NULL && strstr(jerr.text, "too big") != NULL) {
+        /* Valid JSON with a number beyond int64: the field is wrong, not the body. */
+        rq->json = json_loadb(rq->body, rq->body_len,
+                              JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr);
+        rq->req.ints_as_real = true;
+    }
+    if (rq->json == NULL || !json_is_object(rq->json))
+        return TA_E_BAD_REQUEST;
+    return TA_OK;
+}
+
+/* What the handler sees of the headers: "null" and "" count as absent. */
+static ta_err fill_api_req(struct request *rq)
+{
+    const char *company = header(rq, "companyId");
+    const char *token = header(rq, "token");
+    const char *ua = header(rq, "User-Agent");
+    rq->req.ctx.cfg = rq->cfg;
+    rq->req.ctx.a = rq->a;
+    rq->req.body = rq->json;
+    rq->req.company_hdr = company != NULL && strcmp(company, "null") != 0 ? company : NULL;
+    rq->req.token = token != NULL && token[0] != '\0' && strcmp(token, "null") != 0 ? token : NULL;
+    /* Stored with the session: only printable ASCII reaches the database. */
+    rq->req.ctx.user_agent = ua != NULL && printable(ua) ? ua : NULL;
+    return TA_OK;
+}
+
+static ta_err (*const body_steps[])(struct request *rq) = {
+    check_header_sizes, check_version, check_body_size, parse_body, fill_api_req,
+};
+
+enum request_next request_body_done(struct request *rq)
+{
+    for (size_t i = 0; i < sizeof body_steps / sizeof body_steps[0]; i++) {
+        ta_err e = body_steps[i](rq);
+        if (e != TA_OK) {
+            request_fail(rq, e, NULL);
+            return REQ_ANSWERED;
+        }
+    }
+    if ((rq->route->flags & ROUTE_SLOW) != 0 && rq->hooks->hash_pool != NULL)
+        return REQ_SLOW;
+    return REQ_RUN;
+}
+
+/* ---- the handler ------------------------------------------------------------------ */
+
+void request_run(struct request *rq, struct store *st)
+{
+    json_t *data = NULL;
+    ta_err e;
+    if (st == NULL) {
+        e = TA_FAIL(TA_E_INTERNAL);
+    } else {
+        rq->req.ctx.st = st;
+        rq->req.ctx.now_ms = clock_now_ms();
+        log_set_thread_trace(rq->req.ctx.trace); /* error lines name the request */
+        e = api_dispatch(rq->route, &rq->req, &data);
+        if (rq->req.ctx.co != NULL)
+            rq->company_log = rq->req.ctx.co->id;
+        /* Every transaction is closed by the domain (dctx_tx); one left open is a bug. */
+        if (dctx_tx_left_open(&rq->req.ctx)) {
+            log_error(rq->req.ctx.trace, "route %s left a transaction open", rq->route->name);
+            assert(!"a handler left a transaction open");
+        }
+        log_set_thread_trace(NULL);
+    }
+    metrics_route_done(rq->route, e, clock_mono_ns() - rq->started_ns);
+    finish_reply(rq, e, data);
+}
+
+/* ---- after the answer ------------------------------------------------------------- */
+
+void request_log(const struct request *rq)
+{
+    /* Operations endpoints and preflights (no trace) are not logged. */
+    if (LOG_INFO < log_threshold || rq->req.ctx.trace == NULL)
+        return;
+    const struct dctx *c = &rq->req.ctx;
+    json_t *o =
+        json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:s,s:i,s:f,s:s}", "time", (json_int_t)clock_now_ms(),
+                  "level", "info", "kind", "access", "trace", c->trace ? c->trace : "", "route",
+                  rq->route ? rq->route->name : "-", "company", (json_int_t)rq->company_log,
+                  "outcome", ta_err_name(rq->outcome), "status", (int)rq->status, "ms",
+                  (double)(clock_mono_ns() - rq->started_ns) / 1e6, "client",
+                  c->client_addr ? c->client_addr : "");
+    if (o == NULL)
+        return;
+    char *line = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (line != NULL) {
+        log_json_line(line);
+        free(line);
+    }
+}
+
+char *request_take_reply(struct request *rq, size_t *len)
+{
+    char *text = rq->reply;
+    rq->reply = NULL;
+    *len = text != NULL ? strlen(text) : 0;
+    return text;
+}
+
+void request_free(struct request *rq)
+{
+    json_decref(rq->json);
+    rq->json = NULL;
+    free(rq->reply);
+    rq->reply = NULL;
+    if (rq->body != NULL) /* it may hold a password hash from the client */
+        sodium_memzero(rq->body, rq->body_len);
+    free(rq->body);
+    rq->body = NULL;
+}
