@@ -1051,7 +1051,7 @@ static const struct fspec customer_fields[] = {
     {"idCardType", T_NULL, NULL, false, 0},
     {"loginPassStatus", T_STR, NULL, false, 0},
     S_("payPassStatus", "1"),
-    {"assertPassStatus", T_STR, NULL, false, 0}, /* "1" none, "2" set (C23) */
+    {"assertPassStatus", T_STR, NULL, false, 0},           /* "1" none, "2" set (C23) */
     {"securityHoldUntil", T_INT | T_NULL, NULL, false, 0}, /* C24 */
     {"securityHoldReason", T_STR | T_NULL, NULL, false, 0},
     {"companyKycStatus", T_INT, NULL, false, 0},

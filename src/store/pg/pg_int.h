@@ -176,5 +176,4 @@ bool pg__str(struct arena *a, const PGresult *res, int row, int col, char **out)
 STORE_METHODS(PG_DECLARE)
 #undef PG_DECLARE
 
-
 #endif

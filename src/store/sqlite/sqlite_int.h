@@ -187,5 +187,4 @@ void *sq__grow(struct arena *a, void **items, size_t *cap, size_t n, size_t size
 STORE_METHODS(SQ_DECLARE)
 #undef SQ_DECLARE
 
-
 #endif
