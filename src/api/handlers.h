@@ -25,6 +25,7 @@ ta_err api_update_pwd(struct api_req *req, json_t **data_out);
 ta_err api_forget_pwd(struct api_req *req, json_t **data_out);
 ta_err api_mfa_generate(struct api_req *req, json_t **data_out);
 ta_err api_mfa_change(struct api_req *req, json_t **data_out);
+ta_err api_auth_check(struct api_req *req, json_t **data_out);
 
 /* The security center (contract C21-C24): api/security_*.c. */
 ta_err api_bind_phone(struct api_req *req, json_t **data_out);

@@ -6,6 +6,7 @@
 #include "delivery/worker.h"
 #include "domain/company.h"
 #include "domain/keys.h"
+#include "domain/session_cache.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -143,6 +144,9 @@ ta_err app_start(struct app *app)
     ta_err e = delivery_worker_start(cfg, &app->delivery);
     if (e != TA_OK)
         return e;
+    e = session_cache_start(cfg, (size_t)cfg->session_cache_entries);
+    if (e != TA_OK)
+        return e;
     app->hash_pool = workpool_new(hash_threads, queue, hash_thread_init, NULL, app);
     if (app->hash_pool == NULL)
         return TA_FAIL(TA_E_INTERNAL);
@@ -172,6 +176,7 @@ void app_stop(struct app *app)
     app->hash_pool = NULL;
     http_server_stop(app->http);
     app->http = NULL;
+    session_cache_stop(); /* after the last request: writes the queued touches */
     delivery_worker_stop(app->delivery);
     app->delivery = NULL;
 }

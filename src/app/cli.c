@@ -760,8 +760,19 @@ static const struct cli_command commands[] = {
     {"customer", "kyc", customer_kyc_cmd, "--company ID CUSTOMER --status 0|1|2|3 [--remark TEXT]"},
     {"customer", "audit", customer_audit_cmd, "--company ID CUSTOMER [--json] [--limit N]"},
     {"customer", "seed", customer_seed_cmd, "--company ID --count N [--password MD5HEX]"},
+    {"backup", NULL, cli_backup_cmd,
+     "FILE [settings] — copy the SQLite database to FILE while servers run"},
+    {"restore", NULL, cli_restore_cmd,
+     "FILE [settings] — put a backup back (refused while a server has it open)"},
+    {"man", NULL, cli_man_cmd, "— print this manual page tradeauth(1) (roff)"},
+    {"example-config", NULL, cli_ini_cmd, "— print an INI file with every setting commented out"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+const struct cli_command *cli_command_at(size_t i)
+{
+    return i < N_COMMANDS ? &commands[i] : NULL;
+}
 
 /* What a group's --help adds below its commands. */
 static const struct {

@@ -66,6 +66,16 @@ const char *cli_take_word(struct cli_env *env);
 int cli_usage_error(struct cli_env *env, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Row i of the command table (docgen.c prints --help's list and the man page from it);
+ * NULL past the last. */
+const struct cli_command *cli_command_at(size_t i);
+
+/* Commands kept in their own files (rows of cli.c's table). */
+int cli_backup_cmd(struct cli_env *env);  /* app/cli_backup.c */
+int cli_restore_cmd(struct cli_env *env); /* app/cli_backup.c */
+int cli_man_cmd(struct cli_env *env);     /* app/docgen.c */
+int cli_ini_cmd(struct cli_env *env);     /* app/docgen.c */
+
 /* Loads settings from what is left of args; prints the error and returns -1 if bad. */
 int cli_settings(struct cli_args *args, struct config *cfg);
 

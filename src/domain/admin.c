@@ -166,6 +166,9 @@ ta_err admin_customer_seed(struct store *st, int64_t company_id, int64_t count,
             if (e == TA_E_CONFLICT)
                 e = TA_OK; /* an address taken by hand: skip it */
         }
+        int64_t paired;
+        if (e == TA_OK && co.twin_id != 0) /* their twins, as registration makes them */
+            e = STORE(st, customer_pair_missing, &paired);
         if (e == TA_OK)
             e = store_commit(st);
         if (e != TA_OK) {

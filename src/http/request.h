@@ -41,7 +41,7 @@ enum request_next {
     REQ_SLOW,      /* a password-hashing route: request_run on the hash pool when there is one */
 };
 
-#define REQUEST_MAX_HEADERS 8
+#define REQUEST_MAX_HEADERS 14 /* CORS, nosniff/no-store and the gateway check's six */
 
 struct request {
     /* In: set by request_init. */

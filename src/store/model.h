@@ -210,6 +210,14 @@ struct customer_security {
     bool pw_login_blocked;       /* "this wasn't me": password sign-in refused until a reset */
 };
 
+/* What a token read shows of the security row (payload, gateway check): small enough to
+ * ride in the session cache with the customer. */
+struct security_summary {
+    int64_t hold_until_ms; /* 0: no hold */
+    char hold_reason[32];
+    bool fund_set; /* a fund password is set */
+};
+
 /* device_seen's answers. */
 enum device_state { DEVICE_KNOWN = 0, DEVICE_NEW = 1, DEVICE_FIRST = 2 };
 

@@ -1,5 +1,6 @@
 /* store/store.c — picks a backend by the database URL's scheme. */
 #include "store/store.h"
+#include "store/events.h"
 
 #include <string.h>
 
@@ -21,8 +22,12 @@ ta_err store_open(const char *url, struct store **out)
 {
     for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
         const char *scheme = backends[i]->scheme;
-        if (strncmp(url, scheme, strlen(scheme)) == 0)
-            return backends[i]->open(url, out);
+        if (strncmp(url, scheme, strlen(scheme)) == 0) {
+            ta_err err = backends[i]->open(url, out);
+            if (err == TA_OK)
+                store_events_wrap(*out); /* writes that change token reads raise events */
+            return err;
+        }
     }
     return TA_E_NOT_FOUND;
 }

@@ -105,6 +105,11 @@ static const struct opt opts[] = {
     I("refresh-s", refresh_s, "2592000", 60, 315360000, "refresh token lifetime"),
     I("session-touch-s", session_touch_s, "300", 0, 86400,
       "at most one last-used write per session per this many seconds"),
+    I("session-cache-entries", session_cache_entries, "100000", 0, 100000000,
+      "live sessions kept in memory for token reads (0: every read goes to the database)"),
+    I("hash-max-wait-ms", hash_max_wait_ms, "2000", 1, 600000,
+      "queue a login while its expected wait for a hash worker is within this; else "
+      "GATEWAY_CODE_004"),
     I("security-hold-s", security_hold_s, "86400", 0, 31536000,
       "withdrawal hold after a security change (C24; 0: none)"),
     B("new-device-alert", new_device_alert, "true", "notice on sign-in from a new device (C24)"),

@@ -61,6 +61,8 @@ struct config {
     int session_absolute_s;
     int refresh_s;
     int session_touch_s;
+    int session_cache_entries; /* 0: no session cache */
+    int hash_max_wait_ms;      /* admission to the hash queue by expected wait */
     /* the security center (contract C23, C24) */
     int security_hold_s;
     bool new_device_alert;

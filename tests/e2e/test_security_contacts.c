@@ -97,6 +97,12 @@ static void bind_phone__common_code_then_masked_and_unmasked(void **state)
     expect_str(d, "phoneArea", "+86");
     assert_true(json_is_null(json_object_get(d, "securityHoldUntil"))); /* a bind: no hold */
     json_decref(d);
+    r = e2e_call(sec_server, E2E_PREFIX "/auth/check", NULL,
+                 &(struct e2e_opts){.method = "GET", .token = c.token});
+    assert_int_equal(r.status, 200);
+    char hdr[64];
+    assert_null(e2e_header(&r, "X-Security-Hold-Until", hdr, sizeof hdr));
+    e2e_resp_free(&r);
     r = sec_call(&c, SEC_R("findPhoneAndEmail"), json_object());
     E2E_EXPECT(r, 200, "0");
     expect_str(json_object_get(r.json, "data"), "phone", phone);
@@ -217,6 +223,15 @@ static void change_email__step_up_notice_hold(void **state)
     json_int_t reg = json_integer_value(json_object_get(d, "registerTime"));
     assert_true(until > reg + 86000000LL && until < reg + 86400000LL + 120000);
     json_decref(d);
+    /* The gateway check tells the fund service (C20). */
+    r = e2e_call(sec_server, E2E_PREFIX "/auth/check", NULL,
+                 &(struct e2e_opts){.method = "GET", .token = c.token});
+    assert_int_equal(r.status, 200);
+    char hdr[64], want[32];
+    snprintf(want, sizeof want, "%lld", (long long)until);
+    assert_non_null(e2e_header(&r, "X-Security-Hold-Until", hdr, sizeof hdr));
+    assert_string_equal(hdr, want);
+    e2e_resp_free(&r);
 
     /* Replays: the old contact's code and the new one's are spent. */
     expect_code(

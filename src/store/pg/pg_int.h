@@ -171,6 +171,9 @@ void pg__bytes(unsigned char *dst, size_t size, const PGresult *res, int row, in
 /* A text column as an arena string, NULL for SQL NULL. False when the arena is full. */
 bool pg__str(struct arena *a, const PGresult *res, int row, int col, char **out);
 
+/* The statements of customer_pair_missing, also migration 3 (twin.c). */
+extern const char pg__pair_missing_sql[];
+
 /* ---- the methods: pg__<name> for every X() of STORE_METHODS (store/store.h) ---- */
 #define PG_DECLARE(ret, name, params) ret pg__##name params;
 STORE_METHODS(PG_DECLARE)

@@ -182,6 +182,9 @@ void sq__col_hash(sqlite3_stmt *q, int i, unsigned char *dst);
  * arena). NULL when the arena is full. */
 void *sq__grow(struct arena *a, void **items, size_t *cap, size_t n, size_t size);
 
+/* The statements of customer_pair_missing, also migration 3 (twin.c). */
+extern const char sq__pair_missing_sql[];
+
 /* ---- the methods: sq__<name> for every X() of STORE_METHODS (store/store.h) ---- */
 #define SQ_DECLARE(ret, name, params) ret sq__##name params;
 STORE_METHODS(SQ_DECLARE)
