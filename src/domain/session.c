@@ -209,6 +209,18 @@ ta_err session_customer_view(struct dctx *ctx, const struct auth *au, struct cus
     return TA_OK;
 }
 
+/* Every session of the customer and of its twin customer. */
+static ta_err logout_all_body(struct dctx *ctx, void *arg)
+{
+    const struct customer *c = arg;
+    ta_err err =
+        STORE(ctx->st, session_end_customer, c->id, 0, 0, ctx->now_ms, SESSION_LOGOUT, NULL);
+    if (err == TA_OK && c->relation_customer_id != 0)
+        err = STORE(ctx->st, session_end_customer, c->relation_customer_id, 0, 0, ctx->now_ms,
+                    SESSION_LOGOUT, NULL);
+    return err;
+}
+
 void session_logout(struct dctx *ctx, const char *token, bool all_devices)
 {
     struct auth au;
@@ -218,17 +230,7 @@ void session_logout(struct dctx *ctx, const char *token, bool all_devices)
         (void)STORE(ctx->st, session_end, au.s.id, ctx->now_ms, SESSION_LOGOUT);
         return;
     }
-    if (store_begin(ctx->st) != TA_OK)
-        return;
-    ta_err err =
-        STORE(ctx->st, session_end_customer, au.c.id, 0, 0, ctx->now_ms, SESSION_LOGOUT, NULL);
-    if (err == TA_OK && au.c.relation_customer_id != 0)
-        err = STORE(ctx->st, session_end_customer, au.c.relation_customer_id, 0, 0, ctx->now_ms,
-                    SESSION_LOGOUT, NULL);
-    if (err == TA_OK)
-        err = store_commit(ctx->st);
-    if (err != TA_OK)
-        store_rollback(ctx->st);
+    (void)dctx_tx(ctx, logout_all_body, &au.c);
 }
 
 /* The pair is sealed as "token\nrtoken". */

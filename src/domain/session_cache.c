@@ -4,6 +4,7 @@
  * stores what it read when no event came in while it was reading (the epoch). */
 #include "domain/session_cache.h"
 #include "domain/company.h"
+#include "domain/ctx.h"
 #include "store/events.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -370,16 +371,28 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-/* Writes queued touches in one transaction per batch, off every request's path. */
+struct touch_batch {
+    const struct touch *t;
+    size_t n;
+};
+
+static ta_err touch_body(struct dctx *ctx, void *arg)
+{
+    const struct touch_batch *b = arg;
+    for (size_t i = 0; i < b->n; i++)
+        (void)STORE(ctx->st, session_touch, b->t[i].session_id, b->t[i].now_ms);
+    return TA_OK;
+}
+
+/* Writes queued touches in one transaction per batch, off every request's path. Best
+ * effort: a session not touched now is touched again on a later read. */
 static void write_touches(struct store *st, struct touch *batch, size_t n)
 {
-    if (st == NULL || store_begin(st) != TA_OK)
+    if (st == NULL)
         return;
-    for (size_t i = 0; i < n; i++)
-        (void)STORE(st, session_touch, batch[i].session_id, batch[i].now_ms);
-    if (store_commit(st) != TA_OK)
-        store_rollback(st); /* best effort: the session is touched again on a later read */
-    else
+    struct dctx ctx = {.st = st};
+    struct touch_batch b = {batch, n};
+    if (dctx_tx(&ctx, touch_body, &b) == TA_OK)
         atomic_fetch_add(&n_touched, n);
 }
 
