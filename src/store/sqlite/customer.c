@@ -39,17 +39,8 @@ static const char SQL_MFA_ADVANCE[] =
 
 ta_err sq__customer_insert(struct store *st, const struct customer *c, int64_t *id_out)
 {
-    struct sq_store *sq = sq__from(st);
-    sqlite3_stmt *q = sq__stmt(sq, SQ_CUSTOMER_INSERT, SQL_INSERT);
-    if (q == NULL)
-        return TA_FAIL(TA_E_INTERNAL);
-    ta_err err = sq__bind_row(q, 1, &row_customer, c, "customer_insert");
-    if (err == TA_OK)
-        err = sq__run(sq, q, "customer_insert", NULL);
-    if (err == TA_OK)
-        *id_out = sqlite3_last_insert_rowid(sq->db);
-    sq__release(q);
-    return err;
+    return sq__insert_row(sq__from(st), SQ_CUSTOMER_INSERT, SQL_INSERT, &row_customer, c, id_out,
+                          "customer_insert");
 }
 
 static ta_err fetch_one(struct sq_store *sq, sqlite3_stmt *q, bool ambiguous, struct arena *a,
@@ -240,17 +231,8 @@ static const char SQL_ACCOUNT_SET_AMOUNTS[] =
 
 ta_err sq__account_insert(struct store *st, const struct account *acc, int64_t *id_out)
 {
-    struct sq_store *sq = sq__from(st);
-    sqlite3_stmt *q = sq__stmt(sq, SQ_ACCOUNT_INSERT, SQL_ACCOUNT_INSERT);
-    if (q == NULL)
-        return TA_FAIL(TA_E_INTERNAL);
-    ta_err err = sq__bind_row(q, 1, &row_account, acc, "account_insert");
-    if (err == TA_OK)
-        err = sq__run(sq, q, "account_insert", NULL);
-    if (err == TA_OK)
-        *id_out = sqlite3_last_insert_rowid(sq->db);
-    sq__release(q);
-    return err;
+    return sq__insert_row(sq__from(st), SQ_ACCOUNT_INSERT, SQL_ACCOUNT_INSERT, &row_account, acc,
+                          id_out, "account_insert");
 }
 
 ta_err sq__account_list(struct store *st, int64_t customer_id, struct arena *a,

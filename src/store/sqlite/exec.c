@@ -334,3 +334,18 @@ ta_err sq__read_all(struct sq_store *sq, sqlite3_stmt *q, const struct row_desc 
     }
     return err;
 }
+
+ta_err sq__insert_row(struct sq_store *sq, enum sq_slot slot, const char *sql,
+                      const struct row_desc *d, const void *rec, int64_t *id_out, const char *what)
+{
+    sqlite3_stmt *q = sq__stmt(sq, slot, sql);
+    if (q == NULL)
+        return TA_FAIL(TA_E_INTERNAL);
+    ta_err err = sq__bind_row(q, 1, d, rec, what);
+    if (err == TA_OK)
+        err = sq__run(sq, q, what, NULL);
+    if (err == TA_OK && id_out != NULL)
+        *id_out = sqlite3_last_insert_rowid(sq->db);
+    sq__release(q);
+    return err;
+}

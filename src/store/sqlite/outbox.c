@@ -33,17 +33,8 @@ static const char SQL_COUNT[] = "SELECT count(*) FROM outbox WHERE status = ?1";
 
 ta_err sq__outbox_insert(struct store *st, const struct outbox_row *row, int64_t *id_out)
 {
-    struct sq_store *sq = sq__from(st);
-    sqlite3_stmt *q = sq__stmt(sq, SQ_OUTBOX_INSERT, SQL_INSERT);
-    if (q == NULL)
-        return TA_FAIL(TA_E_INTERNAL);
-    ta_err err = sq__bind_row(q, 1, &row_outbox, row, "outbox_insert");
-    if (err == TA_OK)
-        err = sq__run(sq, q, "outbox_insert", NULL);
-    if (err == TA_OK)
-        *id_out = sqlite3_last_insert_rowid(sq->db);
-    sq__release(q);
-    return err;
+    return sq__insert_row(sq__from(st), SQ_OUTBOX_INSERT, SQL_INSERT, &row_outbox, row, id_out,
+                          "outbox_insert");
 }
 
 static int by_id(const void *x, const void *y)
@@ -141,15 +132,8 @@ static const char SQL_AUDIT_LIST[] = "SELECT " AUDIT_COLS " FROM audit WHERE cus
 
 ta_err sq__audit_insert(struct store *st, const struct audit_row *row)
 {
-    struct sq_store *sq = sq__from(st);
-    sqlite3_stmt *q = sq__stmt(sq, SQ_AUDIT_INSERT, SQL_AUDIT_INSERT);
-    if (q == NULL)
-        return TA_FAIL(TA_E_INTERNAL);
-    ta_err err = sq__bind_row(q, 1, &row_audit, row, "audit_insert");
-    if (err == TA_OK)
-        err = sq__run(sq, q, "audit_insert", NULL);
-    sq__release(q);
-    return err;
+    return sq__insert_row(sq__from(st), SQ_AUDIT_INSERT, SQL_AUDIT_INSERT, &row_audit, row, NULL,
+                          "audit_insert");
 }
 
 ta_err sq__audit_list(struct store *st, int64_t customer_id, size_t limit, struct arena *a,

@@ -59,17 +59,8 @@ static ta_err bind_grace(sqlite3_stmt *q, int i, const struct session *s, const 
 
 ta_err sq__session_insert(struct store *st, const struct session *s, int64_t *id_out)
 {
-    struct sq_store *sq = sq__from(st);
-    sqlite3_stmt *q = sq__stmt(sq, SQ_SESSION_INSERT, SQL_INSERT);
-    if (q == NULL)
-        return TA_FAIL(TA_E_INTERNAL);
-    ta_err err = sq__bind_row(q, 1, &row_session, s, "session_insert");
-    if (err == TA_OK)
-        err = sq__run(sq, q, "session_insert", NULL);
-    if (err == TA_OK)
-        *id_out = sqlite3_last_insert_rowid(sq->db);
-    sq__release(q);
-    return err;
+    return sq__insert_row(sq__from(st), SQ_SESSION_INSERT, SQL_INSERT, &row_session, s, id_out,
+                          "session_insert");
 }
 
 /* Steps a bound lookup of at most one row into *out; releases q. */

@@ -191,6 +191,11 @@ ta_err sq__read_one(struct sq_store *sq, sqlite3_stmt *q, const struct row_desc 
 ta_err sq__read_all(struct sq_store *sq, sqlite3_stmt *q, const struct row_desc *d, struct arena *a,
                     size_t size, void **out, size_t *n_out, const char *what);
 
+/* Runs the INSERT of slot (prepared from sql) with the fields after the id of rec as
+ * ?1..; *id_out (may be NULL) gets the new rowid. TA_E_CONFLICT on a unique key. */
+ta_err sq__insert_row(struct sq_store *sq, enum sq_slot slot, const char *sql,
+                      const struct row_desc *d, const void *rec, int64_t *id_out, const char *what);
+
 /* ---- the methods: sq__<name> for every X() of STORE_METHODS (store/store.h) ---- */
 #define SQ_DECLARE(ret, name, params) ret sq__##name params;
 STORE_METHODS(SQ_DECLARE)

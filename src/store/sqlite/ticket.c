@@ -126,17 +126,8 @@ static const char SQL_ONETIME_PEEK[] =
 
 ta_err sq__onetime_insert(struct store *st, const struct onetime *o, int64_t *id_out)
 {
-    struct sq_store *sq = sq__from(st);
-    sqlite3_stmt *q = sq__stmt(sq, SQ_ONETIME_INSERT, SQL_ONETIME_INSERT);
-    if (q == NULL)
-        return TA_FAIL(TA_E_INTERNAL);
-    ta_err err = sq__bind_row(q, 1, &row_onetime, o, "onetime_insert");
-    if (err == TA_OK)
-        err = sq__run(sq, q, "onetime_insert", NULL);
-    if (err == TA_OK)
-        *id_out = sqlite3_last_insert_rowid(sq->db);
-    sq__release(q);
-    return err;
+    return sq__insert_row(sq__from(st), SQ_ONETIME_INSERT, SQL_ONETIME_INSERT, &row_onetime, o,
+                          id_out, "onetime_insert");
 }
 
 /* Shared by consume and peek: the statements differ only in deleting the row. */
