@@ -176,6 +176,18 @@ struct row_desc {
     "next_at_ms, expires_ms, created_ms"
 #define AUDIT_COLS ROW_COLS(AUDIT_FIELDS)
 
+/* Room for any one record but a company: where a backend reads a row before it may write
+ * the caller's out-parameter (written only on TA_OK). */
+union row_any {
+    struct customer customer;
+    struct account account;
+    struct session session;
+    struct ticket ticket;
+    struct onetime onetime;
+    struct outbox_row outbox;
+    struct audit_row audit;
+};
+
 extern const struct row_desc row_company, row_customer, row_account, row_session, row_ticket,
     row_onetime, row_outbox, row_audit;
 

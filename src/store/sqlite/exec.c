@@ -265,25 +265,14 @@ ta_err sq__read_row(sqlite3_stmt *q, int first, const struct row_desc *d, struct
     return err;
 }
 
-/* Big enough for any record read by sq__read_one. */
-union any_row {
-    struct customer customer;
-    struct account account;
-    struct session session;
-    struct ticket ticket;
-    struct onetime onetime;
-    struct outbox_row outbox;
-    struct audit_row audit;
-};
-
 ta_err sq__read_one(struct sq_store *sq, sqlite3_stmt *q, const struct row_desc *d, struct arena *a,
                     bool ambiguous, void *out, size_t size, const char *what)
 {
-    union any_row row;
+    union row_any row;
     ta_err err;
 
     if (size > sizeof row)
-        abort(); /* a record this file does not know yet: add it to the union */
+        abort(); /* a record union row_any (store/rows.h) does not know yet */
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         memset(&row, 0, sizeof row);
