@@ -25,34 +25,13 @@ int main(int argc, char **argv)
         printf("tradeauth 0.1.0\n");
         return 0;
     }
-    if (strcmp(cmd, "man") == 0 || strcmp(cmd, "example-config") == 0) {
-        (cmd[0] == 'm' ? docgen_man : docgen_example_ini)(stdout);
-        return fflush(stdout) == 0 ? 0 : 1;
-    }
     struct config cfg;
     config_init(&cfg);
-    int rc = 2;
-    if (strcmp(cmd, "serve") == 0) {
-        struct cli_args args = {argc - 2, argv + 2};
-        if (cli_flag(&args, "help")) {
-            printf("Usage: tradeauth serve [settings]\n\n");
-            config_print_help(stdout);
-            rc = 0;
-        } else if (cli_settings(&args, &cfg) == 0) {
-            rc = app_serve(&cfg);
-        }
-    } else if (strcmp(cmd, "migrate") == 0) {
-        struct cli_args args = {argc - 2, argv + 2};
-        rc = cli_migrate(&args, &cfg);
-    } else if (strcmp(cmd, "bench-kdf") == 0) {
-        struct cli_args args = {argc - 2, argv + 2};
-        rc = cli_bench_kdf(&args, &cfg);
-    } else if ((strcmp(cmd, "company") == 0 || strcmp(cmd, "customer") == 0) && argc >= 3) {
-        struct cli_args args = {argc - 3, argv + 3};
-        rc = cmd[1] == 'o' ? cli_company(argv[2], &args, &cfg) : cli_customer(argv[2], &args, &cfg);
-    } else {
+    int rc = cli_run(argc - 1, argv + 1, &cfg);
+    if (rc < 0) {
         fprintf(stderr, "tradeauth: unknown command '%s'\n\n", cmd);
         usage(stderr);
+        rc = 2;
     }
     config_cleanup(&cfg);
     return rc;

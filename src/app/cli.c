@@ -2,10 +2,10 @@
  * JSON document for scripts. Command flags come out of argv first; the rest are settings. */
 #include "app/cli.h"
 #include "api/render.h"
+#include "app/app.h"
 #include "crypto/passwd.h"
 #include "domain/admin.h"
 #include "domain/company.h"
-#include "store/store.h"
 #include "util/arena.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,20 +139,61 @@ static bool parse_amount(const char *s, int digits, int64_t *out)
     return true;
 }
 
-static struct store *open_store(struct config *cfg)
+/* ---- what every command shares ---------------------------------------------------- */
+
+int cli_usage_error(struct cli_env *env, const char *fmt, ...)
 {
-    struct store *st = NULL;
-    if (sodium_init() < 0 || store_open(cfg->db, &st) != TA_OK) {
-        fprintf(stderr, "tradeauth: cannot open database %s\n", cfg->db);
-        return NULL;
+    (void)env;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("tradeauth: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+int cli_open(struct cli_env *env)
+{
+    if (cli_settings(env->args, env->cfg) != 0)
+        return 2;
+    const char *step = "open";
+    if (admin_open(env->cfg->db, &env->st, &step) != TA_OK) {
+        fprintf(stderr, "tradeauth: cannot %s database %s\n", step, env->cfg->db);
+        return 1;
     }
-    bool created;
-    if (store_migrate(st) != TA_OK || company_seed_default(st, &created) != TA_OK) {
-        fprintf(stderr, "tradeauth: cannot prepare database %s\n", cfg->db);
-        store_close(st);
-        return NULL;
+    return 0;
+}
+
+void cli_keep(struct cli_env *env, const char *const *names, size_t n)
+{
+    int k = 0;
+    for (size_t f = 0; f < n; f++) {
+        const char *v;
+        while ((v = cli_take(env->args, names[f])) != NULL && k + 2 <= CLI_KEPT_MAX) {
+            env->kept[k++] = arena_printf(env->a, "--%s", names[f]);
+            env->kept[k++] = (char *)v;
+        }
     }
-    return st;
+    env->cmd_flags.argc = k;
+    env->cmd_flags.argv = env->kept;
+}
+
+const char *cli_take_word(struct cli_env *env)
+{
+    struct cli_args *args = env->args;
+    if (args->argc == 0 || strncmp(args->argv[0], "--", 2) == 0)
+        return NULL;
+    const char *w = args->argv[0];
+    drop(args, 0, 1);
+    return w;
+}
+
+static void print_json(json_t *o, size_t flags)
+{
+    json_dumpf(o, stdout, flags);
+    printf("\n");
+    json_decref(o);
 }
 
 /* ---- companies ------------------------------------------------------------------- */
@@ -207,12 +249,24 @@ static void company_print(const struct company *co)
                co->groups[i].is_default ? " (default)" : "");
 }
 
-/* Applies the company flags shared by add and set. Returns 0, or -1 after a message. */
-static int company_flags(struct cli_args *args, struct company *co)
+/* ---- company flags, shared by add and set ------------------------------------------ */
+
+static const char *const company_flag_names[] = {"name",
+                                                 "prefix",
+                                                 "kyc",
+                                                 "review",
+                                                 "single-session",
+                                                 "session-idle-s",
+                                                 "session-absolute-s",
+                                                 "refresh-s",
+                                                 "asset",
+                                                 "trade-type",
+                                                 "group"};
+
+/* Each returns 0, or -1 after a message. */
+static int flags_scalars(struct cli_args *args, struct company *co)
 {
     const char *v;
-    const char *many[TA_MAX_OFFERS];
-    int64_t n;
     if ((v = cli_take(args, "name")) != NULL)
         snprintf(co->name, sizeof co->name, "%s", v);
     if ((v = cli_take(args, "prefix")) != NULL) {
@@ -234,6 +288,11 @@ static int company_flags(struct cli_args *args, struct company *co)
             return -1;
         }
     }
+    return 0;
+}
+
+static int flags_lifetimes(struct cli_args *args, struct company *co)
+{
     struct {
         const char *flag;
         int64_t *field;
@@ -241,269 +300,246 @@ static int company_flags(struct cli_args *args, struct company *co)
                  {"session-absolute-s", &co->session_absolute_ms},
                  {"refresh-s", &co->refresh_ms}};
     for (size_t i = 0; i < 3; i++) {
-        if ((v = cli_take(args, times[i].flag)) != NULL) {
-            if (!parse_i64(v, 0, 315360000, &n)) {
-                fprintf(stderr, "tradeauth: --%s should be seconds (0: server default)\n",
-                        times[i].flag);
-                return -1;
-            }
-            *times[i].field = n * 1000;
+        const char *v = cli_take(args, times[i].flag);
+        int64_t n;
+        if (v == NULL)
+            continue;
+        if (!parse_i64(v, 0, 315360000, &n)) {
+            fprintf(stderr, "tradeauth: --%s should be seconds (0: server default)\n",
+                    times[i].flag);
+            return -1;
         }
+        *times[i].field = n * 1000;
     }
-    int k = cli_take_all(args, "asset", many, TA_MAX_ASSETS);
-    if (k > TA_MAX_ASSETS) {
-        fprintf(stderr, "tradeauth: at most %d assets\n", TA_MAX_ASSETS);
+    return 0;
+}
+
+/* "CURRENCY:ASSETS_ID:DIGITS[:DEMO_BALANCE]" */
+static int parse_asset(const char *text, struct company_asset *as)
+{
+    char cur[TA_CURRENCY_MAX];
+    long long id = 0;
+    int digits = 0, used = 0;
+    if (sscanf(text, "%15[A-Za-z0-9]:%lld:%d%n", cur, &id, &digits, &used) != 3 || digits < 0 ||
+        digits > 18 || id <= 0 || (text[used] != '\0' && text[used] != ':')) {
+        fprintf(stderr, "tradeauth: --asset '%s' should be CURRENCY:ASSETS_ID:DIGITS[:DEMO]\n",
+                text);
         return -1;
     }
-    if (k > 0) {
-        co->n_assets = 0;
-        for (int i = 0; i < k; i++) {
-            char cur[TA_CURRENCY_MAX];
-            long long id = 0;
-            int digits = 0, used = 0;
-            if (sscanf(many[i], "%15[A-Za-z0-9]:%lld:%d%n", cur, &id, &digits, &used) != 3 ||
-                digits < 0 || digits > 18 || id <= 0 ||
-                (many[i][used] != '\0' && many[i][used] != ':')) {
-                fprintf(stderr,
-                        "tradeauth: --asset '%s' should be CURRENCY:ASSETS_ID:DIGITS[:DEMO]\n",
-                        many[i]);
-                return -1;
-            }
-            struct company_asset *as = &co->assets[co->n_assets++];
-            memset(as, 0, sizeof *as);
-            snprintf(as->currency, sizeof as->currency, "%s", cur);
-            as->assets_id = id;
-            as->digits = digits;
-            if (many[i][used] == ':' &&
-                !parse_amount(many[i] + used + 1, digits, &as->demo_balance)) {
-                fprintf(stderr, "tradeauth: --asset '%s': bad demo balance\n", many[i]);
-                return -1;
-            }
-        }
-    }
-    k = cli_take_all(args, "trade-type", many, TA_MAX_OFFERS);
-    if (k > TA_MAX_OFFERS) {
-        fprintf(stderr, "tradeauth: at most %d trade types\n", TA_MAX_OFFERS);
+    memset(as, 0, sizeof *as);
+    snprintf(as->currency, sizeof as->currency, "%s", cur);
+    as->assets_id = id;
+    as->digits = digits;
+    if (text[used] == ':' && !parse_amount(text + used + 1, digits, &as->demo_balance)) {
+        fprintf(stderr, "tradeauth: --asset '%s': bad demo balance\n", text);
         return -1;
     }
-    if (k > 0) {
-        co->n_offers = 0;
-        for (int i = 0; i < k; i++) {
-            char cur[TA_CURRENCY_MAX], flag[16] = "";
-            int tt = 0;
-            int got = sscanf(many[i], "%d:%15[A-Za-z0-9]:%15s", &tt, cur, flag);
-            if (got < 2 || tt < 1 || tt > 99 || (got == 3 && strcmp(flag, "default") != 0)) {
-                fprintf(stderr, "tradeauth: --trade-type '%s' should be TYPE:CURRENCY[:default]\n",
-                        many[i]);
-                return -1;
-            }
-            struct company_offer *o = &co->offers[co->n_offers++];
-            o->trade_type = tt;
-            snprintf(o->currency, sizeof o->currency, "%s", cur);
-            o->is_default = got == 3;
-        }
-    }
-    k = cli_take_all(args, "group", many, TA_MAX_GROUPS);
-    if (k > TA_MAX_GROUPS) {
-        fprintf(stderr, "tradeauth: at most %d groups\n", TA_MAX_GROUPS);
+    return 0;
+}
+
+/* "TYPE:CURRENCY[:default]" */
+static int parse_offer(const char *text, struct company_offer *o)
+{
+    char cur[TA_CURRENCY_MAX], flag[16] = "";
+    int tt = 0;
+    int got = sscanf(text, "%d:%15[A-Za-z0-9]:%15s", &tt, cur, flag);
+    if (got < 2 || tt < 1 || tt > 99 || (got == 3 && strcmp(flag, "default") != 0)) {
+        fprintf(stderr, "tradeauth: --trade-type '%s' should be TYPE:CURRENCY[:default]\n", text);
         return -1;
     }
-    if (k > 0) {
-        co->n_groups = 0;
-        for (int i = 0; i < k; i++) {
-            long long id = 0;
-            char flag[16] = "";
-            int got = sscanf(many[i], "%lld:%15s", &id, flag);
-            if (got < 1 || id <= 0 || (got == 2 && strcmp(flag, "default") != 0)) {
-                fprintf(stderr, "tradeauth: --group '%s' should be ID[:default]\n", many[i]);
-                return -1;
-            }
-            co->groups[co->n_groups++] = (struct company_group){id, got == 2};
-        }
+    o->trade_type = tt;
+    snprintf(o->currency, sizeof o->currency, "%s", cur);
+    o->is_default = got == 3;
+    return 0;
+}
+
+/* "ID[:default]" */
+static int parse_group(const char *text, struct company_group *g)
+{
+    long long id = 0;
+    char flag[16] = "";
+    int got = sscanf(text, "%lld:%15s", &id, flag);
+    if (got < 1 || id <= 0 || (got == 2 && strcmp(flag, "default") != 0)) {
+        fprintf(stderr, "tradeauth: --group '%s' should be ID[:default]\n", text);
+        return -1;
     }
-    for (size_t i = 0; i < co->n_offers; i++) {
-        if (company_asset_find(co, co->offers[i].currency) == NULL) {
+    *g = (struct company_group){id, got == 2};
+    return 0;
+}
+
+/* A repeated flag replaces its whole list: parse(text, &items[i]) for each value. */
+struct list_flag {
+    const char *flag, *plural;
+    int max; /* at most 64 */
+    int (*parse)(const char *text, void *item);
+};
+
+static int flags_list(struct cli_args *args, const struct list_flag *lf, void *items, size_t size,
+                      size_t *n_out)
+{
+    const char *many[64];
+    int k = cli_take_all(args, lf->flag, many, lf->max);
+    if (k > lf->max) {
+        fprintf(stderr, "tradeauth: at most %d %s\n", lf->max, lf->plural);
+        return -1;
+    }
+    for (int i = 0; i < k; i++)
+        if (lf->parse(many[i], (char *)items + (size_t)i * size) != 0)
+            return -1;
+    if (k > 0)
+        *n_out = (size_t)k;
+    return 0;
+}
+
+static int parse_asset_v(const char *t, void *p)
+{
+    return parse_asset(t, p);
+}
+static int parse_offer_v(const char *t, void *p)
+{
+    return parse_offer(t, p);
+}
+static int parse_group_v(const char *t, void *p)
+{
+    return parse_group(t, p);
+}
+
+/* Applies the company flags in args to co. Returns 0, or -1 after a message. */
+static int company_flags(struct cli_args *args, struct company *co)
+{
+    static const struct list_flag assets = {"asset", "assets", TA_MAX_ASSETS, parse_asset_v};
+    static const struct list_flag offers = {"trade-type", "trade types", TA_MAX_OFFERS,
+                                            parse_offer_v};
+    static const struct list_flag groups = {"group", "groups", TA_MAX_GROUPS, parse_group_v};
+    struct company next = *co; /* lists are replaced only when the whole list parses */
+    if (flags_scalars(args, &next) != 0 || flags_lifetimes(args, &next) != 0 ||
+        flags_list(args, &assets, next.assets, sizeof next.assets[0], &next.n_assets) != 0 ||
+        flags_list(args, &offers, next.offers, sizeof next.offers[0], &next.n_offers) != 0 ||
+        flags_list(args, &groups, next.groups, sizeof next.groups[0], &next.n_groups) != 0)
+        return -1;
+    for (size_t i = 0; i < next.n_offers; i++) {
+        if (company_asset_find(&next, next.offers[i].currency) == NULL) {
             fprintf(stderr, "tradeauth: trade type %d:%s names a currency with no --asset\n",
-                    co->offers[i].trade_type, co->offers[i].currency);
+                    next.offers[i].trade_type, next.offers[i].currency);
             return -1;
         }
     }
+    *co = next;
     return 0;
 }
 
-static void company_help(void)
-{
-    printf("Usage:\n"
-           "  tradeauth company list [--json]\n"
-           "  tradeauth company show ID [--json]\n"
-           "  tradeauth company add --name NAME [--id ID] [--no-twin] [--twin-id ID] [flags]\n"
-           "  tradeauth company set ID [flags]\n"
-           "Flags:\n"
-           "  --kyc on|off  --review on|off  --single-session on|off  --prefix DIGITS\n"
-           "  --asset CURRENCY:ASSETS_ID:DIGITS[:DEMO_BALANCE]   (repeat; replaces the list)\n"
-           "  --trade-type TYPE:CURRENCY[:default]              (repeat; default = opened at "
-           "register)\n"
-           "  --group ID[:default]                              (repeat)\n"
-           "  --session-idle-s N  --session-absolute-s N  --refresh-s N   (0: server default)\n"
-           "Without --asset/--trade-type/--group, add uses USDT(13,4,100000) and BTC(16,8,1) spot "
-           "accounts and group 1.\n");
-}
+/* ---- company commands -------------------------------------------------------------- */
 
-static int company_one(struct store *st, int64_t id, bool json)
+static int company_one(struct cli_env *env, int64_t id)
 {
     struct company co;
-    ta_err e = STORE(st, company_get, id, &co);
-    if (e != TA_OK) {
+    if (admin_company_get(env->st, id, &co) != TA_OK) {
         fprintf(stderr, "tradeauth: no company %" PRId64 "\n", id);
         return 1;
     }
-    if (json) {
-        json_t *o = company_json(&co);
-        json_dumpf(o, stdout, JSON_INDENT(2));
-        printf("\n");
-        json_decref(o);
-    } else {
+    if (env->json)
+        print_json(company_json(&co), JSON_INDENT(2));
+    else
         company_print(&co);
+    return 0;
+}
+
+static int take_company_id(struct cli_env *env, int64_t *id)
+{
+    const char *w = cli_take_word(env);
+    if (w == NULL || !parse_i64(w, 1, INT64_MAX, id))
+        return cli_usage_error(env, "company %s needs the company id", env->cmd->name);
+    return 0;
+}
+
+static int company_list_cmd(struct cli_env *env)
+{
+    int rc = cli_open(env);
+    struct company *all = NULL;
+    size_t n = 0;
+    if (rc != 0)
+        return rc;
+    if (admin_company_list(env->st, env->a, &all, &n) != TA_OK)
+        return 1;
+    if (env->json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(arr, company_json(&all[i]));
+        print_json(arr, JSON_INDENT(2));
+    } else {
+        for (size_t i = 0; i < n; i++)
+            company_print(&all[i]);
     }
     return 0;
 }
 
-int cli_company(const char *sub, struct cli_args *args, struct config *cfg)
+static int company_show_cmd(struct cli_env *env)
 {
-    if (strcmp(sub, "--help") == 0 || cli_flag(args, "help")) {
-        company_help();
-        return 0;
-    }
-    bool json = cli_flag(args, "json");
-    const char *id_text = NULL;
-    if ((strcmp(sub, "show") == 0 || strcmp(sub, "set") == 0) && args->argc > 0 &&
-        strncmp(args->argv[0], "--", 2) != 0) {
-        id_text = args->argv[0];
-        drop(args, 0, 1);
-    }
-    struct company co;
-    const char *new_id = NULL, *twin_id = NULL;
-    bool no_twin = false;
     int64_t id = 0;
-    if (strcmp(sub, "add") == 0) {
-        company_default_real(&co);
-        co.id = 0;
-        co.name[0] = '\0';
-        new_id = cli_take(args, "id");
-        twin_id = cli_take(args, "twin-id");
-        no_twin = cli_flag(args, "no-twin");
-        if (company_flags(args, &co) != 0)
-            return 2;
-        if (co.name[0] == '\0') {
-            fprintf(stderr, "tradeauth: company add needs --name\n");
-            return 2;
-        }
-    } else if (strcmp(sub, "set") == 0) {
-        if (id_text == NULL || !parse_i64(id_text, 1, INT64_MAX, &id)) {
-            fprintf(stderr, "tradeauth: company set needs the company id\n");
-            return 2;
-        }
-    } else if (strcmp(sub, "show") == 0) {
-        if (id_text == NULL || !parse_i64(id_text, 1, INT64_MAX, &id)) {
-            fprintf(stderr, "tradeauth: company show needs the company id\n");
-            return 2;
-        }
-    } else if (strcmp(sub, "list") != 0) {
-        fprintf(stderr, "tradeauth: unknown company command '%s'\n", sub);
-        company_help();
-        return 2;
-    }
-    /* set: flags must be read against the stored company, so keep them for later. */
-    struct cli_args saved = *args;
-    char *copy[64];
-    int copy_n = 0;
-    if (strcmp(sub, "set") == 0) {
-        /* settings and command flags are mixed: pull the command's out after loading. */
-        for (int i = 0; i < args->argc && i < 64; i++)
-            copy[copy_n++] = args->argv[i];
-        saved.argv = copy;
-        saved.argc = copy_n;
-        static const char *const cmd_flags[] = {"name",
-                                                "prefix",
-                                                "kyc",
-                                                "review",
-                                                "single-session",
-                                                "session-idle-s",
-                                                "session-absolute-s",
-                                                "refresh-s",
-                                                "asset",
-                                                "trade-type",
-                                                "group"};
-        for (size_t f = 0; f < sizeof cmd_flags / sizeof cmd_flags[0]; f++) {
-            const char *vals[TA_MAX_OFFERS];
-            (void)cli_take_all(args, cmd_flags[f], vals, TA_MAX_OFFERS);
-        }
-    }
-    if (cli_settings(args, cfg) != 0)
-        return 2;
-    struct store *st = open_store(cfg);
-    if (st == NULL)
-        return 1;
-    int rc = 0;
-    if (strcmp(sub, "list") == 0) {
-        struct arena *a = arena_new(64 * 1024 * 1024);
-        struct company *all = NULL;
-        size_t n = 0;
-        if (STORE(st, company_list, a, &all, &n) != TA_OK) {
-            rc = 1;
-        } else if (json) {
-            json_t *arr = json_array();
-            for (size_t i = 0; i < n; i++)
-                json_array_append_new(arr, company_json(&all[i]));
-            json_dumpf(arr, stdout, JSON_INDENT(2));
-            printf("\n");
-            json_decref(arr);
-        } else {
-            for (size_t i = 0; i < n; i++)
-                company_print(&all[i]);
-        }
-        arena_free(a);
-    } else if (strcmp(sub, "show") == 0) {
-        rc = company_one(st, id, json);
-    } else if (strcmp(sub, "set") == 0) {
-        if (STORE(st, company_get, id, &co) != TA_OK) {
-            fprintf(stderr, "tradeauth: no company %" PRId64 "\n", id);
-            rc = 1;
-        } else if (company_flags(&saved, &co) != 0) {
-            rc = 2;
-        } else if (STORE(st, company_update, &co) != TA_OK) {
-            fprintf(stderr, "tradeauth: could not update company %" PRId64 "\n", id);
-            rc = 1;
-        } else {
-            rc = company_one(st, id, json);
-        }
-    } else {
-        int64_t want = 0, want_twin = 0, rid = 0, did = 0;
-        if ((new_id && !parse_i64(new_id, 1, INT64_MAX, &want)) ||
-            (twin_id && !parse_i64(twin_id, 1, INT64_MAX, &want_twin))) {
-            fprintf(stderr, "tradeauth: --id and --twin-id take positive numbers\n");
-            rc = 2;
-        } else {
-            co.id = want;
-            ta_err e = company_create(st, &co, !no_twin, want_twin, &rid, &did);
-            if (e != TA_OK) {
-                fprintf(stderr, "tradeauth: could not add the company (%s)\n",
-                        e == TA_E_CONFLICT ? "that id is taken" : ta_err_name(e));
-                rc = 1;
-            } else {
-                if (!json)
-                    printf("added company %" PRId64 "%s", rid, did ? "" : "\n");
-                if (!json && did)
-                    printf(" with demo twin %" PRId64 "\n", did);
-                rc = company_one(st, rid, json);
-            }
-        }
-    }
-    store_close(st);
-    return rc;
+    int rc = take_company_id(env, &id);
+    if (rc == 0)
+        rc = cli_open(env);
+    return rc != 0 ? rc : company_one(env, id);
 }
 
-/* ---- customers ------------------------------------------------------------------- */
+static int company_add_cmd(struct cli_env *env)
+{
+    struct company co;
+    company_default_real(&co);
+    co.id = 0;
+    co.name[0] = '\0';
+    const char *new_id = cli_take(env->args, "id");
+    const char *twin_id = cli_take(env->args, "twin-id");
+    bool no_twin = cli_flag(env->args, "no-twin");
+    cli_keep(env, company_flag_names, sizeof company_flag_names / sizeof company_flag_names[0]);
+    if (company_flags(&env->cmd_flags, &co) != 0)
+        return 2;
+    if (co.name[0] == '\0')
+        return cli_usage_error(env, "company add needs --name");
+    int rc = cli_open(env);
+    if (rc != 0)
+        return rc;
+    int64_t want_twin = 0, rid = 0, did = 0;
+    if ((new_id && !parse_i64(new_id, 1, INT64_MAX, &co.id)) ||
+        (twin_id && !parse_i64(twin_id, 1, INT64_MAX, &want_twin)))
+        return cli_usage_error(env, "--id and --twin-id take positive numbers");
+    ta_err e = company_create(env->st, &co, !no_twin, want_twin, &rid, &did);
+    if (e != TA_OK) {
+        fprintf(stderr, "tradeauth: could not add the company (%s)\n",
+                e == TA_E_CONFLICT ? "that id is taken" : ta_err_name(e));
+        return 1;
+    }
+    if (!env->json)
+        printf("added company %" PRId64 "%s", rid, did ? "" : "\n");
+    if (!env->json && did)
+        printf(" with demo twin %" PRId64 "\n", did);
+    return company_one(env, rid);
+}
+
+static int company_set_cmd(struct cli_env *env)
+{
+    int64_t id = 0;
+    int rc = take_company_id(env, &id);
+    if (rc != 0)
+        return rc;
+    cli_keep(env, company_flag_names, sizeof company_flag_names / sizeof company_flag_names[0]);
+    if ((rc = cli_open(env)) != 0)
+        return rc;
+    struct company co;
+    if (admin_company_get(env->st, id, &co) != TA_OK) {
+        fprintf(stderr, "tradeauth: no company %" PRId64 "\n", id);
+        return 1;
+    }
+    if (company_flags(&env->cmd_flags, &co) != 0)
+        return 2;
+    if (admin_company_update(env->st, &co) != TA_OK) {
+        fprintf(stderr, "tradeauth: could not update company %" PRId64 "\n", id);
+        return 1;
+    }
+    return company_one(env, id);
+}
+
+/* ---- customer commands --------------------------------------------------------------- */
 
 static json_t *customer_json(const struct customer *c)
 {
@@ -515,164 +551,309 @@ static json_t *customer_json(const struct customer *c)
                      (json_int_t)c->relation_customer_id, "createTime", (json_int_t)c->created_ms);
 }
 
-static void customer_help(void)
+static int take_company(struct cli_env *env, int64_t *company_id)
 {
-    printf("Usage (CUSTOMER is a customerNo, or #ID):\n"
-           "  tradeauth customer list --company ID [--json] [--after ID] [--limit N]\n"
-           "  tradeauth customer show --company ID CUSTOMER [--json]\n"
-           "  tradeauth customer disable|enable|unlock --company ID CUSTOMER\n"
-           "  tradeauth customer kyc --company ID CUSTOMER --status 0|1|2|3 [--remark TEXT]\n"
-           "  tradeauth customer audit --company ID CUSTOMER [--json] [--limit N]\n"
-           "  tradeauth customer seed --company ID --count N [--password MD5HEX]\n");
+    const char *t = cli_take(env->args, "company");
+    if (t == NULL || !parse_i64(t, 1, INT64_MAX, company_id))
+        return cli_usage_error(env, "customer %s needs --company ID", env->cmd->name);
+    return 0;
 }
 
-int cli_customer(const char *sub, struct cli_args *args, struct config *cfg)
+static int take_limit(struct cli_env *env, int64_t *limit)
 {
-    if (strcmp(sub, "--help") == 0 || cli_flag(args, "help")) {
-        customer_help();
-        return 0;
-    }
-    bool json = cli_flag(args, "json");
-    const char *company_text = cli_take(args, "company");
-    const char *status_text = cli_take(args, "status");
-    const char *remark = cli_take(args, "remark");
-    const char *count_text = cli_take(args, "count");
-    const char *password = cli_take(args, "password");
-    const char *after_text = cli_take(args, "after");
-    const char *limit_text = cli_take(args, "limit");
-    const char *which = NULL;
-    if (args->argc > 0 && strncmp(args->argv[0], "--", 2) != 0) {
-        which = args->argv[0];
-        drop(args, 0, 1);
-    }
-    int64_t company_id = 0, status = 0, count = 0, after = 0, limit = 100;
-    if (company_text == NULL || !parse_i64(company_text, 1, INT64_MAX, &company_id)) {
-        fprintf(stderr, "tradeauth: customer %s needs --company ID\n", sub);
-        return 2;
-    }
-    if ((after_text && !parse_i64(after_text, 0, INT64_MAX, &after)) ||
-        (limit_text && !parse_i64(limit_text, 1, 100000, &limit))) {
-        fprintf(stderr, "tradeauth: --after and --limit take numbers\n");
-        return 2;
-    }
-    bool needs_which = strcmp(sub, "list") != 0 && strcmp(sub, "seed") != 0;
-    if (needs_which && which == NULL) {
-        fprintf(stderr, "tradeauth: customer %s needs a customerNo or #id\n", sub);
-        return 2;
-    }
-    if (strcmp(sub, "kyc") == 0 &&
-        (status_text == NULL || !parse_i64(status_text, 0, 3, &status))) {
-        fprintf(stderr, "tradeauth: customer kyc needs --status 0|1|2|3\n");
-        return 2;
-    }
-    if (strcmp(sub, "seed") == 0 &&
-        (count_text == NULL || !parse_i64(count_text, 1, 100000000, &count))) {
-        fprintf(stderr, "tradeauth: customer seed needs --count N\n");
-        return 2;
-    }
-    if (cli_settings(args, cfg) != 0)
-        return 2;
-    struct store *st = open_store(cfg);
-    if (st == NULL)
+    const char *t = cli_take(env->args, "limit");
+    *limit = 100;
+    if (t != NULL && !parse_i64(t, 1, 100000, limit))
+        return cli_usage_error(env, "--after and --limit take numbers");
+    return 0;
+}
+
+/* The commands on one customer: --company ID CUSTOMER (a customerNo or #id), then the
+ * command's own flags (taken by the caller first), settings, the database, the lookup. */
+static int find_customer(struct cli_env *env, struct customer *c)
+{
+    int64_t company_id = 0;
+    int rc = take_company(env, &company_id);
+    if (rc != 0)
+        return rc;
+    const char *which = cli_take_word(env);
+    if (which == NULL)
+        return cli_usage_error(env, "customer %s needs a customerNo or #id", env->cmd->name);
+    if ((rc = cli_open(env)) != 0)
+        return rc;
+    if (admin_customer_find(env->st, company_id, which, env->a, c) != TA_OK) {
+        fprintf(stderr, "tradeauth: no customer '%s' in company %" PRId64 "\n", which, company_id);
         return 1;
-    struct arena *a = arena_new(256 * 1024 * 1024);
+    }
+    return 0;
+}
+
+static int customer_failed(struct cli_env *env, ta_err e)
+{
+    if (e == TA_OK)
+        return 0;
+    fprintf(stderr, "tradeauth: customer %s failed (%s)\n", env->cmd->name, ta_err_name(e));
+    return 1;
+}
+
+static int customer_list_cmd(struct cli_env *env)
+{
+    int64_t company_id = 0, after = 0, limit = 100;
+    const char *after_text = cli_take(env->args, "after");
+    int rc = take_company(env, &company_id);
+    if (rc == 0)
+        rc = take_limit(env, &limit);
+    if (rc == 0 && after_text && !parse_i64(after_text, 0, INT64_MAX, &after))
+        rc = cli_usage_error(env, "--after and --limit take numbers");
+    if (rc == 0)
+        rc = cli_open(env);
+    if (rc != 0)
+        return rc;
+    struct customer *all = NULL;
+    size_t n = 0;
+    ta_err e = admin_customer_list(env->st, company_id, after, (size_t)limit, env->a, &all, &n);
+    if (e == TA_OK && env->json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(arr, customer_json(&all[i]));
+        print_json(arr, JSON_INDENT(2));
+    }
+    for (size_t i = 0; e == TA_OK && !env->json && i < n; i++)
+        printf("%" PRId64 " %s %s %s%s status=%d\n", all[i].id, all[i].customer_no,
+               all[i].email ? all[i].email : "-", all[i].phone_area ? all[i].phone_area : "",
+               all[i].phone ? all[i].phone : "", all[i].status);
+    return customer_failed(env, e);
+}
+
+static int customer_show_cmd(struct cli_env *env)
+{
     struct customer c;
-    int rc = 0;
-    ta_err e = TA_OK;
-    int64_t now = clock_now_ms();
-    if (needs_which) {
-        e = admin_customer_find(st, company_id, which, a, &c);
-        if (e != TA_OK) {
-            fprintf(stderr, "tradeauth: no customer '%s' in company %" PRId64 "\n", which,
-                    company_id);
-            rc = 1;
-            goto out;
-        }
-    }
-    if (strcmp(sub, "list") == 0) {
-        struct customer *all = NULL;
-        size_t n = 0;
-        e = STORE(st, customer_list, company_id, after, (size_t)limit, a, &all, &n);
-        if (e == TA_OK && json) {
-            json_t *arr = json_array();
-            for (size_t i = 0; i < n; i++)
-                json_array_append_new(arr, customer_json(&all[i]));
-            json_dumpf(arr, stdout, JSON_INDENT(2));
-            printf("\n");
-            json_decref(arr);
-        } else if (e == TA_OK) {
-            for (size_t i = 0; i < n; i++)
-                printf("%" PRId64 " %s %s %s%s status=%d\n", all[i].id, all[i].customer_no,
-                       all[i].email ? all[i].email : "-",
-                       all[i].phone_area ? all[i].phone_area : "", all[i].phone ? all[i].phone : "",
-                       all[i].status);
-        }
-    } else if (strcmp(sub, "show") == 0) {
-        json_t *o = customer_json(&c);
-        json_dumpf(o, stdout, json ? JSON_INDENT(2) : JSON_COMPACT);
-        printf("\n");
-        json_decref(o);
-    } else if (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0) {
-        e = admin_customer_status(st, &c, sub[0] == 'd' ? CUSTOMER_DISABLED : CUSTOMER_NORMAL, now);
-        if (e == TA_OK)
-            printf("customer %s %sd\n", c.customer_no, sub);
-    } else if (strcmp(sub, "kyc") == 0) {
-        e = admin_customer_kyc(st, &c, (int)status, remark);
-        if (e == TA_OK)
-            printf("customer %s kyc status %" PRId64 "\n", c.customer_no, status);
-    } else if (strcmp(sub, "unlock") == 0) {
-        e = admin_customer_unlock(st, &c);
-        if (e == TA_OK)
-            printf("customer %s unlocked\n", c.customer_no);
-    } else if (strcmp(sub, "audit") == 0) {
-        struct audit_row *rows = NULL;
-        size_t n = 0;
-        e = STORE(st, audit_list, c.id, (size_t)limit, a, &rows, &n);
-        for (size_t i = 0; e == TA_OK && i < n; i++) {
-            json_t *o = json_pack(
-                "{s:I,s:I,s:I,s:s,s:s,s:s,s:i,s:s}", "time", (json_int_t)rows[i].time_ms,
-                "companyId", (json_int_t)rows[i].company_id, "customerId",
-                (json_int_t)rows[i].customer_id, "event", rows[i].event, "outcome", rows[i].outcome,
-                "client", rows[i].client_addr, "device", rows[i].device, "detail", rows[i].detail);
-            json_dumpf(o, stdout, JSON_COMPACT);
-            printf("\n");
-            json_decref(o);
-        }
-    } else if (strcmp(sub, "seed") == 0) {
-        const char *pw = password ? password : "e10adc3949ba59abbe56e057f20f883e"; /* md5 123456 */
-        int64_t made = 0;
-        e = admin_customer_seed(st, company_id, count, pw, (unsigned long long)cfg->argon2_ops,
-                                (size_t)cfg->argon2_mem_kib * 1024u, now, &made);
-        if (e == TA_OK)
-            printf("seeded %" PRId64 " customers (seed<N>@seed.invalid)\n", made);
-    } else {
-        fprintf(stderr, "tradeauth: unknown customer command '%s'\n", sub);
-        customer_help();
-        rc = 2;
-    }
-    if (e != TA_OK && rc == 0) {
-        fprintf(stderr, "tradeauth: customer %s failed (%s)\n", sub, ta_err_name(e));
-        rc = 1;
-    }
-out:
-    arena_free(a);
-    store_close(st);
+    int rc = find_customer(env, &c);
+    if (rc == 0)
+        print_json(customer_json(&c), env->json ? JSON_INDENT(2) : JSON_COMPACT);
     return rc;
 }
 
-/* ---- migrate and bench-kdf --------------------------------------------------------- */
-
-int cli_migrate(struct cli_args *args, struct config *cfg)
+/* disable and enable */
+static int customer_status_cmd(struct cli_env *env)
 {
-    if (cli_settings(args, cfg) != 0)
-        return 2;
-    struct store *st = open_store(cfg);
-    if (st == NULL)
-        return 1;
-    printf("database %s is up to date\n", cfg->db);
-    store_close(st);
-    return 0;
+    struct customer c;
+    int rc = find_customer(env, &c);
+    if (rc != 0)
+        return rc;
+    bool disable = strcmp(env->cmd->name, "disable") == 0;
+    ta_err e = admin_customer_status(env->st, &c, disable ? CUSTOMER_DISABLED : CUSTOMER_NORMAL,
+                                     clock_now_ms());
+    if (e == TA_OK)
+        printf("customer %s %sd\n", c.customer_no, env->cmd->name);
+    return customer_failed(env, e);
 }
+
+static int customer_kyc_cmd(struct cli_env *env)
+{
+    const char *status_text = cli_take(env->args, "status");
+    const char *remark = cli_take(env->args, "remark");
+    int64_t status = 0;
+    if (status_text == NULL || !parse_i64(status_text, 0, 3, &status))
+        return cli_usage_error(env, "customer kyc needs --status 0|1|2|3");
+    struct customer c;
+    int rc = find_customer(env, &c);
+    if (rc != 0)
+        return rc;
+    ta_err e = admin_customer_kyc(env->st, &c, (int)status, remark);
+    if (e == TA_OK)
+        printf("customer %s kyc status %" PRId64 "\n", c.customer_no, status);
+    return customer_failed(env, e);
+}
+
+static int customer_unlock_cmd(struct cli_env *env)
+{
+    struct customer c;
+    int rc = find_customer(env, &c);
+    if (rc != 0)
+        return rc;
+    ta_err e = admin_customer_unlock(env->st, &c);
+    if (e == TA_OK)
+        printf("customer %s unlocked\n", c.customer_no);
+    return customer_failed(env, e);
+}
+
+static int customer_audit_cmd(struct cli_env *env)
+{
+    int64_t limit = 100;
+    int rc = take_limit(env, &limit);
+    struct customer c;
+    if (rc == 0)
+        rc = find_customer(env, &c);
+    if (rc != 0)
+        return rc;
+    struct audit_row *rows = NULL;
+    size_t n = 0;
+    ta_err e = admin_customer_audit(env->st, &c, (size_t)limit, env->a, &rows, &n);
+    for (size_t i = 0; e == TA_OK && i < n; i++)
+        print_json(json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:i,s:s}", "time",
+                             (json_int_t)rows[i].time_ms, "companyId",
+                             (json_int_t)rows[i].company_id, "customerId",
+                             (json_int_t)rows[i].customer_id, "event", rows[i].event, "outcome",
+                             rows[i].outcome, "client", rows[i].client_addr, "device",
+                             rows[i].device, "detail", rows[i].detail),
+                   JSON_COMPACT);
+    return customer_failed(env, e);
+}
+
+static int customer_seed_cmd(struct cli_env *env)
+{
+    const char *count_text = cli_take(env->args, "count");
+    const char *password = cli_take(env->args, "password");
+    int64_t company_id = 0, count = 0, made = 0;
+    int rc = take_company(env, &company_id);
+    if (rc != 0)
+        return rc;
+    if (count_text == NULL || !parse_i64(count_text, 1, 100000000, &count))
+        return cli_usage_error(env, "customer seed needs --count N");
+    if ((rc = cli_open(env)) != 0)
+        return rc;
+    const char *pw = password ? password : "e10adc3949ba59abbe56e057f20f883e"; /* md5 123456 */
+    ta_err e = admin_customer_seed(env->st, company_id, count, pw,
+                                   (unsigned long long)env->cfg->argon2_ops,
+                                   (size_t)env->cfg->argon2_mem_kib * 1024u, clock_now_ms(), &made);
+    if (e == TA_OK)
+        printf("seeded %" PRId64 " customers (seed<N>@seed.invalid)\n", made);
+    return customer_failed(env, e);
+}
+
+/* ---- one-word commands ---------------------------------------------------------------- */
+
+static int serve_cmd(struct cli_env *env)
+{
+    if (cli_settings(env->args, env->cfg) != 0)
+        return 2;
+    return app_serve(env->cfg);
+}
+
+static int migrate_cmd(struct cli_env *env)
+{
+    int rc = cli_open(env);
+    if (rc == 0)
+        printf("database %s is up to date\n", env->cfg->db);
+    return rc;
+}
+
+static int bench_kdf_cmd(struct cli_env *env);
+
+/* ---- the command table: every admin command on one screen ----------------------------- */
+
+static const struct cli_command commands[] = {
+    {"serve", NULL, serve_cmd, "[settings] — run the HTTP server"},
+    {"migrate", NULL, migrate_cmd, "[settings] — create or update the schema"},
+    {"bench-kdf", NULL, bench_kdf_cmd,
+     "[--seconds N] [settings] — argon2id verifications per second"},
+    {"company", "list", company_list_cmd, "[--json]"},
+    {"company", "show", company_show_cmd, "ID [--json]"},
+    {"company", "add", company_add_cmd, "--name NAME [--id ID] [--no-twin] [--twin-id ID] [flags]"},
+    {"company", "set", company_set_cmd, "ID [flags]"},
+    {"customer", "list", customer_list_cmd, "--company ID [--json] [--after ID] [--limit N]"},
+    {"customer", "show", customer_show_cmd, "--company ID CUSTOMER [--json]"},
+    {"customer", "disable", customer_status_cmd, "--company ID CUSTOMER"},
+    {"customer", "enable", customer_status_cmd, "--company ID CUSTOMER"},
+    {"customer", "unlock", customer_unlock_cmd, "--company ID CUSTOMER"},
+    {"customer", "kyc", customer_kyc_cmd, "--company ID CUSTOMER --status 0|1|2|3 [--remark TEXT]"},
+    {"customer", "audit", customer_audit_cmd, "--company ID CUSTOMER [--json] [--limit N]"},
+    {"customer", "seed", customer_seed_cmd, "--company ID --count N [--password MD5HEX]"},
+    {"backup", NULL, cli_backup_cmd,
+     "FILE [settings] — copy the SQLite database to FILE while servers run"},
+    {"restore", NULL, cli_restore_cmd,
+     "FILE [settings] — put a backup back (refused while a server has it open)"},
+    {"man", NULL, cli_man_cmd, "— print this manual page tradeauth(1) (roff)"},
+    {"example-config", NULL, cli_ini_cmd, "— print an INI file with every setting commented out"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+const struct cli_command *cli_command_at(size_t i)
+{
+    return i < N_COMMANDS ? &commands[i] : NULL;
+}
+
+/* What a group's --help adds below its commands. */
+static const struct {
+    const char *group, *text;
+} group_notes[] = {
+    {"company",
+     "Flags:\n"
+     "  --kyc on|off  --review on|off  --single-session on|off  --prefix DIGITS\n"
+     "  --asset CURRENCY:ASSETS_ID:DIGITS[:DEMO_BALANCE]   (repeat; replaces the list)\n"
+     "  --trade-type TYPE:CURRENCY[:default]              (repeat; default = opened at "
+     "register)\n"
+     "  --group ID[:default]                              (repeat)\n"
+     "  --session-idle-s N  --session-absolute-s N  --refresh-s N   (0: server default)\n"
+     "Without --asset/--trade-type/--group, add uses USDT(13,4,100000) and BTC(16,8,1) spot "
+     "accounts and group 1.\n"},
+    {"customer", "CUSTOMER is a customerNo, or #ID.\n"},
+};
+
+static void group_help(FILE *out, const char *group)
+{
+    fprintf(out, "Usage:\n");
+    bool one_word = false;
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        if (strcmp(commands[i].group, group) != 0)
+            continue;
+        one_word = commands[i].name == NULL;
+        fprintf(out, "  tradeauth %s%s%s %s\n", group, one_word ? "" : " ",
+                one_word ? "" : commands[i].name, commands[i].usage);
+    }
+    for (size_t i = 0; i < sizeof group_notes / sizeof group_notes[0]; i++)
+        if (strcmp(group_notes[i].group, group) == 0)
+            fputs(group_notes[i].text, out);
+    if (one_word) {
+        fputc('\n', out);
+        config_print_help(out);
+    }
+}
+
+static const struct cli_command *find_command(const char *group, const char *name, bool *known)
+{
+    *known = false;
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        if (strcmp(commands[i].group, group) != 0)
+            continue;
+        *known = true;
+        if (commands[i].name == NULL || (name != NULL && strcmp(commands[i].name, name) == 0))
+            return &commands[i];
+    }
+    return NULL;
+}
+
+int cli_run(int argc, char **argv, struct config *cfg)
+{
+    bool known = false;
+    const struct cli_command *cmd = find_command(argv[0], argc > 1 ? argv[1] : NULL, &known);
+    if (!known)
+        return -1;
+    if (cmd == NULL) {
+        bool help = argc > 1 && strcmp(argv[1], "--help") == 0;
+        if (!help)
+            fprintf(stderr, "tradeauth: unknown %s command '%s'\n", argv[0],
+                    argc > 1 ? argv[1] : "");
+        group_help(help ? stdout : stderr, argv[0]);
+        return help ? 0 : 2;
+    }
+    int skip = cmd->name != NULL ? 2 : 1;
+    struct cli_args args = {argc - skip, argv + skip};
+    if (cli_flag(&args, "help")) {
+        group_help(stdout, argv[0]);
+        return 0;
+    }
+    struct cli_env env = {.cmd = cmd, .args = &args, .cfg = cfg};
+    env.json = cli_flag(&args, "json");
+    env.a = arena_new(256 * 1024 * 1024);
+    int rc = cmd->run(&env);
+    admin_close(env.st);
+    arena_free(env.a);
+    return rc;
+}
+
+/* ---- bench-kdf ----------------------------------------------------------------------- */
 
 struct kdf_job {
     const char *hash;
@@ -697,8 +878,10 @@ static void *kdf_worker(void *arg)
     return NULL;
 }
 
-int cli_bench_kdf(struct cli_args *args, struct config *cfg)
+static int bench_kdf_cmd(struct cli_env *env)
 {
+    struct cli_args *args = env->args;
+    struct config *cfg = env->cfg;
     const char *secs_text = cli_take(args, "seconds");
     int64_t secs = 5;
     if (secs_text != NULL && !parse_i64(secs_text, 1, 600, &secs)) {

@@ -10,9 +10,61 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+ta_err admin_open(const char *url, struct store **out, const char **step_out)
+{
+    struct store *st = NULL;
+    *step_out = "open";
+    if (sodium_init() < 0 || store_open(url, &st) != TA_OK)
+        return TA_E_INTERNAL;
+    bool created;
+    *step_out = "prepare";
+    ta_err e = store_migrate(st);
+    if (e == TA_OK)
+        e = company_seed_default(st, &created);
+    if (e != TA_OK) {
+        store_close(st);
+        return e;
+    }
+    *out = st;
+    return TA_OK;
+}
+
+void admin_close(struct store *st)
+{
+    store_close(st);
+}
+
+ta_err admin_company_get(struct store *st, int64_t id, struct company *out)
+{
+    return STORE(st, company_get, id, out);
+}
+
+ta_err admin_company_list(struct store *st, struct arena *a, struct company **out, size_t *n_out)
+{
+    return STORE(st, company_list, a, out, n_out);
+}
+
+ta_err admin_company_update(struct store *st, const struct company *co)
+{
+    return STORE(st, company_update, co);
+}
+
+ta_err admin_customer_list(struct store *st, int64_t company_id, int64_t after_id, size_t limit,
+                           struct arena *a, struct customer **out, size_t *n_out)
+{
+    return STORE(st, customer_list, company_id, after_id, limit, a, out, n_out);
+}
+
+ta_err admin_customer_audit(struct store *st, const struct customer *c, size_t limit,
+                            struct arena *a, struct audit_row **out, size_t *n_out)
+{
+    return STORE(st, audit_list, c->id, limit, a, out, n_out);
+}
 
 ta_err admin_customer_find(struct store *st, int64_t company_id, const char *which, struct arena *a,
                            struct customer *out)
@@ -114,6 +166,9 @@ ta_err admin_customer_seed(struct store *st, int64_t company_id, int64_t count,
             if (e == TA_E_CONFLICT)
                 e = TA_OK; /* an address taken by hand: skip it */
         }
+        int64_t paired;
+        if (e == TA_OK && co.twin_id != 0) /* their twins, as registration makes them */
+            e = STORE(st, customer_pair_missing, &paired);
         if (e == TA_OK)
             e = store_commit(st);
         if (e != TA_OK) {

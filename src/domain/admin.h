@@ -3,6 +3,7 @@
 #ifndef TA_DOMAIN_ADMIN_H
 #define TA_DOMAIN_ADMIN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store/model.h"
@@ -11,6 +12,26 @@
 struct arena;
 struct store;
 
+/* Opens the database at url, migrates it and seeds the default company pair (the first
+ * start of a fresh database may be an admin command). *out set only on TA_OK; *step_out
+ * names what failed ("open" or "prepare"). */
+ta_err admin_open(const char *url, struct store **out, const char **step_out);
+void admin_close(struct store *st); /* NULL is a no-op */
+
+/* ---- companies ---- */
+ta_err admin_company_get(struct store *st, int64_t id, struct company *out);
+/* All companies ordered by id, an arena array. */
+ta_err admin_company_list(struct store *st, struct arena *a, struct company **out, size_t *n_out);
+/* Replaces the stored company co->id with co. */
+ta_err admin_company_update(struct store *st, const struct company *co);
+
+/* ---- customers ---- */
+/* Customers of a company ordered by id, after_id exclusive, at most limit. */
+ta_err admin_customer_list(struct store *st, int64_t company_id, int64_t after_id, size_t limit,
+                           struct arena *a, struct customer **out, size_t *n_out);
+/* The customer's audit rows, newest first, at most limit. */
+ta_err admin_customer_audit(struct store *st, const struct customer *c, size_t limit,
+                            struct arena *a, struct audit_row **out, size_t *n_out);
 /* By customerNo within the company, or by "#<id>". */
 ta_err admin_customer_find(struct store *st, int64_t company_id, const char *which, struct arena *a,
                            struct customer *out);

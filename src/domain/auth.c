@@ -9,6 +9,7 @@
 #include "domain/limits.h"
 #include "domain/login_lock.h"
 #include "domain/session.h"
+#include "domain/twin.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/config.h"
@@ -250,17 +251,28 @@ ta_err auth_register(struct dctx *ctx, const struct register_cmd *cmd, struct cu
     c.status = co->manual_review ? CUSTOMER_PENDING : CUSTOMER_NORMAL;
     c.mfa_id = -1;
 
+    const struct company *twin = NULL;
+    if (co->twin_id != 0) {
+        err = company_find(ctx->st, ctx->a, co->twin_id, ctx->now_ms, &twin);
+        if (err == TA_E_NO_COMPANY)
+            twin = NULL; /* a dangling link: no twin, as on switch */
+        else if (err != TA_OK)
+            return err;
+    }
+
     /* The answer is read back inside the transaction: once it commits, nothing can fail
      * any more, so a client never gets an error for a registration that happened. */
     struct session_tokens tk;
     memset(&tk, 0, sizeof tk);
     for (int attempt = 0; attempt < 5; attempt++) {
-        struct customer fresh = c, saved;
+        struct customer fresh = c, saved, pair;
         err = store_begin(ctx->st);
         if (err == TA_OK)
             err = codes_consume(ctx, &t);
         if (err == TA_OK)
             err = customer_create(ctx, co, &fresh, cmd->pairs, cmd->n_pairs);
+        if (err == TA_OK && twin != NULL) /* relationCustomerId > 0 from the first answer */
+            err = twin_pair_create(ctx, &fresh, twin, &pair);
         if (err == TA_OK && fresh.status == CUSTOMER_NORMAL)
             err = session_open(ctx, co, &fresh, (int)cmd->register_source, &tk);
         if (err == TA_OK)

@@ -1,7 +1,7 @@
 /* domain/twin.c — the paired customer shares the customerNo and contacts of its twin and
- * gets the same (tradeType, currency) accounts, opened with the demo balances. Creation is
- * lazy and race-safe: the link is re-read inside the transaction, and a lost insert race
- * (TA_E_CONFLICT) means the other request created it. */
+ * gets the same (tradeType, currency) accounts, opened with the demo balances. It is made in
+ * the registration's transaction; a customer without one still gets it on the first switch
+ * (race-safe: the link is re-read under the customer's row lock inside the transaction). */
 #include "domain/twin.h"
 #include "domain/audit.h"
 #include "domain/company.h"
@@ -22,7 +22,50 @@ static ta_err customer_ops_limit(struct dctx *ctx, int64_t customer_id)
     return limit_hit(ctx, key, 60000, ctx->cfg->customer_ops_per_min, TA_E_RATE_LIMITED, true);
 }
 
-/* Inside the transaction: the paired customer of src in twin, creating it if needed. */
+ta_err twin_pair_create(struct dctx *ctx, const struct customer *src, const struct company *twin,
+                        struct customer *out)
+{
+    struct customer c = *src;
+    c.id = 0;
+    c.company_id = twin->id;
+    c.relation_customer_id = src->id;
+    if (!company_has_group(twin, c.group_id))
+        c.group_id = company_default_group(twin);
+    c.kyc_audit_status = twin->kyc_on ? src->kyc_audit_status : 2;
+    c.mfa_secret = NULL;
+    c.mfa_id = -1;
+    c.mfa_last_step = 0;
+    c.status = CUSTOMER_NORMAL;
+
+    struct account *accs = NULL;
+    size_t n = 0;
+    ta_err e = STORE(ctx->st, account_list, src->id, ctx->a, &accs, &n);
+    if (e != TA_OK)
+        return e;
+    struct trade_pair *pairs = arena_alloc(ctx->a, (n + 1) * sizeof *pairs);
+    if (pairs == NULL)
+        return TA_E_TOO_LARGE;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (company_asset_find(twin, accs[i].currency) == NULL)
+            continue; /* the twin does not carry that asset */
+        pairs[k].trade_type = accs[i].trade_type;
+        snprintf(pairs[k].currency, sizeof pairs[k].currency, "%s", accs[i].currency);
+        k++;
+    }
+    /* With no pair left, customer_create opens the twin's default accounts. */
+    e = customer_create(ctx, twin, &c, pairs, k);
+    if (e != TA_OK)
+        return e;
+    e = STORE(ctx->st, customer_set_relation, src->id, c.id);
+    if (e != TA_OK)
+        return e;
+    *out = c;
+    return TA_OK;
+}
+
+/* Inside the transaction: the paired customer of src in twin. A customer from before twins
+ * were made at registration (or of a company that got its twin later) gets it here. */
 static ta_err paired_customer(struct dctx *ctx, const struct customer *src,
                               const struct company *twin, struct customer *out)
 {
@@ -37,43 +80,7 @@ static ta_err paired_customer(struct dctx *ctx, const struct customer *src,
         if (e != TA_OK && e != TA_E_NOT_FOUND)
             return e;
     }
-    struct customer c = cur;
-    c.id = 0;
-    c.company_id = twin->id;
-    c.relation_customer_id = src->id;
-    if (!company_has_group(twin, c.group_id))
-        c.group_id = company_default_group(twin);
-    c.kyc_audit_status = twin->kyc_on ? cur.kyc_audit_status : 2;
-    c.mfa_secret = NULL;
-    c.mfa_id = -1;
-    c.status = CUSTOMER_NORMAL;
-
-    struct account *accs = NULL;
-    size_t n = 0;
-    e = STORE(ctx->st, account_list, src->id, ctx->a, &accs, &n);
-    if (e != TA_OK)
-        return e;
-    struct trade_pair *pairs = arena_alloc(ctx->a, (n + 1) * sizeof *pairs);
-    if (pairs == NULL)
-        return TA_E_TOO_LARGE;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (company_asset_find(twin, accs[i].currency) == NULL)
-            continue; /* the twin does not carry that asset */
-        pairs[k].trade_type = accs[i].trade_type;
-        snprintf(pairs[k].currency, sizeof pairs[k].currency, "%s", accs[i].currency);
-        k++;
-    }
-    e = customer_create(ctx, twin, &c, pairs, k);
-    if (e == TA_OK && k == 0 && n > 0)
-        e = TA_OK;
-    if (e != TA_OK)
-        return e;
-    e = STORE(ctx->st, customer_set_relation, src->id, c.id);
-    if (e != TA_OK)
-        return e;
-    *out = c;
-    return TA_OK;
+    return twin_pair_create(ctx, &cur, twin, out);
 }
 
 ta_err twin_switch(struct dctx *ctx, const struct auth *au, struct switch_result *out)

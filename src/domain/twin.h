@@ -13,6 +13,11 @@ struct switch_result {
     struct session_tokens tokens;
 };
 
+/* Inside the caller's transaction: creates src's paired customer in twin (same customerNo,
+ * contacts and (tradeType, currency) accounts, the twin's demo balances) and links both
+ * ways. src must be the stored record (its accounts are read). *out is the new customer. */
+ta_err twin_pair_create(struct dctx *ctx, const struct customer *src, const struct company *twin,
+                        struct customer *out);
 /* Opens a session for the twin of au's customer (created on first use) and ends au's. */
 ta_err twin_switch(struct dctx *ctx, const struct auth *au, struct switch_result *out);
 /* Demo customers only: every account back to its opening balance; fills v. */

@@ -75,7 +75,9 @@ static void add_cors(struct request *rq)
     }
 }
 
-/* text: malloc'd, owned by the request from here on. */
+/* text: malloc'd, owned by the request from here on. Answers carry tokens and customer
+ * data: no cache may keep them (RFC 6749 §5.1), and no browser may sniff a JSON answer
+ * into something it runs. */
 static void answer(struct request *rq, unsigned status, const char *type, char *text)
 {
     free(rq->reply);
@@ -83,6 +85,8 @@ static void answer(struct request *rq, unsigned status, const char *type, char *
     rq->status = status;
     rq->content_type = type;
     rq->n_headers = 0;
+    add_header(rq, "Cache-Control", "no-store");
+    add_header(rq, "X-Content-Type-Options", "nosniff");
     add_cors(rq);
 }
 
@@ -322,6 +326,7 @@ void request_run(struct request *rq, struct store *st)
     } else {
         rq->req.ctx.st = st;
         rq->req.ctx.now_ms = clock_now_ms();
+        log_set_thread_trace(rq->req.ctx.trace); /* error lines name the request */
         e = api_dispatch(rq->route, &rq->req, &data);
         if (rq->req.ctx.co != NULL)
             rq->company_log = rq->req.ctx.co->id;
@@ -330,6 +335,7 @@ void request_run(struct request *rq, struct store *st)
             log_error(rq->req.ctx.trace, "route %s left a transaction open", rq->route->name);
             assert(!"a handler left a transaction open");
         }
+        log_set_thread_trace(NULL);
     }
     metrics_route_done(rq->route, e, clock_mono_ns() - rq->started_ns);
     finish_reply(rq, e, data);

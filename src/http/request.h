@@ -41,7 +41,7 @@ enum request_next {
     REQ_SLOW,      /* a password-hashing route: request_run on the hash pool when there is one */
 };
 
-#define REQUEST_MAX_HEADERS 6
+#define REQUEST_MAX_HEADERS 8
 
 struct request {
     /* In: set by request_init. */

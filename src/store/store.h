@@ -82,6 +82,11 @@ struct store; /* one per thread, never shared */
     X(ta_err, customer_set_kyc,                                                                    \
       (struct store *st, int64_t id, int audit_status, const char *remark))                        \
     X(ta_err, customer_set_relation, (struct store *st, int64_t id, int64_t relation_id))          \
+    /* Gives every real customer of a company with a twin, that has no paired customer yet,       \
+     * its twin as domain/twin.c makes one (migration 3 runs the same statements). Customers      \
+     * whose customerNo, email or phone is taken in the twin stay unpaired. *paired_out: how      \
+     * many real customers got their twin. */                                                     \
+    X(ta_err, customer_pair_missing, (struct store *st, int64_t *paired_out))                      \
     /* secret NULL and mfa_id -1 turn MFA off. Resets the last step to 0. */                       \
     X(ta_err, customer_set_mfa,                                                                    \
       (struct store *st, int64_t id, const char *secret, int64_t mfa_id))                          \

@@ -103,7 +103,14 @@ static void info__live_token__payload_with_presented_token_and_null_rtoken(void 
     assert_int_equal(json_integer_value(json_object_get(data, "companyId")), 1);
     assert_string_equal(E2E_STR(data, "companyType"), "real");
     assert_int_equal(json_integer_value(json_object_get(data, "associationCompanyId")), 2);
-    assert_int_equal(json_integer_value(json_object_get(data, "relationCustomerId")), 0);
+    /* The demo twin exists from registration on (C9): same customerNo in company 2. */
+    json_int_t rel = json_integer_value(json_object_get(data, "relationCustomerId"));
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT id FROM customers WHERE company_id = 2 AND customer_no = '%s'",
+             E2E_STR(data, "customerNo"));
+    assert_true(rel > 0);
+    assert_int_equal(rel, e2e_sql_int(srv, sql));
     assert_int_equal(json_integer_value(json_object_get(data, "googleId")), -1);
     e2e_resp_free(&r);
 }

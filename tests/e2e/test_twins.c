@@ -244,6 +244,153 @@ static void switch__back_to_real_and_again__same_customers(void **state)
     json_decref(again);
 }
 
+/* ---- C9: the twin from registration on ---------------------------------------------- */
+
+/* The published client's own flow: it switches only when findCustomerInfo answers
+ * relationCustomerId > 0, then puts associationCompanyId in the companyId header. */
+static void register__twin_from_the_start__info_switch_and_back(void **state)
+{
+    struct e2e_server *s = *state;
+    char phone[16];
+    e2e_phone(phone);
+    json_t *reg = E2E_REGISTER_PHONE(s, "+86", phone, E2E_PWD);
+    json_int_t me = int_of(reg, "id");
+    char token[TOK_MAX], no[64];
+    snprintf(token, sizeof token, "%s", E2E_STR(reg, "token"));
+    snprintf(no, sizeof no, "%s", E2E_STR(reg, "customerNo"));
+    json_decref(reg);
+
+    struct e2e_resp r = call_tok(s, E2E_INFO, "{}", token, "1");
+    E2E_EXPECT(r, 200, "0");
+    json_int_t demo_id = int_of(data_of(&r), "relationCustomerId");
+    assert_true(demo_id > 0);
+    assert_true(demo_id != me);
+    assert_int_equal(int_of(data_of(&r), "associationCompanyId"), 2);
+    e2e_resp_free(&r);
+
+    json_t *sw = switch_ok(s, token, "1");
+    assert_int_equal(int_of(sw, "id"), demo_id);
+    assert_int_equal(int_of(sw, "associationCompanyId"), 2);
+    assert_int_equal(int_of(sw, "relationCustomerId"), me);
+    char demo_token[TOK_MAX];
+    snprintf(demo_token, sizeof demo_token, "%s", E2E_STR(sw, "token"));
+    json_decref(sw);
+
+    r = call_tok(s, E2E_INFO, "{}", demo_token, "2");
+    E2E_EXPECT(r, 200, "0");
+    const json_t *d = data_of(&r);
+    assert_int_equal(int_of(d, "id"), demo_id);
+    assert_int_equal(int_of(d, "relationCustomerId"), me);
+    assert_string_equal(E2E_STR(d, "companyType"), "demo");
+    assert_string_equal(E2E_STR(d, "customerNo"), no);
+    assert_string_equal(E2E_STR(d, "phoneArea"), "+86");
+    const json_t *list = json_object_get(d, "accountList");
+    assert_int_equal(json_array_size(list), 2);
+    expect_money(account_of(list, "USDT"), "balance", "100000.0000");
+    expect_money(account_of(list, "BTC"), "balance", "1.00000000");
+    e2e_resp_free(&r);
+
+    json_t *back = switch_ok(s, demo_token, "2");
+    assert_int_equal(int_of(back, "id"), me);
+    assert_int_equal(int_of(back, "companyId"), 1);
+    assert_int_equal(int_of(back, "relationCustomerId"), demo_id);
+    json_decref(back);
+    /* One demo customer for that customerNo: the switches made none. */
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM customers WHERE customer_no = '%s'", no);
+    assert_int_equal(e2e_sql_int(s, sql), 2);
+}
+
+/* Makes a registered customer look like one from before eager twins: no twin, no link. */
+static void unpair(struct e2e_server *s, json_int_t real_id)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "DELETE FROM accounts WHERE customer_id IN (SELECT id FROM customers WHERE "
+             "relation_customer_id = %lld AND company_id = 2)",
+             (long long)real_id);
+    assert_int_equal(e2e_sql(s, sql), 2);
+    snprintf(sql, sizeof sql,
+             "DELETE FROM customers WHERE relation_customer_id = %lld AND company_id = 2",
+             (long long)real_id);
+    assert_int_equal(e2e_sql(s, sql), 1);
+    snprintf(sql, sizeof sql, "UPDATE customers SET relation_customer_id = 0 WHERE id = %lld",
+             (long long)real_id);
+    assert_int_equal(e2e_sql(s, sql), 1);
+}
+
+/* A customer from before still gets its twin on the first switch. */
+static void switch__customer_without_twin__made_on_first_switch(void **state)
+{
+    struct e2e_server *s = *state;
+    struct real me;
+    register_real(s, &me, "old");
+    unpair(s, me.id);
+    struct e2e_resp r = call_tok(s, E2E_INFO, "{}", me.token, "1");
+    E2E_EXPECT(r, 200, "0");
+    assert_int_equal(int_of(data_of(&r), "relationCustomerId"), 0);
+    e2e_resp_free(&r);
+
+    json_t *sw = switch_ok(s, me.token, "1");
+    json_int_t demo_id = int_of(sw, "id");
+    assert_true(demo_id > 0);
+    assert_int_equal(int_of(sw, "relationCustomerId"), me.id);
+    json_decref(sw);
+    struct e2e_resp lr = e2e_login(s, 1, me.email, NULL, E2E_PWD, NULL);
+    E2E_EXPECT(lr, 200, "0");
+    assert_int_equal(int_of(data_of(&lr), "relationCustomerId"), demo_id);
+    e2e_resp_free(&lr);
+}
+
+/* The pairing of migration 3 (customer_pair_missing, which `customer seed` also runs): a
+ * customer from before gets a twin as registration makes it; a paired one is left alone. */
+static void pair_missing__old_customer_paired__others_untouched(void **state)
+{
+    struct e2e_server *s = *state;
+    struct real old, fresh;
+    register_real(s, &old, "before");
+    register_real(s, &fresh, "after");
+    unpair(s, old.id);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT relation_customer_id FROM customers WHERE id = %lld",
+             (long long)fresh.id);
+    long long fresh_twin = e2e_sql_int(s, sql);
+
+    static char out[4096];
+    int rc =
+        e2e_cli(s, out, sizeof out, E2E_ARGS("customer", "seed", "--company", "1", "--count", "1"));
+    if (rc != 0)
+        fail_msg("customer seed exited %d: %s", rc, out);
+
+    assert_int_equal(e2e_sql_int(s, sql), fresh_twin);
+    struct e2e_resp lr = e2e_login(s, 1, old.email, NULL, E2E_PWD, NULL);
+    E2E_EXPECT(lr, 200, "0");
+    json_int_t demo_id = int_of(data_of(&lr), "relationCustomerId");
+    assert_true(demo_id > 0);
+    char token[TOK_MAX];
+    snprintf(token, sizeof token, "%s", E2E_STR(data_of(&lr), "token"));
+    e2e_resp_free(&lr);
+    json_t *sw = switch_ok(s, token, "1");
+    assert_int_equal(int_of(sw, "id"), demo_id);
+    assert_string_equal(E2E_STR(sw, "customerNo"), old.customer_no);
+    char demo_token[TOK_MAX];
+    snprintf(demo_token, sizeof demo_token, "%s", E2E_STR(sw, "token"));
+    json_decref(sw);
+    struct e2e_resp r = call_tok(s, E2E_INFO, "{}", demo_token, "2");
+    E2E_EXPECT(r, 200, "0");
+    const json_t *list = json_object_get(data_of(&r), "accountList");
+    assert_int_equal(json_array_size(list), 2);
+    expect_money(account_of(list, "USDT"), "balance", "100000.0000");
+    expect_money(account_of(list, "BTC"), "balance", "1.00000000");
+    assert_int_equal(int_of(data_of(&r), "kycAuditStatus"), 2);
+    assert_int_equal(int_of(data_of(&r), "googleId"), -1);
+    e2e_resp_free(&r);
+    /* The seeded customer got its twin as well. */
+    assert_int_equal(e2e_sql_int(s, "SELECT count(*) FROM customers WHERE company_id = 1 AND "
+                                    "relation_customer_id = 0"),
+                     0);
+}
+
 /* A server whose database also holds a company without a twin; its id in no_twin_id. */
 static char no_twin_id[24];
 
@@ -749,6 +896,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(switch__real_to_demo__paired_customer_with_demo_balances),
         T(switch__back_to_real_and_again__same_customers),
+        T(register__twin_from_the_start__info_switch_and_back),
+        T(switch__customer_without_twin__made_on_first_switch),
+        T(pair_missing__old_customer_paired__others_untouched),
         cmocka_unit_test_setup_teardown(switch__company_without_twin__110,
                                         setup_with_no_twin_company, e2e_teardown_server),
         T(reset__real_token_111__demo_balances_restored),

@@ -184,6 +184,9 @@ ta_err pg__read_all(struct pg_store *p, const struct pg_stmt *q, const struct pg
 ta_err pg__insert_row(struct pg_store *p, const struct pg_stmt *q, const struct row_desc *d,
                       const void *rec, int64_t *id_out);
 
+/* The statements of customer_pair_missing, also migration 3 (twin.c). */
+extern const char pg__pair_missing_sql[];
+
 /* ---- the methods: pg__<name> for every X() of STORE_METHODS (store/store.h) ---- */
 #define PG_DECLARE(ret, name, params) ret pg__##name params;
 STORE_METHODS(PG_DECLARE)

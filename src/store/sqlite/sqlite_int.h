@@ -196,6 +196,9 @@ ta_err sq__read_all(struct sq_store *sq, sqlite3_stmt *q, const struct row_desc 
 ta_err sq__insert_row(struct sq_store *sq, enum sq_slot slot, const char *sql,
                       const struct row_desc *d, const void *rec, int64_t *id_out, const char *what);
 
+/* The statements of customer_pair_missing, also migration 3 (twin.c). */
+extern const char sq__pair_missing_sql[];
+
 /* ---- the methods: sq__<name> for every X() of STORE_METHODS (store/store.h) ---- */
 #define SQ_DECLARE(ret, name, params) ret sq__##name params;
 STORE_METHODS(SQ_DECLARE)
