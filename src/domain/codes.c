@@ -78,6 +78,14 @@ static bool parse_to(const struct biz_type *b, const char *to_user, char rcpt[CO
     return true;
 }
 
+bool codes_recipient(const struct biz_type *b, const char *to_user, const struct customer *c,
+                     char rcpt[CONTACT_MAX], char area[8], char phone[24])
+{
+    if (b->purpose == PURPOSE_LOGINED)
+        return c != NULL && codes_customer_recipient(c, b->channel, rcpt);
+    return parse_to(b, to_user, rcpt, area, phone);
+}
+
 /* Whether rcpt belongs to a customer of the company, and that customer's language. */
 static ta_err registered(struct dctx *ctx, const struct biz_type *b, const char *rcpt,
                          const char *area, const char *phone, bool *yes, const char **lang)
@@ -193,12 +201,8 @@ ta_err codes_send(struct dctx *ctx, const struct biz_type *b, const char *to_use
     const char *lang = ctx->lang;
     ta_err err;
 
-    if (b->purpose == PURPOSE_LOGINED) {
-        if (!codes_customer_recipient(&au->c, b->channel, rcpt))
-            return TA_E_BIZTYPE;
-    } else if (!parse_to(b, to_user, rcpt, area, phone)) {
+    if (!codes_recipient(b, to_user, au != NULL ? &au->c : NULL, rcpt, area, phone))
         return TA_E_BIZTYPE;
-    }
     if (au != NULL && au->c.lang != NULL)
         lang = i18n_lang(au->c.lang); /* changeLang: this customer's codes use it */
 

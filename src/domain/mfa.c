@@ -102,6 +102,39 @@ static ta_err check_contact_codes(struct dctx *ctx, const struct auth *au,
     return TA_OK;
 }
 
+struct change_args {
+    const struct auth *au;
+    const struct mfa_cmd *cmd;
+    bool enable;
+    const struct ticket *tickets;
+    size_t n;
+    const struct onetime *pending; /* the secret being turned on */
+    int64_t step;                  /* the TOTP step its code matched */
+};
+
+/* The contact codes consumed and MFA turned on (the pending secret spent) or off. */
+static ta_err change_body(struct dctx *ctx, void *arg)
+{
+    const struct change_args *a = arg;
+    int64_t id = a->au->c.id;
+    ta_err e = TA_OK;
+    for (size_t i = 0; e == TA_OK && i < a->n; i++)
+        e = codes_consume(ctx, &a->tickets[i]);
+    if (e != TA_OK)
+        return e;
+    if (!a->enable)
+        return STORE(ctx->st, customer_set_mfa, id, NULL, -1);
+    struct onetime used;
+    e = STORE(ctx->st, onetime_consume, ONETIME_MFA_PENDING, a->pending->hash, ctx->now_ms, &used);
+    if (e == TA_E_NOT_FOUND)
+        e = dctx_fail(ctx, TA_E_FIELD, "googleId");
+    if (e == TA_OK)
+        e = STORE(ctx->st, customer_set_mfa, id, a->pending->data, a->cmd->google_id);
+    if (e == TA_OK)
+        e = STORE(ctx->st, customer_mfa_advance, id, a->step);
+    return e;
+}
+
 ta_err mfa_change(struct dctx *ctx, const struct auth *au, const struct mfa_cmd *cmd)
 {
     bool on = au->c.mfa_secret != NULL && au->c.mfa_id > 0;
@@ -139,28 +172,11 @@ ta_err mfa_change(struct dctx *ctx, const struct auth *au, const struct mfa_cmd 
     if (e != TA_OK)
         return e;
 
-    e = store_begin(ctx->st);
-    for (size_t i = 0; e == TA_OK && i < n; i++)
-        e = codes_consume(ctx, &tickets[i]);
-    if (e == TA_OK && enable) {
-        struct onetime used;
-        e = STORE(ctx->st, onetime_consume, ONETIME_MFA_PENDING, pending.hash, ctx->now_ms, &used);
-        if (e == TA_E_NOT_FOUND)
-            e = dctx_fail(ctx, TA_E_FIELD, "googleId");
-        if (e == TA_OK)
-            e = STORE(ctx->st, customer_set_mfa, au->c.id, pending.data, cmd->google_id);
-        if (e == TA_OK)
-            e = STORE(ctx->st, customer_mfa_advance, au->c.id, step);
-    } else if (e == TA_OK) {
-        e = STORE(ctx->st, customer_set_mfa, au->c.id, NULL, -1);
-    }
-    if (e == TA_OK)
-        e = store_commit(ctx->st);
+    struct change_args args = {au, cmd, enable, tickets, n, &pending, step};
+    e = dctx_tx(ctx, change_body, &args);
     sodium_memzero(pending.data, sizeof pending.data);
-    if (e != TA_OK) {
-        store_rollback(ctx->st);
+    if (e != TA_OK)
         return e;
-    }
     audit_record(ctx, au->c.id, enable ? "mfa_enabled" : "mfa_disabled", TA_OK, au->s.device, NULL);
     return TA_OK;
 }
