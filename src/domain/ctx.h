@@ -37,7 +37,8 @@ struct auth {
     struct account *accounts; /* the customer's accounts when have_accounts */
     size_t n_accounts;
     bool have_accounts;
-    bool touch_due; /* session_check left the last-used write to the caller */
+    struct security_summary sum; /* hold and fund-password state (C23, C24) */
+    bool touch_due;              /* session_check left the last-used write to the caller */
 };
 
 /* Sets ctx->detail to a formatted string from the arena and returns e. */

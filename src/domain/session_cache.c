@@ -55,6 +55,7 @@ struct entry {
     struct session s; /* only the scalar fields are kept */
     int64_t valid_until_ms;
     struct customer c; /* strings point into blob */
+    struct security_summary sum;
     size_t n_accounts; /* at the start of blob */
     size_t blob_len;
     _Alignas(16) unsigned char blob[];
@@ -135,7 +136,8 @@ static void strings_copy(const struct customer *c, struct customer *copy, char *
 
 static struct entry *entry_new(const unsigned char *hash, const struct session *s,
                                int64_t valid_until_ms, const struct customer *c,
-                               const struct account *acc, size_t n_acc)
+                               const struct account *acc, size_t n_acc,
+                               const struct security_summary *sum)
 {
     size_t acc_bytes = n_acc * sizeof *acc;
     size_t blob = acc_bytes + strings_len(c);
@@ -150,6 +152,7 @@ static struct entry *entry_new(const unsigned char *hash, const struct session *
     e->valid_until_ms = valid_until_ms;
     e->c = *c;
     e->n_accounts = n_acc;
+    e->sum = *sum;
     e->blob_len = blob;
     if (acc_bytes > 0)
         memcpy(e->blob, acc, acc_bytes);
@@ -170,6 +173,7 @@ static bool entry_copy_out(const struct entry *e, struct arena *a, struct sessio
         memcpy(blob, e->blob, e->blob_len);
     out->accounts = acc_bytes > 0 ? (struct account *)blob : NULL;
     out->n_accounts = e->n_accounts;
+    out->sum = e->sum;
     out->c = e->c;
     for (size_t i = 0; i < N_STRINGS; i++) {
         char **field = (char **)((char *)&out->c + customer_strings[i]);
@@ -308,11 +312,12 @@ enum session_cache_answer session_cache_get(const unsigned char *hash, int64_t c
 
 void session_cache_put(uint64_t ep, const unsigned char *hash, const struct session *s,
                        int64_t valid_until_ms, const struct customer *c,
-                       const struct account *accounts, size_t n_accounts)
+                       const struct account *accounts, size_t n_accounts,
+                       const struct security_summary *sum)
 {
     if (!session_cache_active() || atomic_load(&epoch) != ep)
         return;
-    struct entry *e = entry_new(hash, s, valid_until_ms, c, accounts, n_accounts);
+    struct entry *e = entry_new(hash, s, valid_until_ms, c, accounts, n_accounts, sum);
     size_t b;
     struct shard *sh = shard_of(hash, &b);
     pthread_mutex_lock(&sh->lock);
