@@ -86,6 +86,8 @@ static void answer(struct request *rq, unsigned status, const char *type, char *
     rq->status = status;
     rq->content_type = type;
     rq->n_headers = 0;
+    /* Answers carry tokens and customer data: no cache may keep them (RFC 6749 §5.1), and
+     * no browser may sniff one into something it runs. */
     add_header(rq, "Cache-Control", "no-store");
     add_header(rq, "X-Content-Type-Options", "nosniff");
     add_cors(rq);
@@ -326,6 +328,8 @@ enum request_next request_body_done(struct request *rq)
     }
     if ((rq->route->flags & ROUTE_SLOW) != 0 && rq->hooks->hash_pool != NULL)
         return REQ_SLOW;
+    if ((rq->route->flags & ROUTE_READ) == 0 && rq->hooks->write_pool != NULL)
+        return REQ_WRITE;
     return REQ_RUN;
 }
 

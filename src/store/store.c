@@ -2,9 +2,29 @@
 #include "store/store.h"
 #include "store/events.h"
 
+#include "util/clock.h"
+
 #include <string.h>
 
 _Thread_local int store_fault_countdown;
+
+int store_busy_ms = 2000;
+static _Thread_local int64_t deadline_ns;
+
+void store_deadline_set(int64_t mono_ns)
+{
+    deadline_ns = mono_ns;
+}
+
+int64_t store_deadline_for(int64_t start_ns)
+{
+    return deadline_ns != 0 ? deadline_ns : start_ns + (int64_t)store_busy_ms * 1000000;
+}
+
+bool store_deadline_passed(void)
+{
+    return deadline_ns != 0 && clock_mono_ns() >= deadline_ns;
+}
 
 extern const struct store_ops store_sqlite_ops;
 #ifdef TA_WITH_PG

@@ -52,6 +52,12 @@ static const struct opt opts[] = {
     I("hash-threads", hash_threads, "0", 0, 256, "password-hash workers (0: one per core)"),
     I("hash-queue", hash_queue, "0", 0, 100000,
       "hard cap on password hashes waiting (0: 4096); admission is by hash-max-wait-ms"),
+    I("write-threads", write_threads, "0", 0, 256,
+      "workers that run writing routes off the HTTP threads (0: one per core, at least 2)"),
+    I("write-queue", write_queue, "0", 0, 100000,
+      "writing requests allowed to wait (0: 32 x write-threads); beyond it GATEWAY_CODE_004"),
+    I("db-busy-ms", db_busy_ms, "2000", 0, 600000,
+      "longest a request waits for a database lock, retries included; then GATEWAY_CODE_500"),
     I("argon2-ops", argon2_ops, "2", 1, 100, "argon2id time cost t"),
     I("argon2-mem-kib", argon2_mem_kib, "19456", 8, 4194304,
       "argon2id memory cost in KiB (19456 = 19 MiB, the OWASP minimum)"),
@@ -110,6 +116,16 @@ static const struct opt opts[] = {
     I("hash-max-wait-ms", hash_max_wait_ms, "2000", 1, 600000,
       "queue a login while its expected wait for a hash worker is within this; else "
       "GATEWAY_CODE_004"),
+    I("security-hold-s", security_hold_s, "86400", 0, 31536000,
+      "withdrawal hold after a security change (C24; 0: none)"),
+    B("new-device-alert", new_device_alert, "true", "notice on sign-in from a new device (C24)"),
+    S("company-security", company_security, "",
+      "per-company overrides, e.g. 3:hold=3600,3:alert=off (others use the two above)"),
+    I("deletion-grace-s", deletion_grace_s, "1209600", 0, 315360000,
+      "time from destroy to the erasure of contacts and passwords (C24)"),
+    I("fund-fail-max", fund_fail_max, "5", 1, 1000, "wrong fund passwords before a lock (C23)"),
+    I("fund-fail-window-s", fund_fail_window_s, "900", 1, 86400, "window of those failures"),
+    I("fund-lock-s", fund_lock_s, "900", 1, 86400, "how long a fund-password lock lasts"),
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])

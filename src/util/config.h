@@ -18,6 +18,9 @@ struct config {
     int threads;        /* HTTP threads; 0 = one per core */
     int hash_threads;   /* argon2id workers; 0 = one per core */
     int hash_queue;     /* hard cap on waiting hashes; 0 = 4096 */
+    int write_threads;  /* workers of writing routes; 0 = one per core, at least 2 */
+    int write_queue;    /* waiting writes; 0 = 32 x write_threads */
+    int db_busy_ms;     /* a request's whole wait for database locks */
     int argon2_ops;     /* argon2id t */
     int argon2_mem_kib; /* argon2id m, KiB */
     int body_max_bytes;
@@ -63,6 +66,14 @@ struct config {
     int session_touch_s;
     int session_cache_entries; /* 0: no session cache */
     int hash_max_wait_ms;      /* admission to the hash queue by expected wait */
+    /* the security center (contract C23, C24) */
+    int security_hold_s;
+    bool new_device_alert;
+    char *company_security; /* "ID:hold=S,ID:alert=off": per-company overrides */
+    int deletion_grace_s;
+    int fund_fail_max;
+    int fund_fail_window_s;
+    int fund_lock_s;
 };
 
 /* Fills cfg with the defaults of the table. Free with config_cleanup. */
