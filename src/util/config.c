@@ -52,6 +52,12 @@ static const struct opt opts[] = {
     I("hash-threads", hash_threads, "0", 0, 256, "password-hash workers (0: one per core)"),
     I("hash-queue", hash_queue, "0", 0, 100000,
       "password hashes allowed to wait (0: 4 x hash-threads); beyond it GATEWAY_CODE_004"),
+    I("write-threads", write_threads, "0", 0, 256,
+      "workers that run writing routes off the HTTP threads (0: one per core, at least 2)"),
+    I("write-queue", write_queue, "0", 0, 100000,
+      "writing requests allowed to wait (0: 32 x write-threads); beyond it GATEWAY_CODE_004"),
+    I("db-busy-ms", db_busy_ms, "2000", 0, 600000,
+      "longest a request waits for a database lock, retries included; then GATEWAY_CODE_500"),
     I("argon2-ops", argon2_ops, "2", 1, 100, "argon2id time cost t"),
     I("argon2-mem-kib", argon2_mem_kib, "19456", 8, 4194304,
       "argon2id memory cost in KiB (19456 = 19 MiB, the OWASP minimum)"),
@@ -105,6 +111,11 @@ static const struct opt opts[] = {
     I("refresh-s", refresh_s, "2592000", 60, 315360000, "refresh token lifetime"),
     I("session-touch-s", session_touch_s, "300", 0, 86400,
       "at most one last-used write per session per this many seconds"),
+    I("session-cache-entries", session_cache_entries, "100000", 0, 100000000,
+      "live sessions kept in memory for token reads (0: every read goes to the database)"),
+    I("hash-max-wait-ms", hash_max_wait_ms, "2000", 1, 600000,
+      "queue a login while its expected wait for a hash worker is within this; else "
+      "GATEWAY_CODE_004"),
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
