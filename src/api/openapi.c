@@ -218,6 +218,28 @@ static json_t *operation(const struct route *r)
     return op;
 }
 
+/* C20: a proxy's sub-request, GET or POST, no body; the answer is in the status and the
+ * X- headers, the envelope only when the session is not alive. */
+static json_t *gateway_operation(const struct route *r, const char *method)
+{
+    json_t *headers = json_object();
+    static const char *const names[] = {"X-Customer-Id",        "X-Customer-No", "X-Company-Id",
+                                        "X-Company-Type",       "X-Session-Id",  "X-Device",
+                                        "X-Security-Hold-Until"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        json_object_set_new(headers, names[i], json_pack("{s:{s:s}}", "schema", "type", "string"));
+    json_t *op = json_pack(
+        "{s:s,s:s,s:[s],s:[{s:s},{s:s}],s:[{s:[]}],s:{s:{s:s,s:o},s:{s:s,s:{s:{s:{s:s}}}}}}",
+        "operationId", method[0] == 'g' ? "authCheckGet" : r->name, "summary",
+        "Gateway check for nginx auth_request, Envoy ext_authz, Traefik ForwardAuth (C20)", "tags",
+        "signed in", "parameters", "$ref", "#/components/parameters/companyId", "$ref",
+        "#/components/parameters/trace", "security", "token", "responses", "200", "description",
+        "alive: empty body, the customer in headers", "headers", headers, "401", "description",
+        "not alive: the envelope (GATEWAY_CODE_001, _002 or _005)", "content", "application/json",
+        "schema", "$ref", "#/components/schemas/Envelope");
+    return op;
+}
+
 static json_t *header_param(const char *name, bool required, const char *text)
 {
     return json_pack("{s:s,s:s,s:b,s:s,s:{s:s}}", "name", name, "in", "header", "required",
@@ -265,8 +287,14 @@ static json_t *ops_path(const char *summary, const char *id, const char *type)
 json_t *openapi_document(void)
 {
     json_t *paths = json_object();
-    for (const struct route *r = api_routes; r->path != NULL; r++)
-        json_object_set_new(paths, r->path, json_pack("{s:o}", "post", operation(r)));
+    for (const struct route *r = api_routes; r->path != NULL; r++) {
+        if (r->flags & ROUTE_GATEWAY)
+            json_object_set_new(paths, r->path,
+                                json_pack("{s:o,s:o}", "get", gateway_operation(r, "get"), "post",
+                                          gateway_operation(r, "post")));
+        else
+            json_object_set_new(paths, r->path, json_pack("{s:o}", "post", operation(r)));
+    }
     json_object_set_new(paths, "/healthz", ops_path("Alive", "healthz", "application/json"));
     json_object_set_new(
         paths, "/readyz",
