@@ -26,16 +26,8 @@ static ta_err bind_ref(struct api_req *req, struct login_ref *r)
     ta_err e = bind_fields(req, ref_fields, r);
     if (e != TA_OK)
         return e;
-    char buf[CONTACT_MAX];
-    if (r->type == LOGIN_EMAIL && !contact_email(r->login_name, buf))
-        return bind_bad(req, "loginName");
-    if (r->type == LOGIN_PHONE && !contact_phone(r->login_name))
-        return bind_bad(req, "loginName");
-    if (r->type == LOGIN_PHONE && r->phone_area != NULL && !contact_area(r->phone_area, buf))
-        return bind_bad(req, "phoneArea");
-    if (r->type != LOGIN_PHONE)
-        r->phone_area = NULL;
-    return TA_OK;
+    const char *bad = contact_login_check((int)r->type, r->login_name, &r->phone_area);
+    return bad != NULL ? bind_bad(req, bad) : TA_OK;
 }
 
 static json_t *nullable(const char *s)

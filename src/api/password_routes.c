@@ -103,12 +103,8 @@ ta_err api_forget_pwd(struct api_req *req, json_t **data_out)
         return bind_bad(req, "verifyCode");
     if (cmd.code != NULL && cmd.send_token == NULL)
         return bind_bad(req, "sendToken");
-    char buf[CONTACT_MAX];
-    if (cmd.type == 1 && !contact_email(cmd.login_name, buf))
-        return bind_bad(req, "loginName");
-    if (cmd.type == 2 && !contact_phone(cmd.login_name))
-        return bind_bad(req, "loginName");
-    if (cmd.type != 2)
-        cmd.phone_area = NULL;
+    const char *bad = contact_login_check((int)cmd.type, cmd.login_name, &cmd.phone_area);
+    if (bad != NULL)
+        return bind_bad(req, bad);
     return password_forget(&req->ctx, &cmd);
 }

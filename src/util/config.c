@@ -116,6 +116,16 @@ static const struct opt opts[] = {
     I("hash-max-wait-ms", hash_max_wait_ms, "2000", 1, 600000,
       "queue a login while its expected wait for a hash worker is within this; else "
       "GATEWAY_CODE_004"),
+    I("security-hold-s", security_hold_s, "86400", 0, 31536000,
+      "withdrawal hold after a security change (C24; 0: none)"),
+    B("new-device-alert", new_device_alert, "true", "notice on sign-in from a new device (C24)"),
+    S("company-security", company_security, "",
+      "per-company overrides, e.g. 3:hold=3600,3:alert=off (others use the two above)"),
+    I("deletion-grace-s", deletion_grace_s, "1209600", 0, 315360000,
+      "time from destroy to the erasure of contacts and passwords (C24)"),
+    I("fund-fail-max", fund_fail_max, "5", 1, 1000, "wrong fund passwords before a lock (C23)"),
+    I("fund-fail-window-s", fund_fail_window_s, "900", 1, 86400, "window of those failures"),
+    I("fund-lock-s", fund_lock_s, "900", 1, 86400, "how long a fund-password lock lasts"),
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])

@@ -71,6 +71,17 @@ enum pg_q {
     PG_Q_OUTBOX_COUNT,
     PG_Q_AUDIT_INSERT,
     PG_Q_AUDIT_LIST,
+    /* security.c */
+    PG_Q_SEC_SET_EMAIL,
+    PG_Q_SEC_SET_PHONE,
+    PG_Q_SEC_SET_COUNTRY,
+    PG_Q_SEC_GET,
+    PG_Q_SEC_PUT,
+    PG_Q_SEC_SESSION_LIST,
+    PG_Q_SEC_AUDIT_PAGE,
+    PG_Q_SEC_DEVICE_TOUCH,
+    PG_Q_SEC_DEVICE_INSERT,
+    PG_Q_SEC_ERASE_DUE,
     PG_Q_COUNT_
 };
 

@@ -224,6 +224,34 @@ static const char migration_001[] =
 static const char migration_002[] =
     "CREATE INDEX accounts_customer_id ON accounts (customer_id, id);";
 
+/* The security center (C21-C24): one row per customer that used it, and the devices each
+ * customer signed in from (new-device alerts). Same names and columns on PostgreSQL. */
+static const char migration_004[] =
+    "CREATE TABLE customer_security ("
+    "  customer_id         INTEGER PRIMARY KEY REFERENCES customers (id),"
+    "  company_id          INTEGER NOT NULL,"
+    "  fund_pw_hash        TEXT,"
+    "  anti_phish          TEXT,"
+    "  hold_until_ms       INTEGER NOT NULL DEFAULT 0,"
+    "  hold_reason         TEXT NOT NULL DEFAULT '',"
+    "  delete_requested_ms INTEGER NOT NULL DEFAULT 0,"
+    "  erased_ms           INTEGER NOT NULL DEFAULT 0,"
+    "  pw_login_blocked    INTEGER NOT NULL DEFAULT 0"
+    ");"
+    /* customer_erase_due: only requested, not yet erased deletions are indexed. */
+    "CREATE INDEX customer_security_deleting ON customer_security (delete_requested_ms)"
+    "  WHERE delete_requested_ms > 0 AND erased_ms = 0;"
+    "CREATE TABLE customer_device ("
+    "  customer_id INTEGER NOT NULL REFERENCES customers (id),"
+    "  device_key  BLOB NOT NULL,"
+    "  first_ms    INTEGER NOT NULL,"
+    "  last_ms     INTEGER NOT NULL,"
+    "  PRIMARY KEY (customer_id, device_key)" /* device_seen */
+    ") WITHOUT ROWID;"
+    /* session_list: the customer's live sessions. */
+    "CREATE INDEX sessions_customer_used ON sessions (customer_id, last_used_ms)"
+    "  WHERE ended_ms = 0;";
+
 /* 3: twins are made at registration now (contract C9); the real customers from before get
  * theirs. The text is twin.c's customer_pair_missing as of version 3: should that
  * method ever change, this entry keeps the old text. */
@@ -231,6 +259,7 @@ static const char *const migrations[] = {
     migration_001,
     migration_002,
     sq__pair_missing_sql,
+    migration_004,
 };
 
 static const size_t migration_count = sizeof migrations / sizeof migrations[0];

@@ -92,6 +92,18 @@ enum sq_slot {
     SQ_AUDIT_INSERT,
     SQ_AUDIT_LIST,
 
+    /* security.c */
+    SQ_SEC_SET_EMAIL,
+    SQ_SEC_SET_PHONE,
+    SQ_SEC_SET_COUNTRY,
+    SQ_SEC_GET,
+    SQ_SEC_PUT,
+    SQ_SEC_SESSION_LIST,
+    SQ_SEC_AUDIT_PAGE,
+    SQ_SEC_DEVICE_FIND,
+    SQ_SEC_DEVICE_ANY,
+    SQ_SEC_DEVICE_PUT,
+
     SQ_SLOT_COUNT_
 };
 
