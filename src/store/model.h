@@ -192,6 +192,14 @@ struct audit_row {
     char detail[128]; /* never a secret */
 };
 
+/* A company's settings for encrypted request bodies (contract C19). */
+struct company_key {
+    int64_t company_id;
+    char *rsa_key; /* base64 PKCS#8 DER of the private key; NULL: none */
+    bool require_encryption;
+    int64_t updated_ms;
+};
+
 /* A counter window: count hits since window_start_ms. */
 struct counter {
     int64_t count;

@@ -105,6 +105,10 @@ static const struct opt opts[] = {
     I("refresh-s", refresh_s, "2592000", 60, 315360000, "refresh token lifetime"),
     I("session-touch-s", session_touch_s, "300", 0, 86400,
       "at most one last-used write per session per this many seconds"),
+    I("sealed-window-s", sealed_window_s, "300", 1, 86400,
+      "encrypted bodies: allowed clock difference of the timestamp header, and replay window"),
+    I("sealed-max-pieces", sealed_max_pieces, "64", 1, 4096,
+      "encrypted bodies: most RSA pieces in one body (each costs one private-key operation)"),
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])

@@ -61,6 +61,9 @@ struct config {
     int session_absolute_s;
     int refresh_s;
     int session_touch_s;
+    /* encrypted request bodies (contract C19) */
+    int sealed_window_s;   /* |timestamp header - now| allowed, and how long a signature counts */
+    int sealed_max_pieces; /* RSA pieces per body: bounds the CPU one request can cost */
 };
 
 /* Fills cfg with the defaults of the table. Free with config_cleanup. */

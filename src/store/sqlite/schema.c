@@ -224,6 +224,24 @@ static const char migration_001[] =
 static const char migration_002[] =
     "CREATE INDEX accounts_customer_id ON accounts (customer_id, id);";
 
+/* Encrypted bodies (contract C19): a company's private key and switch, kept apart from the
+ * company row so that listing or caching companies never copies key material; and the
+ * request signatures seen while they could still be replayed. */
+static const char migration_004[] =
+    "CREATE TABLE company_keys ("
+    "  company_id         INTEGER PRIMARY KEY REFERENCES companies (id) ON DELETE CASCADE,"
+    "  rsa_key            TEXT,"
+    "  require_encryption INTEGER NOT NULL DEFAULT 0,"
+    "  updated_ms         INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE seen_signatures ("
+    "  company_id INTEGER NOT NULL,"
+    "  signature  TEXT NOT NULL,"
+    "  expires_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (company_id, signature)" /* signature_remember */
+    ") WITHOUT ROWID;"
+    "CREATE INDEX seen_signatures_expiry ON seen_signatures (expires_ms);";
+
 /* 3: twins are made at registration now (contract C9); the real customers from before get
  * theirs. The text is twin.c's customer_pair_missing as of version 3: should that
  * method ever change, this entry keeps the old text. */
@@ -231,6 +249,7 @@ static const char *const migrations[] = {
     migration_001,
     migration_002,
     sq__pair_missing_sql,
+    migration_004,
 };
 
 static const size_t migration_count = sizeof migrations / sizeof migrations[0];
