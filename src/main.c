@@ -25,10 +25,6 @@ int main(int argc, char **argv)
         printf("tradeauth 0.1.0\n");
         return 0;
     }
-    if (strcmp(cmd, "man") == 0 || strcmp(cmd, "example-config") == 0) {
-        (cmd[0] == 'm' ? docgen_man : docgen_example_ini)(stdout);
-        return fflush(stdout) == 0 ? 0 : 1;
-    }
     struct config cfg;
     config_init(&cfg);
     int rc = cli_run(argc - 1, argv + 1, &cfg);

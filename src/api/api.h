@@ -35,6 +35,8 @@ enum route_flags {
     ROUTE_TOKEN_OPTIONAL = 2, /* authenticated when a token is sent; the handler decides */
     ROUTE_SLOW = 4,           /* hashes passwords: runs on the hash pool */
     ROUTE_READ = 8,           /* only reads: authentication and handler share one snapshot */
+    ROUTE_GATEWAY = 16,       /* a proxy's sub-request (C20): GET or POST, body ignored,
+                                 answered by headers (200) or the envelope as HTTP 401 */
 };
 
 struct route {

@@ -25,5 +25,6 @@ ta_err api_update_pwd(struct api_req *req, json_t **data_out);
 ta_err api_forget_pwd(struct api_req *req, json_t **data_out);
 ta_err api_mfa_generate(struct api_req *req, json_t **data_out);
 ta_err api_mfa_change(struct api_req *req, json_t **data_out);
+ta_err api_auth_check(struct api_req *req, json_t **data_out);
 
 #endif

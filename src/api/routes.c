@@ -13,7 +13,8 @@ const struct route api_routes[] = {
     {"/login/" CWS "login", api_login, ROUTE_GUEST | ROUTE_SLOW, "login"},
     {"/login/" CWS "refreshToken", api_refresh, ROUTE_GUEST, "refreshToken"},
     {"/logout", api_logout, ROUTE_GUEST, "logout"},
-    {"/global/" CWS "findCustomerInfo", api_customer_info, ROUTE_TOKEN, "findCustomerInfo"},
+    {"/global/" CWS "findCustomerInfo", api_customer_info, ROUTE_TOKEN | ROUTE_READ,
+     "findCustomerInfo"},
     {"/global/message.app.VerificationApiService.verifyCodeCheck", api_code_check,
      ROUTE_TOKEN_OPTIONAL, "verifyCodeCheck"},
     {"/thirdExt/switchAccount", api_switch, ROUTE_TOKEN, "switchAccount"},
@@ -32,6 +33,7 @@ const struct route api_routes[] = {
     {"/global/customer.app.GoogleVerifyApiService.generateGoogleAccount", api_mfa_generate,
      ROUTE_TOKEN, "generateGoogleAccount"},
     {"/global/" CWS "enableOrForbidMFA", api_mfa_change, ROUTE_TOKEN, "enableOrForbidMFA"},
+    {"/auth/check", api_auth_check, ROUTE_TOKEN | ROUTE_GATEWAY, "authCheck"},
     {NULL, NULL, 0, NULL},
 };
 

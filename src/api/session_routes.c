@@ -8,7 +8,7 @@
 ta_err api_customer_info(struct api_req *req, json_t **data_out)
 {
     struct customer_view v;
-    ta_err err = customer_view_load(&req->ctx, &req->auth->c, req->ctx.co, &v);
+    ta_err err = session_customer_view(&req->ctx, req->auth, &v);
     if (err != TA_OK)
         return err;
     v.login_ms = req->auth->s.created_ms;

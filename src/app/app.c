@@ -2,10 +2,12 @@
  * Each thread that touches the database gets its own connection, remembered here so the
  * app can close them all at the end. */
 #include "app/app.h"
+#include "app/ready.h"
 #include "crypto/passwd.h"
 #include "delivery/worker.h"
 #include "domain/company.h"
 #include "domain/keys.h"
+#include "domain/session_cache.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -30,6 +32,8 @@ struct app {
     uint64_t generation;
     struct store *main_store;
     struct workpool *hash_pool;
+    struct workpool *write_pool;
+    struct ready *ready;
     struct delivery_worker *delivery;
     struct http_server *http;
     pthread_mutex_t lock;
@@ -65,10 +69,12 @@ static struct store *hook_store(void *ud)
     return app_thread_store(ud);
 }
 
+/* Never the database itself: the prober's last outcome (app/ready.c), so /readyz answers
+ * at once even while a lock is held elsewhere. */
 static bool hook_ready(void *ud)
 {
-    struct store *st = app_thread_store(ud);
-    return st != NULL && store_ping(st) == TA_OK;
+    struct app *app = ud;
+    return ready_now(app->ready);
 }
 
 /* "Active": used within the default idle lifetime; -1 when the database does not answer. */
@@ -102,12 +108,18 @@ static void *hash_thread_init(void *ud)
     return app_thread_store(ud);
 }
 
+static void *write_thread_init(void *ud)
+{
+    return app_thread_store(ud);
+}
+
 ta_err app_open(const struct config *cfg, struct app **out)
 {
     if (sodium_init() < 0)
         return TA_FAIL(TA_E_INTERNAL);
     struct app *app = xcalloc(1, sizeof *app);
     app->cfg = cfg;
+    store_busy_ms = cfg->db_busy_ms;
     app->generation = atomic_fetch_add(&generations, 1) + 1;
     pthread_mutex_init(&app->lock, NULL);
     ta_err e = store_open(cfg->db, &app->main_store);
@@ -143,15 +155,29 @@ ta_err app_start(struct app *app)
     ta_err e = delivery_worker_start(cfg, &app->delivery);
     if (e != TA_OK)
         return e;
+    e = session_cache_start(cfg, (size_t)cfg->session_cache_entries);
+    if (e != TA_OK)
+        return e;
     app->hash_pool = workpool_new(hash_threads, queue, hash_thread_init, NULL, app);
     if (app->hash_pool == NULL)
+        return TA_FAIL(TA_E_INTERNAL);
+    /* At least two writers: one waiting out a lock held elsewhere must not stop the rest. */
+    size_t write_threads =
+        cfg->write_threads > 0 ? (size_t)cfg->write_threads : (size_t)(cores > 2 ? cores : 2);
+    size_t write_queue = cfg->write_queue > 0 ? (size_t)cfg->write_queue : 32 * write_threads;
+    app->write_pool = workpool_new(write_threads, write_queue, write_thread_init, NULL, app);
+    if (app->write_pool == NULL)
+        return TA_FAIL(TA_E_INTERNAL);
+    app->ready = ready_start(app, cfg->db);
+    if (app->ready == NULL)
         return TA_FAIL(TA_E_INTERNAL);
     struct http_hooks hooks = {.thread_store = hook_store,
                                .ready = hook_ready,
                                .live_sessions = hook_live_sessions,
                                .outbox_counts = hook_outbox_counts,
                                .ud = app,
-                               .hash_pool = app->hash_pool};
+                               .hash_pool = app->hash_pool,
+                               .write_pool = app->write_pool};
     return http_server_start(cfg, &hooks, &app->http);
 }
 
@@ -170,8 +196,13 @@ void app_stop(struct app *app)
     }
     workpool_free(app->hash_pool);
     app->hash_pool = NULL;
+    workpool_free(app->write_pool);
+    app->write_pool = NULL;
+    ready_stop(app->ready);
+    app->ready = NULL;
     http_server_stop(app->http);
     app->http = NULL;
+    session_cache_stop(); /* after the last request: writes the queued touches */
     delivery_worker_stop(app->delivery);
     app->delivery = NULL;
 }

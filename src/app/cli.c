@@ -479,7 +479,11 @@ static int company_show_cmd(struct cli_env *env)
     int rc = take_company_id(env, &id);
     if (rc == 0)
         rc = cli_open(env);
-    return rc != 0 ? rc : company_one(env, id);
+    if (rc == 0)
+        rc = company_one(env, id);
+    if (rc == 0)
+        cli_sealed_print(env, id);
+    return rc;
 }
 
 static int company_add_cmd(struct cli_env *env)
@@ -522,6 +526,9 @@ static int company_set_cmd(struct cli_env *env)
     int rc = take_company_id(env, &id);
     if (rc != 0)
         return rc;
+    struct cli_sealed sealed;
+    if ((rc = cli_sealed_take(env, &sealed)) != 0)
+        return rc;
     cli_keep(env, company_flag_names, sizeof company_flag_names / sizeof company_flag_names[0]);
     if ((rc = cli_open(env)) != 0)
         return rc;
@@ -536,7 +543,11 @@ static int company_set_cmd(struct cli_env *env)
         fprintf(stderr, "tradeauth: could not update company %" PRId64 "\n", id);
         return 1;
     }
-    return company_one(env, id);
+    if ((rc = cli_sealed_apply(env, id, &sealed)) != 0)
+        return rc;
+    rc = company_one(env, id);
+    cli_sealed_print(env, id);
+    return rc;
 }
 
 /* ---- customer commands --------------------------------------------------------------- */
@@ -751,7 +762,8 @@ static const struct cli_command commands[] = {
     {"company", "list", company_list_cmd, "[--json]"},
     {"company", "show", company_show_cmd, "ID [--json]"},
     {"company", "add", company_add_cmd, "--name NAME [--id ID] [--no-twin] [--twin-id ID] [flags]"},
-    {"company", "set", company_set_cmd, "ID [flags]"},
+    {"company", "set", company_set_cmd,
+     "ID [flags] [--rsa-private-key FILE] [--require-encryption on|off]"},
     {"customer", "list", customer_list_cmd, "--company ID [--json] [--after ID] [--limit N]"},
     {"customer", "show", customer_show_cmd, "--company ID CUSTOMER [--json]"},
     {"customer", "disable", customer_status_cmd, "--company ID CUSTOMER"},
@@ -760,8 +772,19 @@ static const struct cli_command commands[] = {
     {"customer", "kyc", customer_kyc_cmd, "--company ID CUSTOMER --status 0|1|2|3 [--remark TEXT]"},
     {"customer", "audit", customer_audit_cmd, "--company ID CUSTOMER [--json] [--limit N]"},
     {"customer", "seed", customer_seed_cmd, "--company ID --count N [--password MD5HEX]"},
+    {"backup", NULL, cli_backup_cmd,
+     "FILE [settings] — copy the SQLite database to FILE while servers run"},
+    {"restore", NULL, cli_restore_cmd,
+     "FILE [settings] — put a backup back (refused while a server has it open)"},
+    {"man", NULL, cli_man_cmd, "— print this manual page tradeauth(1) (roff)"},
+    {"example-config", NULL, cli_ini_cmd, "— print an INI file with every setting commented out"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+const struct cli_command *cli_command_at(size_t i)
+{
+    return i < N_COMMANDS ? &commands[i] : NULL;
+}
 
 /* What a group's --help adds below its commands. */
 static const struct {
@@ -775,6 +798,8 @@ static const struct {
      "register)\n"
      "  --group ID[:default]                              (repeat)\n"
      "  --session-idle-s N  --session-absolute-s N  --refresh-s N   (0: server default)\n"
+     "  set only: --rsa-private-key FILE (PEM or base64 PKCS#8 DER, 1024-4096 bits)\n"
+     "            --require-encryption on|off   (encrypted request bodies, contract C19)\n"
      "Without --asset/--trade-type/--group, add uses USDT(13,4,100000) and BTC(16,8,1) spot "
      "accounts and group 1.\n"},
     {"customer", "CUSTOMER is a customerNo, or #ID.\n"},

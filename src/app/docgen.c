@@ -2,31 +2,48 @@
  * cli_docs and the settings table (util/config.c): a new command or setting appears in
  * each at once. `make install` runs `tradeauth man` and `tradeauth example-config`. */
 #include "app/docgen.h"
+#include "app/cli.h"
 #include "util/config.h"
 
 #include <string.h>
 
 #define VERSION "0.1.0"
 
-const struct cli_doc cli_docs[] = {
-    {"serve [settings]", "run the HTTP server"},
-    {"migrate [settings]", "create or update the schema"},
-    {"company add|list|show|set ...", "manage companies (tenants)"},
-    {"customer list|show|disable|enable|kyc|unlock|audit|seed ...", "manage customers"},
-    {"bench-kdf [settings]", "argon2id verifications per second"},
-    {"man", "print this manual page (roff)"},
-    {"example-config", "print an INI file with every setting commented out"},
-    {"version", "print the version"},
-    {"<command> --help", "the command's own flags"},
-    {NULL, NULL},
-};
+/* A row's usage is "ARGS — summary" (the summary may be missing): split at the dash. */
+static void split_usage(const char *usage, char *args, size_t size, const char **summary)
+{
+    const char *dash = strstr(usage, "—");
+    size_t n = dash != NULL ? (size_t)(dash - usage) : strlen(usage);
+    while (n > 0 && usage[n - 1] == ' ')
+        n--;
+    snprintf(args, size, "%.*s", (int)n, usage);
+    *summary = dash != NULL ? dash + strlen("—") + (dash[strlen("—")] == ' ') : "";
+}
+
+/* "company add --name NAME ..." */
+static void syntax(const struct cli_command *c, char *out, size_t size, const char **summary)
+{
+    char args[256];
+    split_usage(c->usage, args, sizeof args, summary);
+    snprintf(out, size, "%s%s%s%s%s", c->group, c->name != NULL ? " " : "",
+             c->name != NULL ? c->name : "", args[0] != '\0' ? " " : "", args);
+}
 
 void docgen_usage(FILE *out)
 {
     fprintf(out, "tradeauth — customer login and authorization service\n\nUsage:\n");
-    for (const struct cli_doc *c = cli_docs; c->syntax != NULL; c++)
-        fprintf(out, "  tradeauth %-34s %s\n", c->syntax, c->summary);
-    fputc('\n', out);
+    char line[320];
+    const char *summary;
+    const struct cli_command *c;
+    for (size_t i = 0; (c = cli_command_at(i)) != NULL; i++) {
+        syntax(c, line, sizeof line, &summary);
+        if (summary[0] != '\0')
+            fprintf(out, "  tradeauth %s\n      %s\n", line, summary);
+        else
+            fprintf(out, "  tradeauth %s\n", line);
+    }
+    fprintf(out, "  tradeauth version\n  tradeauth <command> --help\n      the command's own "
+                 "flags\n\n");
 }
 
 /* roff text: backslashes and dashes escaped, a leading dot or quote made literal. */
@@ -76,9 +93,13 @@ void docgen_man(FILE *out)
           ".SH NAME\ntradeauth \\- customer login and authorization service\n"
           ".SH SYNOPSIS\n",
           out);
-    for (const struct cli_doc *c = cli_docs; c->syntax != NULL; c++) {
+    char line[320];
+    const char *summary;
+    const struct cli_command *c;
+    for (size_t i = 0; (c = cli_command_at(i)) != NULL; i++) {
+        syntax(c, line, sizeof line, &summary);
         fputs(".br\n\\fBtradeauth\\fR ", out);
-        roff(out, c->syntax);
+        roff(out, line);
         fputc('\n', out);
     }
     fputs(".SH DESCRIPTION\n"
@@ -88,12 +109,16 @@ void docgen_man(FILE *out)
           "(\\fB\\-\\-db\\fR). GET /healthz, /readyz and /metrics serve the operator.\n"
           ".SH COMMANDS\n",
           out);
-    for (const struct cli_doc *c = cli_docs; c->syntax != NULL; c++) {
-        fputs(".TP\n\\fB", out);
-        roff(out, c->syntax);
+    for (size_t i = 0; (c = cli_command_at(i)) != NULL; i++) {
+        syntax(c, line, sizeof line, &summary);
+        fputs(".TP\n\\fBtradeauth ", out);
+        roff(out, line);
         fputs("\\fR\n", out);
-        roff(out, c->summary);
-        fputs(".\n", out);
+        if (summary[0] != '\0')
+            roff(out, summary);
+        else
+            fprintf(out, "see \\fBtradeauth %s \\-\\-help\\fR", c->group);
+        fputc('\n', out);
     }
     man_settings(out);
     fputs(".SH SIGNALS\nSIGTERM or SIGINT: stop accepting, finish the requests in flight, "
@@ -121,4 +146,18 @@ void docgen_example_ini(FILE *out)
             fprintf(out, " (%s)", d.range);
         fprintf(out, "\n;%s = %s\n", d.name, d.def);
     }
+}
+
+int cli_man_cmd(struct cli_env *env)
+{
+    (void)env;
+    docgen_man(stdout);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int cli_ini_cmd(struct cli_env *env)
+{
+    (void)env;
+    docgen_example_ini(stdout);
+    return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -1,17 +1,9 @@
-/* app/docgen.h — documents generated from the command list and the settings table, so
- * that --help, the man page and the example INI say the same thing. */
+/* app/docgen.h — documents generated from the command table (app/cli.c) and the settings
+ * table (util/config.c), so that --help, the man page and the example INI agree. */
 #ifndef TA_APP_DOCGEN_H
 #define TA_APP_DOCGEN_H
 
 #include <stdio.h>
-
-/* One line of the command list: what --help prints and the man page's COMMANDS section. */
-struct cli_doc {
-    const char *syntax;  /* "company add|list|show|set ..." (after "tradeauth ") */
-    const char *summary; /* one line */
-};
-/* Terminated by a NULL syntax. */
-extern const struct cli_doc cli_docs[];
 
 /* The command list as --help shows it. */
 void docgen_usage(FILE *out);

@@ -1,9 +1,12 @@
 /* domain/company.c — companies change rarely (CLI) and are read on every request, so each
- * thread keeps a small cache that it trusts for COMPANY_CACHE_MS. */
+ * thread keeps a small cache. While the session cache hears every change (store events) a
+ * slot lives until the next company change; otherwise it is trusted for COMPANY_CACHE_MS. */
 #include "domain/company.h"
+#include "domain/session_cache.h"
 #include "store/store.h"
 #include "util/arena.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,10 +15,17 @@
 struct slot {
     int64_t id;
     int64_t loaded_ms;
+    uint64_t gen;
     struct company co;
 };
 
 static _Thread_local struct slot cache[CACHE_SLOTS];
+static _Atomic uint64_t generation = 1;
+
+void company_cache_invalidate(void)
+{
+    atomic_fetch_add(&generation, 1);
+}
 
 void company_cache_clear(void)
 {
@@ -28,7 +38,10 @@ ta_err company_find(struct store *st, struct arena *a, int64_t id, int64_t now_m
     if (id <= 0)
         return TA_E_NO_COMPANY;
     struct slot *s = &cache[(uint64_t)id % CACHE_SLOTS];
-    if (s->id != id || now_ms - s->loaded_ms >= COMPANY_CACHE_MS || now_ms < s->loaded_ms) {
+    uint64_t gen = atomic_load(&generation);
+    bool aged = !session_cache_active() &&
+                (now_ms - s->loaded_ms >= COMPANY_CACHE_MS || now_ms < s->loaded_ms);
+    if (s->id != id || s->gen != gen || aged) {
         ta_err err = STORE(st, company_get, id, &s->co);
         if (err == TA_E_NOT_FOUND) {
             s->id = 0;
@@ -40,6 +53,7 @@ ta_err company_find(struct store *st, struct arena *a, int64_t id, int64_t now_m
         }
         s->id = id;
         s->loaded_ms = now_ms;
+        s->gen = gen;
     }
     struct company *copy = arena_alloc(a, sizeof *copy);
     if (copy == NULL)

@@ -20,6 +20,8 @@ ta_err company_find(struct store *st, struct arena *a, int64_t id, int64_t now_m
                     const struct company **out);
 /* Forgets every cached company of this thread (tests, CLI). */
 void company_cache_clear(void);
+/* Every thread reloads its companies on next use (a company changed somewhere). */
+void company_cache_invalidate(void);
 
 const struct company_offer *company_offer_find(const struct company *co, int trade_type,
                                                const char *currency);

@@ -28,7 +28,10 @@ struct passwd_params dctx_pw_params(const struct dctx *ctx)
 ta_err dctx_tx(struct dctx *ctx, ta_err (*body)(struct dctx *ctx, void *arg), void *arg)
 {
     ta_err err = TA_E_RETRY;
+    /* A retry only within the request's lock budget (store_busy_ms in all, issue 13). */
     for (int attempt = 0; attempt < 5 && err == TA_E_RETRY; attempt++) {
+        if (attempt > 0 && store_deadline_passed())
+            break;
         err = store_begin(ctx->st);
         if (err == TA_OK)
             err = body(ctx, arg);

@@ -5,6 +5,7 @@
 #define TA_DOMAIN_CTX_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "crypto/passwd.h"
@@ -32,8 +33,11 @@ struct dctx {
 struct auth {
     struct session s;
     struct customer c;
-    const char *token; /* as presented */
-    bool touch_due;    /* session_check left the last-used write to the caller */
+    const char *token;        /* as presented */
+    struct account *accounts; /* the customer's accounts when have_accounts */
+    size_t n_accounts;
+    bool have_accounts;
+    bool touch_due; /* session_check left the last-used write to the caller */
 };
 
 /* Sets ctx->detail to a formatted string from the arena and returns e. */

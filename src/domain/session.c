@@ -4,7 +4,9 @@
 #include "domain/session.h"
 #include "domain/audit.h"
 #include "domain/customer.h"
+#include "domain/keys.h"
 #include "domain/limits.h"
+#include "domain/session_cache.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/config.h"
@@ -104,12 +106,56 @@ void session_touch_due(struct dctx *ctx, struct auth *au)
     }
 }
 
+/* A hit of the session cache: no database work at all. */
+static void from_cache(const struct session_cache_hit *hit, const char *token, struct auth *out)
+{
+    out->s = hit->s;
+    out->c = hit->c;
+    out->accounts = hit->accounts;
+    out->n_accounts = hit->n_accounts;
+    out->have_accounts = true;
+    out->touch_due = false; /* queued by the cache when it was due */
+    out->token = token;
+}
+
+/* After a miss: the accounts too (findCustomerInfo's), the touch to the background writer,
+ * and the whole answer into the cache unless a change came in while it was read. */
+static ta_err remember(struct dctx *ctx, const unsigned char *hash, uint64_t epoch,
+                       struct auth *out)
+{
+    ta_err err = STORE(ctx->st, account_list, out->c.id, ctx->a, &out->accounts, &out->n_accounts);
+    if (err != TA_OK)
+        return err;
+    out->have_accounts = true;
+    if (out->touch_due && session_cache_touch(out->s.id, ctx->now_ms)) {
+        out->s.last_used_ms = ctx->now_ms;
+        out->touch_due = false;
+    }
+    bool current = memcmp(hash, out->s.token_hash, TOKEN_HASH_BYTES) == 0;
+    session_cache_put(epoch, hash, &out->s, current ? INT64_MAX : out->s.prev_token_until_ms,
+                      &out->c, out->accounts, out->n_accounts);
+    return TA_OK;
+}
+
 ta_err session_check(struct dctx *ctx, const char *token, struct auth *out)
 {
     unsigned char hash[TOKEN_HASH_BYTES];
     if (token == NULL || token[0] == '\0' || strlen(token) > 128)
         return TA_E_TOKEN;
     token_hash("access", token, hash);
+    int64_t idle_ms = session_idle_ms(ctx, ctx->co), abs_ms = session_absolute_ms(ctx, ctx->co);
+    int64_t touch_ms = (int64_t)ctx->cfg->session_touch_s * 1000;
+    struct session_cache_hit hit;
+    enum session_cache_answer ans =
+        session_cache_get(hash, ctx->co->id, ctx->now_ms, idle_ms, abs_ms, touch_ms, ctx->a, &hit);
+    if (ans == CACHE_OTHER_COMPANY)
+        return TA_E_TOKEN;
+    if (ans == CACHE_HIT) {
+        from_cache(&hit, token, out);
+        return TA_OK;
+    }
+    out->have_accounts = false;
+    uint64_t epoch = session_cache_epoch(); /* before the reads: see session_cache_put */
     ta_err err = STORE(ctx->st, session_by_token, hash, ctx->now_ms, &out->s);
     if (err == TA_E_NOT_FOUND)
         return TA_E_TOKEN;
@@ -120,8 +166,7 @@ ta_err session_check(struct dctx *ctx, const char *token, struct auth *out)
         return TA_E_TOKEN;
     if (s->ended_ms != 0)
         return ended_by_server(s->end_reason) ? TA_E_SESSION_ENDED : TA_E_TOKEN;
-    if (ctx->now_ms >= s->last_used_ms + session_idle_ms(ctx, ctx->co) ||
-        ctx->now_ms >= s->created_ms + session_absolute_ms(ctx, ctx->co))
+    if (ctx->now_ms >= s->last_used_ms + idle_ms || ctx->now_ms >= s->created_ms + abs_ms)
         return TA_E_TOKEN;
     err = STORE(ctx->st, customer_get, s->customer_id, ctx->a, &out->c);
     if (err == TA_E_NOT_FOUND)
@@ -131,8 +176,30 @@ ta_err session_check(struct dctx *ctx, const char *token, struct auth *out)
     if (out->c.status == CUSTOMER_DISABLED)
         return TA_E_SESSION_ENDED;
     /* At most one write per session per touch interval keeps token reads read-only. */
-    out->touch_due = ctx->now_ms - s->last_used_ms >= (int64_t)ctx->cfg->session_touch_s * 1000;
+    out->touch_due = ctx->now_ms - s->last_used_ms >= touch_ms;
     out->token = token;
+    return session_cache_active() ? remember(ctx, hash, epoch, out) : TA_OK;
+}
+
+void session_public_id(const struct session *s, char out[SESSION_PUBLIC_ID_MAX])
+{
+    unsigned char msg[12] = {'s', 'i', 'd', ':'};
+    unsigned char h[16];
+    for (int i = 0; i < 8; i++)
+        msg[4 + i] = (unsigned char)((uint64_t)s->id >> (8 * i));
+    crypto_generichash(h, sizeof h, msg, sizeof msg, keys_code_key(), 32);
+    sodium_bin2hex(out, SESSION_PUBLIC_ID_MAX, h, sizeof h);
+}
+
+ta_err session_customer_view(struct dctx *ctx, const struct auth *au, struct customer_view *v)
+{
+    if (!au->have_accounts)
+        return customer_view_load(ctx, &au->c, ctx->co, v);
+    memset(v, 0, sizeof *v);
+    v->c = au->c;
+    v->co = ctx->co;
+    v->accounts = au->accounts;
+    v->n_accounts = au->n_accounts;
     return TA_OK;
 }
 

@@ -39,6 +39,13 @@ ta_err session_authenticate(struct dctx *ctx, const char *token, struct auth *ou
  * and the caller runs session_touch_due after its reads (a read snapshot cannot write). */
 ta_err session_check(struct dctx *ctx, const char *token, struct auth *out);
 void session_touch_due(struct dctx *ctx, struct auth *au);
+/* An opaque, stable id of a session for other services (C20's X-Session-Id): a keyed hash
+ * of its id, so it tells nothing about the token nor how many sessions there are. */
+#define SESSION_PUBLIC_ID_MAX 33
+void session_public_id(const struct session *s, char out[SESSION_PUBLIC_ID_MAX]);
+/* The customer payload's view of a signed-in customer: from what session_check read (or
+ * the cache held), else loaded. */
+ta_err session_customer_view(struct dctx *ctx, const struct auth *au, struct customer_view *v);
 /* Ends the token's session, or with all_devices every session of the customer and of its
  * twin. Never fails towards the client: dead tokens are fine. */
 void session_logout(struct dctx *ctx, const char *token, bool all_devices);

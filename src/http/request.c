@@ -2,6 +2,7 @@
  * request line (operations endpoints, preflight, route, method, length), body, the checks
  * of body_steps[], the handler, the envelope. A new edge rule is one more step here. */
 #include "http/request.h"
+#include "api/check.h"
 #include "crypto/token.h"
 #include "http/metrics.h"
 #include "http/respond.h"
@@ -85,9 +86,18 @@ static void answer(struct request *rq, unsigned status, const char *type, char *
     rq->status = status;
     rq->content_type = type;
     rq->n_headers = 0;
+    /* Answers carry tokens and customer data: no cache may keep them (RFC 6749 §5.1), and
+     * no browser may sniff one into something it runs. */
     add_header(rq, "Cache-Control", "no-store");
     add_header(rq, "X-Content-Type-Options", "nosniff");
     add_cors(rq);
+}
+
+/* The gateway check (C20) answers a proxy's sub-request: whatever body the proxy forwards
+ * is not ours to judge, and the answer is headers or a 401. */
+static bool is_gateway(const struct request *rq)
+{
+    return rq->route != NULL && (rq->route->flags & ROUTE_GATEWAY) != 0;
 }
 
 static void finish_reply(struct request *rq, ta_err e, json_t *data)
@@ -96,7 +106,11 @@ static void finish_reply(struct request *rq, ta_err e, json_t *data)
     const char *lang = rq->req.ctx.lang != NULL ? rq->req.ctx.lang : "en-US";
     const char *trace = rq->req.ctx.trace != NULL ? rq->req.ctx.trace : "";
     rq->outcome = e;
-    answer(rq, ta_err_status(e), "application/json;charset=UTF-8",
+    unsigned status = ta_err_status(e);
+    /* A proxy lets a 2xx through: a gateway check that is not a yes must never be one. */
+    if (is_gateway(rq) && status < 500)
+        status = 401;
+    answer(rq, status, "application/json;charset=UTF-8",
            respond_envelope(e, data, rq->req.ctx.detail, lang, trace, tm));
 }
 
@@ -207,6 +221,8 @@ enum request_next request_begin(struct request *rq, const char *method, const ch
     const char *cl = header(rq, "Content-Length");
     if (rq->route == NULL)
         e = TA_E_NO_ROUTE;
+    else if (is_gateway(rq))
+        e = strcmp(method, "POST") == 0 || strcmp(method, "GET") == 0 ? TA_OK : TA_E_METHOD;
     else if (strcmp(method, "POST") != 0)
         e = TA_E_METHOD;
     else if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)rq->cfg->body_max_bytes)
@@ -258,14 +274,14 @@ static ta_err check_version(struct request *rq)
 
 static ta_err check_body_size(struct request *rq)
 {
-    return rq->too_large ? TA_E_TOO_LARGE : TA_OK;
+    return rq->too_large && !is_gateway(rq) ? TA_E_TOO_LARGE : TA_OK;
 }
 
 /* An empty body is {}; anything else must be one JSON object without duplicate keys. */
 static ta_err parse_body(struct request *rq)
 {
     json_error_t jerr;
-    if (rq->body_len == 0) {
+    if (rq->body_len == 0 || is_gateway(rq)) {
         rq->json = json_object();
         return TA_OK;
     }
@@ -313,10 +329,30 @@ enum request_next request_body_done(struct request *rq)
     }
     if ((rq->route->flags & ROUTE_SLOW) != 0 && rq->hooks->hash_pool != NULL)
         return REQ_SLOW;
+    if ((rq->route->flags & ROUTE_READ) == 0 && rq->hooks->write_pool != NULL)
+        return REQ_WRITE;
     return REQ_RUN;
 }
 
 /* ---- the handler ------------------------------------------------------------------ */
+
+/* Alive: 200, no body, the customer in headers. Not alive: the envelope with HTTP 401, which
+ * proxies hand to the client unchanged; a server fault stays a 5xx. */
+static void gateway_reply(struct request *rq, ta_err e)
+{
+    struct api_header h[API_CHECK_HEADERS];
+    size_t n = e == TA_OK ? api_check_headers(&rq->req, h, API_CHECK_HEADERS) : 0;
+    if (e == TA_OK && n == 0)
+        e = TA_FAIL(TA_E_INTERNAL);
+    if (e != TA_OK) {
+        finish_reply(rq, e, NULL);
+        return;
+    }
+    rq->outcome = TA_OK;
+    answer(rq, 200, NULL, xstrdup(""));
+    for (size_t i = 0; i < n; i++)
+        add_header(rq, h[i].name, h[i].value);
+}
 
 void request_run(struct request *rq, struct store *st)
 {
@@ -339,7 +375,10 @@ void request_run(struct request *rq, struct store *st)
         log_set_thread_trace(NULL);
     }
     metrics_route_done(rq->route, e, clock_mono_ns() - rq->started_ns);
-    finish_reply(rq, e, data);
+    if (is_gateway(rq))
+        gateway_reply(rq, e);
+    else
+        finish_reply(rq, e, data);
 }
 
 /* ---- after the answer ------------------------------------------------------------- */

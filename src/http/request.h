@@ -28,6 +28,9 @@ struct http_hooks {
     void *ud;
     /* Runs slow routes; its workers' state is their struct store *. May be NULL. */
     struct workpool *hash_pool;
+    /* Runs every other route that writes, so a database lock held elsewhere never holds an
+     * HTTP thread (issue 13); same worker state. May be NULL: they run on the caller. */
+    struct workpool *write_pool;
 };
 
 /* A request header by name, compared case-insensitively (contract A3); NULL when absent. */
@@ -39,9 +42,10 @@ enum request_next {
     REQ_READ_BODY, /* feed the body with request_body, then call request_body_done */
     REQ_RUN,       /* call request_run on this thread */
     REQ_SLOW,      /* a password-hashing route: request_run on the hash pool when there is one */
+    REQ_WRITE,     /* a route that may write: request_run on the write pool */
 };
 
-#define REQUEST_MAX_HEADERS 8
+#define REQUEST_MAX_HEADERS 14 /* CORS, nosniff/no-store and the gateway check's six */
 
 struct request {
     /* In: set by request_init. */

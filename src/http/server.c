@@ -1,9 +1,11 @@
 /* http/server.c — the libmicrohttpd daemon around http/request.c's steps.
  * Poll mode with a thread pool: Debian 12's 0.9.75 in epoll mode stalls at 128 busy
  * keep-alive connections per thread (ARCHITECTURE.md). Slow routes are suspended while
- * the hash pool runs them, so an HTTP thread never waits on argon2id. */
+ * the hash pool runs them, so an HTTP thread never waits on argon2id; writing routes the
+ * same way on the write pool, so it never waits on a database lock either. */
 #include "http/server.h"
 #include "http/request.h"
+#include "store/store.h"
 #include "util/arena.h"
 #include "util/clock.h"
 #include "util/config.h"
@@ -41,6 +43,8 @@ enum conn_state { ST_READING, ST_RUNNING, ST_DONE };
 struct conn_req {
     struct http_server *srv;
     struct MHD_Connection *con;
+    bool begun;        /* request_init ran (on_request's first call) */
+    int64_t first_ns;  /* the request line arrived: the access log's ms counts from here */
     int64_t queued_ns; /* when a slow route entered the hash queue */
     _Atomic int state;
     struct request rq;
@@ -149,40 +153,89 @@ static enum MHD_Result queue_reply(struct conn_req *cr)
     return r;
 }
 
-static void on_pool_job(void *thread_state, void *arg)
+/* HTTP threads never wait long for a database lock: a read route's best-effort write
+ * (the session's last-used time) gives up after this and is tried again next time. */
+#define HTTP_THREAD_BUSY_MS 20
+
+static void run_on_pool(struct conn_req *cr, void *thread_state, int64_t deadline_ns)
 {
-    struct conn_req *cr = arg;
-    stats_add(STAT_HASH_JOBS, 1);
-    stats_add(STAT_HASH_WAIT_US, (uint64_t)((clock_mono_ns() - cr->queued_ns) / 1000));
-    request_run(&cr->rq, thread_state);
+    if (clock_mono_ns() >= deadline_ns) {
+        /* Waited in the queue past the whole lock budget (a lock held elsewhere). */
+        request_fail(&cr->rq, TA_E_RETRY, NULL);
+    } else {
+        store_deadline_set(deadline_ns);
+        request_run(&cr->rq, thread_state);
+        store_deadline_set(0);
+    }
     atomic_store(&cr->state, ST_DONE);
     MHD_resume_connection(cr->con);
 }
 
-/* Suspends the connection while the hash pool runs the route; a full queue answers at once
+static void on_hash_job(void *thread_state, void *arg)
+{
+    struct conn_req *cr = arg;
+    int64_t now = clock_mono_ns();
+    stats_add(STAT_HASH_JOBS, 1);
+    stats_add(STAT_HASH_WAIT_US, (uint64_t)((now - cr->queued_ns) / 1000));
+    /* The lock budget starts with the job: the hash queue has its own bound (contract D). */
+    run_on_pool(cr, thread_state, now + (int64_t)store_busy_ms * 1000000);
+}
+
+static void on_write_job(void *thread_state, void *arg)
+{
+    struct conn_req *cr = arg;
+    /* The budget counts from the request line: a write answers within db_busy_ms of it
+     * (plus its own work), however long a lock is held elsewhere. */
+    run_on_pool(cr, thread_state, cr->rq.started_ns + (int64_t)store_busy_ms * 1000000);
+}
+
+/* Suspends the connection while a pool runs the route; a full queue answers at once
  * (msgParams "1": try again in a second). */
-static void run_slow(struct conn_req *cr)
+static void run_pooled(struct conn_req *cr, struct workpool *pool, workpool_fn fn)
 {
     atomic_store(&cr->state, ST_RUNNING);
     MHD_suspend_connection(cr->con);
     cr->queued_ns = clock_mono_ns();
-    if (!workpool_submit(cr->srv->hooks.hash_pool, on_pool_job, cr)) {
-        stats_add(STAT_HASH_REJECTED, 1);
+    if (!workpool_submit(pool, fn, cr)) {
+        if (fn == on_hash_job)
+            stats_add(STAT_HASH_REJECTED, 1);
         request_fail(&cr->rq, TA_E_RATE_LIMITED, "1");
         atomic_store(&cr->state, ST_DONE);
         MHD_resume_connection(cr->con);
     }
 }
 
+static void run_here(struct conn_req *cr)
+{
+    store_deadline_set(clock_mono_ns() + HTTP_THREAD_BUSY_MS * 1000000);
+    request_run(&cr->rq, cr->srv->hooks.thread_store(cr->srv->hooks.ud));
+    store_deadline_set(0);
+}
+
 /* ---- the access handler: MHD's callbacks mapped onto http/request.c's steps ------- */
+
+/* MHD's URI log callback: the request line has just arrived. Its result becomes the
+ * request's *con_cls, so the request is timed from here, not from the end of its headers. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *con)
+{
+    (void)cls;
+    (void)uri;
+    (void)con;
+    struct conn_req *cr = xcalloc(1, sizeof *cr);
+    cr->first_ns = clock_mono_ns();
+    return cr;
+}
 
 static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection *con,
                                   const char *url, const char *method, void **con_cls)
 {
-    struct conn_req *cr = xcalloc(1, sizeof *cr);
+    struct conn_req *cr = *con_cls != NULL ? *con_cls : xcalloc(1, sizeof *cr);
     cr->srv = srv;
     cr->con = con;
+    cr->begun = true;
     request_init(&cr->rq, srv->cfg, &srv->hooks, take_arena(), header, con);
+    if (cr->first_ns != 0)
+        cr->rq.started_ns = cr->first_ns;
     atomic_fetch_add(&srv->in_flight, 1);
     *con_cls = cr;
     char addr[64];
@@ -199,7 +252,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 {
     struct conn_req *cr = *con_cls;
     (void)version;
-    if (cr == NULL)
+    if (cr == NULL || !cr->begun)
         return first_call(cls, con, url, method, con_cls);
 
     int state = atomic_load(&cr->state);
@@ -218,10 +271,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     }
     switch (request_body_done(&cr->rq)) {
     case REQ_SLOW:
-        run_slow(cr);
+        run_pooled(cr, cr->srv->hooks.hash_pool, on_hash_job);
+        return MHD_YES;
+    case REQ_WRITE:
+        run_pooled(cr, cr->srv->hooks.write_pool, on_write_job);
         return MHD_YES;
     case REQ_RUN:
-        request_run(&cr->rq, cr->srv->hooks.thread_store(cr->srv->hooks.ud));
+        run_here(cr);
         break;
     default:
         break;
@@ -239,10 +295,14 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     (void)toe;
     if (cr == NULL)
         return;
+    *con_cls = NULL;
+    if (!cr->begun) { /* MHD refused the request before its handler ran */
+        free(cr);
+        return;
+    }
     request_free(&cr->rq);
     give_arena(cr->rq.a);
     free(cr);
-    *con_cls = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);
 }
 
@@ -274,8 +334,9 @@ ta_err http_server_start(const struct config *cfg, const struct http_hooks *hook
         (unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)cfg->connection_memory_kib * 1024u, MHD_OPTION_END);
+        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_kib * 1024u,
+        MHD_OPTION_END);
     if (srv->d == NULL) {
         log_error(NULL, "cannot listen on %s", cfg->listen);
         net_cidr_list_free(srv->proxies);

@@ -247,6 +247,17 @@ void store_close(struct store *st); /* NULL is a no-op */
  * N-th STORE() call from then on fails with TA_E_INTERNAL without reaching the backend.
  * 0 (always, outside those tests) costs one thread-local load per call. */
 extern _Thread_local int store_fault_countdown;
+
+/* Waiting for a lock another connection or process holds (issue 13): a held lock must not
+ * hold a request for more than this. Set once at start from db_busy_ms. */
+extern int store_busy_ms;
+/* The calling thread's current request may wait for locks until this monotonic time (0:
+ * none, then each wait alone is bounded by store_busy_ms). Set around each request. */
+void store_deadline_set(int64_t mono_ns);
+/* When the current wait (begun at start_ns) must give up. */
+int64_t store_deadline_for(int64_t start_ns);
+/* The current request's deadline has passed: no further retry. */
+bool store_deadline_passed(void);
 static inline bool store__fault(void)
 {
     return store_fault_countdown > 0 && --store_fault_countdown == 0;

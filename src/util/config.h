@@ -18,6 +18,9 @@ struct config {
     int threads;        /* HTTP threads; 0 = one per core */
     int hash_threads;   /* argon2id workers; 0 = one per core */
     int hash_queue;     /* waiting hashes; 0 = 4 x hash_threads */
+    int write_threads;  /* workers of writing routes; 0 = one per core, at least 2 */
+    int write_queue;    /* waiting writes; 0 = 32 x write_threads */
+    int db_busy_ms;     /* a request's whole wait for database locks */
     int argon2_ops;     /* argon2id t */
     int argon2_mem_kib; /* argon2id m, KiB */
     int body_max_bytes;
@@ -61,6 +64,8 @@ struct config {
     int session_absolute_s;
     int refresh_s;
     int session_touch_s;
+    int session_cache_entries; /* 0: no session cache */
+    int hash_max_wait_ms;      /* admission to the hash queue by expected wait */
     /* encrypted request bodies (contract C19) */
     int sealed_window_s;   /* |timestamp header - now| allowed, and how long a signature counts */
     int sealed_max_pieces; /* RSA pieces per body: bounds the CPU one request can cost */

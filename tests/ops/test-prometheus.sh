@@ -17,8 +17,12 @@ t_post /api/login/customer.app.CustomerWebApiService.login \
     '{"type":1,"loginName":"nobody@example.com","device":1,"loginPwd":"e10adc3949ba59abbe56e057f20f883e"}' \
     | grep -q CUSTOMER_API_0000102 || fail "login with a wrong password"
 t_post /api/login/customer.app.CustomerWebApiService.login '{' | grep -q GATEWAY_CODE_003 || fail "bad JSON"
-sleep 0.3 # the delivery worker sends the code
-curl -sS --max-time 10 "$T_URL/metrics" >"$T_DIR/metrics.txt" || fail "GET /metrics"
+# The delivery worker sends the code within a poll or two (bounded: 10 s).
+for i in $(seq 1 100); do
+    curl -sS --max-time 10 "$T_URL/metrics" >"$T_DIR/metrics.txt" || fail "GET /metrics"
+    grep -qx 'tradeauth_outbox_pending 0' "$T_DIR/metrics.txt" && break
+    sleep 0.1
+done
 promtool check metrics <"$T_DIR/metrics.txt" || { cat "$T_DIR/metrics.txt" >&2; fail "promtool check metrics"; }
 
 # Every metric name the rules use is served (a renamed metric would silence an alert).

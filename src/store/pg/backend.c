@@ -20,8 +20,12 @@ static ta_err pg_open(const char *url, struct store **out)
 {
     /* The URL's own settings come last and so win over these defaults. A connect timeout
      * keeps a reconnect against a dead host from hanging a worker thread forever. */
-    const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *const values[] = {"10", "tradeauth", url, NULL};
+    /* lock_timeout: a lock held elsewhere costs a statement at most the lock budget, then
+     * 55P03 (issue 13). */
+    char options[64];
+    snprintf(options, sizeof options, "-c lock_timeout=%d", store_busy_ms);
+    const char *const keys[] = {"connect_timeout", "application_name", "options", "dbname", NULL};
+    const char *const values[] = {"10", "tradeauth", options, url, NULL};
 
     PGconn *conn = PQconnectdbParams(keys, values, 1);
     if (conn == NULL) {

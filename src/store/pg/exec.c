@@ -37,7 +37,8 @@ ta_err pg__error(struct pg_store *p, const PGresult *res, const char *what)
     }
     if (state != NULL && strcmp(state, "23505") == 0)
         return TA_E_CONFLICT;
-    if (state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)) {
+    if (state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+                          strcmp(state, "55P03") == 0)) {
         log_warn(NULL, "pg %s: %s", what, msg);
         return TA_E_RETRY;
     }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/arena.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -145,18 +146,24 @@ static void create_private_file(const char *path)
 }
 
 /* Waiting for the write lock. SQLite's own busy_timeout sleeps 1, 2, 5, 10 ... 100 ms
- * between tries, and the waiting HTTP thread sleeps with every connection it serves, while
- * the lock is usually free again within a fraction of a millisecond (one short transaction
- * and its fsync). So: poll every 50 µs for the first 10 ms, then every 0.5 ms, and give up
- * (SQLITE_BUSY → TA_E_RETRY) after about 5 s, as busy_timeout = 5000 would. */
+ * between tries, and the waiting thread sleeps with every request it serves, while the lock
+ * is usually free again within a fraction of a millisecond (one short transaction and its
+ * fsync). So: poll every 50 µs for the first 10 ms, then every 0.5 ms, and give up
+ * (SQLITE_BUSY → TA_E_RETRY) at the request's deadline, or store_busy_ms after the wait
+ * began: a lock another process holds for minutes costs a request at most that (issue 13). */
+static _Thread_local int64_t busy_since_ns;
+
 static int on_busy(void *arg, int tries)
 {
     (void)arg;
-    const int fast = 200;             /* 200 × 50 µs = 10 ms */
-    const int slow = (5000 - 10) * 2; /* then 0.5 ms steps up to ~5 s */
-    if (tries >= fast + slow)
+    int64_t now = clock_mono_ns();
+    if (tries == 0)
+        busy_since_ns = now;
+    int64_t left = store_deadline_for(busy_since_ns) - now;
+    if (left <= 0)
         return 0;
-    struct timespec ts = {0, tries < fast ? 50000L : 500000L};
+    long step = now - busy_since_ns < 10000000 ? 50000L : 500000L;
+    struct timespec ts = {0, left < step ? (long)left : step};
     nanosleep(&ts, NULL);
     return 1;
 }
