@@ -2,6 +2,7 @@
  * changeLang (C15), checkGoogleMFAStatus (C14). */
 #include "api/bind.h"
 #include "api/handlers.h"
+#include "api/openapi.h"
 #include "api/pairs.h"
 #include "api/render.h"
 #include "domain/account.h"
@@ -26,16 +27,8 @@ static ta_err bind_ref(struct api_req *req, struct login_ref *r)
     ta_err e = bind_fields(req, ref_fields, r);
     if (e != TA_OK)
         return e;
-    char buf[CONTACT_MAX];
-    if (r->type == LOGIN_EMAIL && !contact_email(r->login_name, buf))
-        return bind_bad(req, "loginName");
-    if (r->type == LOGIN_PHONE && !contact_phone(r->login_name))
-        return bind_bad(req, "loginName");
-    if (r->type == LOGIN_PHONE && r->phone_area != NULL && !contact_area(r->phone_area, buf))
-        return bind_bad(req, "phoneArea");
-    if (r->type != LOGIN_PHONE)
-        r->phone_area = NULL;
-    return TA_OK;
+    const char *bad = contact_login_check((int)r->type, r->login_name, &r->phone_area);
+    return bad != NULL ? bind_bad(req, bad) : TA_OK;
 }
 
 static json_t *nullable(const char *s)
@@ -133,3 +126,8 @@ ta_err api_change_lang(struct api_req *req, json_t **data_out)
     *data_out = NULL;
     return TA_OK;
 }
+
+/* The tables above, for the OpenAPI description (api/openapi.c). */
+const struct field *const api_doc_login_ref = ref_fields;
+const struct field *const api_doc_open_account = open_fields;
+const struct field *const api_doc_change_lang = lang_fields;

@@ -31,8 +31,12 @@ size_t api_check_headers(const struct api_req *req, struct api_header *out, size
         (struct api_header){"X-Company-Type", req->ctx.co->type == COMPANY_DEMO ? "demo" : "real"};
     out[4] = (struct api_header){"X-Session-Id", arena_strdup(a, sid)};
     out[5] = (struct api_header){"X-Device", arena_printf(a, "%d", au->s.device)};
-    for (size_t i = 0; i < API_CHECK_HEADERS; i++)
+    size_t n = 6;
+    if (au->sum.hold_until_ms > req->ctx.now_ms) /* the fund service refuses withdrawals */
+        out[n++] = (struct api_header){"X-Security-Hold-Until",
+                                       arena_printf(a, "%" PRId64, au->sum.hold_until_ms)};
+    for (size_t i = 0; i < n; i++)
         if (out[i].value == NULL)
             return 0; /* the arena is full */
-    return API_CHECK_HEADERS;
+    return n;
 }

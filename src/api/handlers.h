@@ -27,4 +27,16 @@ ta_err api_mfa_generate(struct api_req *req, json_t **data_out);
 ta_err api_mfa_change(struct api_req *req, json_t **data_out);
 ta_err api_auth_check(struct api_req *req, json_t **data_out);
 
+/* The security center (contract C21-C24): api/security_*.c. */
+ta_err api_bind_phone(struct api_req *req, json_t **data_out);
+ta_err api_bind_email(struct api_req *req, json_t **data_out);
+ta_err api_change_phone(struct api_req *req, json_t **data_out);
+ta_err api_change_email(struct api_req *req, json_t **data_out);
+ta_err api_find_contacts(struct api_req *req, json_t **data_out);
+ta_err api_change_country(struct api_req *req, json_t **data_out);
+ta_err api_fund_bind(struct api_req *req, json_t **data_out);
+ta_err api_fund_update(struct api_req *req, json_t **data_out);
+ta_err api_fund_forget(struct api_req *req, json_t **data_out);
+ta_err api_fund_verify(struct api_req *req, json_t **data_out);
+
 #endif

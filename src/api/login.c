@@ -1,6 +1,7 @@
 /* api/login.c — …/login/customer.app.CustomerWebApiService.login (contract C4).
  * Reads and checks the body, lets domain/auth decide, renders the customer payload. */
 #include "api/bind.h"
+#include "api/openapi.h"
 #include "api/render.h"
 #include "domain/auth.h"
 #include "domain/contact.h"
@@ -53,22 +54,9 @@ ta_err api_login(struct api_req *req, json_t **data_out)
     } else if (b.cmd.password == NULL) {
         return bind_bad(req, "loginPwd");
     }
-    if (b.cmd.type == LOGIN_PHONE && !contact_phone(b.cmd.login_name))
-        return bind_bad(req, "loginName");
-    if (b.cmd.type == LOGIN_CUSTOMER_NO && !contact_customer_no(b.cmd.login_name))
-        return bind_bad(req, "loginName");
-    if (b.cmd.type == LOGIN_EMAIL) {
-        char email[CONTACT_MAX];
-        if (!contact_email(b.cmd.login_name, email))
-            return bind_bad(req, "loginName");
-    }
-    if (b.cmd.type == LOGIN_PHONE && b.cmd.phone_area != NULL) {
-        char area[8];
-        if (!contact_area(b.cmd.phone_area, area))
-            return bind_bad(req, "phoneArea");
-    }
-    if (b.cmd.type != LOGIN_PHONE)
-        b.cmd.phone_area = NULL; /* ignored on email and customer-number logins */
+    const char *bad = contact_login_check((int)b.cmd.type, b.cmd.login_name, &b.cmd.phone_area);
+    if (bad != NULL)
+        return bind_bad(req, bad);
 
     err = auth_login(&req->ctx, &b.cmd, &v);
     if (err != TA_OK)
@@ -76,3 +64,6 @@ ta_err api_login(struct api_req *req, json_t **data_out)
     *data_out = render_customer(&v, req->ctx.lang);
     return TA_OK;
 }
+
+/* The tables above, for the OpenAPI description (api/openapi.c). */
+const struct field *const api_doc_login = fields;

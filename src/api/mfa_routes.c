@@ -1,6 +1,8 @@
 /* api/mfa_routes.c — generateGoogleAccount and enableOrForbidMFA (C14). */
 #include "api/bind.h"
 #include "api/handlers.h"
+#include "api/openapi.h"
+#include "api/stepup_bind.h"
 #include "domain/mfa.h"
 
 #include <sodium.h>
@@ -21,11 +23,6 @@ ta_err api_mfa_generate(struct api_req *req, json_t **data_out)
 static const struct field fields[] = {
     FIELD_INT("type", M, type, 1, 2, REQUIRED),
     FIELD_INT("googleId", M, google_id, -1, INT64_MAX, OPTIONAL),
-    FIELD_CODE6("googleCode", M, google_code, OPTIONAL),
-    FIELD_CODE6("verifyCodeSMS", M, code_sms, OPTIONAL),
-    FIELD_STR("sendTokenSMS", M, send_sms, 1, 128, OPTIONAL),
-    FIELD_CODE6("verifyCodeEmail", M, code_email, OPTIONAL),
-    FIELD_STR("sendTokenEmail", M, send_email, 1, 128, OPTIONAL),
     FIELD_END,
 };
 #undef M
@@ -35,7 +32,12 @@ ta_err api_mfa_change(struct api_req *req, json_t **data_out)
     struct mfa_cmd cmd = {0};
     *data_out = NULL;
     ta_err e = bind_fields(req, fields, &cmd);
+    if (e == TA_OK)
+        e = stepup_bind_codes(req, &cmd.su);
     if (e != TA_OK)
         return e;
     return mfa_change(&req->ctx, req->auth, &cmd);
 }
+
+/* The tables above, for the OpenAPI description (api/openapi.c). */
+const struct field *const api_doc_mfa_change = fields;

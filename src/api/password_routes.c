@@ -2,6 +2,7 @@
  * forgetLoginPwd (C13). Password routes are ROUTE_SLOW: they hash. */
 #include "api/bind.h"
 #include "api/handlers.h"
+#include "api/openapi.h"
 #include "domain/contact.h"
 #include "domain/password.h"
 
@@ -103,12 +104,14 @@ ta_err api_forget_pwd(struct api_req *req, json_t **data_out)
         return bind_bad(req, "verifyCode");
     if (cmd.code != NULL && cmd.send_token == NULL)
         return bind_bad(req, "sendToken");
-    char buf[CONTACT_MAX];
-    if (cmd.type == 1 && !contact_email(cmd.login_name, buf))
-        return bind_bad(req, "loginName");
-    if (cmd.type == 2 && !contact_phone(cmd.login_name))
-        return bind_bad(req, "loginName");
-    if (cmd.type != 2)
-        cmd.phone_area = NULL;
+    const char *bad = contact_login_check((int)cmd.type, cmd.login_name, &cmd.phone_area);
+    if (bad != NULL)
+        return bind_bad(req, bad);
     return password_forget(&req->ctx, &cmd);
 }
+
+/* The tables above, for the OpenAPI description (api/openapi.c). */
+const struct field *const api_doc_code_check = check_fields;
+const struct field *const api_doc_bind_pwd = bind_pwd_fields;
+const struct field *const api_doc_update_pwd = update_fields;
+const struct field *const api_doc_forget_pwd = forget_fields;

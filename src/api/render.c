@@ -191,7 +191,13 @@ json_t *render_customer(const struct customer_view *v, const char *lang)
         "activateTime", "accountRemark", "thirdUserId", "thirdLoginSource", "thirdIntactMsg"};
     for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
         json_object_set_new_nocheck(o, nulls[i], json_null());
-    json_object_set_new_nocheck(o, "assertPassStatus", json_string("1"));
+    json_object_set_new_nocheck(o, "assertPassStatus", json_string(v->sum.fund_set ? "2" : "1"));
+    /* The hold shows while it runs (C24); the clock is the request's, kept in the view. */
+    bool hold = v->sum.hold_until_ms > v->now_ms;
+    json_object_set_new_nocheck(o, "securityHoldUntil",
+                                hold ? json_integer(v->sum.hold_until_ms) : json_null());
+    json_object_set_new_nocheck(o, "securityHoldReason",
+                                hold ? json_string(v->sum.hold_reason) : json_null());
     int audit = v->co->kyc_on ? c->kyc_audit_status : 2;
     json_object_set_new_nocheck(o, "kycAuditStatus", json_integer(audit));
     if (!v->co->kyc_on)

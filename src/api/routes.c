@@ -34,6 +34,23 @@ const struct route api_routes[] = {
      ROUTE_TOKEN, "generateGoogleAccount"},
     {"/global/" CWS "enableOrForbidMFA", api_mfa_change, ROUTE_TOKEN, "enableOrForbidMFA"},
     {"/auth/check", api_auth_check, ROUTE_TOKEN | ROUTE_GATEWAY, "authCheck"},
+    /* The security center (C22, C23): routes and bodies as the clients send them. */
+    {"/global/" CWS "bindPhone", api_bind_phone, ROUTE_TOKEN, "bindPhone"},
+    {"/global/" CWS "bindEmail", api_bind_email, ROUTE_TOKEN, "bindEmail"},
+    {"/global/" CWS "changePhone", api_change_phone, ROUTE_TOKEN, "changePhone"},
+    {"/global/" CWS "changePhoneV1v1v2", api_change_phone, ROUTE_TOKEN, "changePhoneV1v1v2"},
+    {"/global/" CWS "changeEmail", api_change_email, ROUTE_TOKEN, "changeEmail"},
+    {"/global/" CWS "changeEmailV1v1v2", api_change_email, ROUTE_TOKEN, "changeEmailV1v1v2"},
+    {"/global/" CWS "findPhoneAndEmail", api_find_contacts, ROUTE_TOKEN, "findPhoneAndEmail"},
+    {"/global/" CWS "changeCountry", api_change_country, ROUTE_TOKEN, "changeCountry"},
+    {"/global/" CWS "bindAssertsPwd", api_fund_bind, ROUTE_TOKEN | ROUTE_SLOW, "bindAssertsPwd"},
+    {"/global/" CWS "updateAssertsPwd", api_fund_update, ROUTE_TOKEN | ROUTE_SLOW,
+     "updateAssertsPwd"},
+    {"/global/" CWS "forgetAssertsPwd", api_fund_forget, ROUTE_TOKEN | ROUTE_SLOW,
+     "forgetAssertsPwd"},
+    {"/global/" CWS "forgetAssertsPwdV1v1v2", api_fund_forget, ROUTE_TOKEN | ROUTE_SLOW,
+     "forgetAssertsPwdV1v1v2"},
+    {"/auth/fund-password/verify", api_fund_verify, ROUTE_TOKEN | ROUTE_SLOW, "fundPasswordVerify"},
     {NULL, NULL, 0, NULL},
 };
 

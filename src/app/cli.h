@@ -76,6 +76,7 @@ int cli_backup_cmd(struct cli_env *env);  /* app/cli_backup.c */
 int cli_restore_cmd(struct cli_env *env); /* app/cli_backup.c */
 int cli_man_cmd(struct cli_env *env);     /* app/docgen.c */
 int cli_ini_cmd(struct cli_env *env);     /* app/docgen.c */
+int cli_openapi_cmd(struct cli_env *env); /* app/docgen.c */
 
 /* company set's flags for encrypted bodies (app/cli_sealed.c, contract C19). */
 struct cli_sealed {

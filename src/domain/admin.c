@@ -4,6 +4,7 @@
 #include "crypto/passwd.h"
 #include "domain/company.h"
 #include "domain/customer.h"
+#include "domain/limits.h"
 #include "domain/login_lock.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -86,19 +87,27 @@ ta_err admin_customer_find(struct store *st, int64_t company_id, const char *whi
     return STORE(st, customer_by_no, company_id, which, a, out);
 }
 
+struct status_args {
+    const struct customer *c;
+    int status;
+};
+
+/* Disabling ends every session at once (they then answer GATEWAY_CODE_005). */
+static ta_err status_body(struct dctx *ctx, void *arg)
+{
+    const struct status_args *a = arg;
+    ta_err e = STORE(ctx->st, customer_set_status, a->c->id, a->status);
+    if (e == TA_OK && a->status == CUSTOMER_DISABLED)
+        e = STORE(ctx->st, session_end_customer, a->c->id, 0, 0, ctx->now_ms, SESSION_DISABLED,
+                  NULL);
+    return e;
+}
+
 ta_err admin_customer_status(struct store *st, const struct customer *c, int status, int64_t now_ms)
 {
-    ta_err e = store_begin(st);
-    if (e != TA_OK)
-        return e;
-    e = STORE(st, customer_set_status, c->id, status);
-    if (e == TA_OK && status == CUSTOMER_DISABLED)
-        e = STORE(st, session_end_customer, c->id, 0, 0, now_ms, SESSION_DISABLED, NULL);
-    if (e == TA_OK)
-        e = store_commit(st);
-    if (e != TA_OK)
-        store_rollback(st);
-    return e;
+    struct dctx ctx = {.st = st, .now_ms = now_ms};
+    struct status_args args = {c, status};
+    return dctx_tx(&ctx, status_body, &args);
 }
 
 ta_err admin_customer_kyc(struct store *st, const struct customer *c, int audit_status,
@@ -109,14 +118,48 @@ ta_err admin_customer_kyc(struct store *st, const struct customer *c, int audit_
 
 ta_err admin_customer_unlock(struct store *st, const struct customer *c)
 {
-    char key[48];
-    snprintf(key, sizeof key, "lfail:%" PRId64, c->id);
-    ta_err e = STORE(st, counter_clear, key);
-    snprintf(key, sizeof key, "lock:%" PRId64, c->id);
-    if (e == TA_OK)
-        e = STORE(st, counter_clear, key);
+    ta_err e = limit_login_clear(st, c->id);
     if (e == TA_OK)
         login_lock_clear_names(st, c);
+    return e;
+}
+
+struct seed_args {
+    const struct company *co;
+    const char *hash; /* one argon2id hash shared by every seeded customer */
+    int64_t n;        /* customers in this batch */
+};
+
+/* One batch of seed<N>@seed.invalid customers; an address taken by hand is skipped. */
+static ta_err seed_body(struct dctx *ctx, void *arg)
+{
+    const struct seed_args *a = arg;
+    const struct company *co = a->co;
+    ta_err e = TA_OK;
+    for (int64_t i = 0; e == TA_OK && i < a->n; i++) {
+        struct customer c;
+        memset(&c, 0, sizeof c);
+        int64_t seq;
+        e = STORE(ctx->st, company_next_no, co->id, &seq);
+        if (e != TA_OK)
+            break;
+        c.email = arena_printf(ctx->a, "seed%" PRId64 "@seed.invalid", seq);
+        c.customer_no = arena_printf(ctx->a, "%s%06" PRId64, co->no_prefix, seq);
+        c.pw_hash = (char *)a->hash;
+        c.country = (char *)"CN";
+        c.register_source = 3;
+        c.type = 1;
+        c.status = CUSTOMER_NORMAL;
+        c.kyc_audit_status = co->kyc_on ? 0 : 2;
+        c.mfa_id = -1;
+        c.group_id = company_default_group(co);
+        e = customer_create(ctx, co, &c, NULL, 0);
+        if (e == TA_E_CONFLICT)
+            e = TA_OK;
+    }
+    int64_t paired;
+    if (e == TA_OK && co->twin_id != 0) /* their twins, as registration makes them */
+        e = STORE(ctx->st, customer_pair_missing, &paired);
     return e;
 }
 
@@ -133,51 +176,17 @@ ta_err admin_customer_seed(struct store *st, int64_t company_id, int64_t count,
     e = passwd_hash(&pw, password_md5, hash);
     if (e != TA_OK)
         return e;
-    struct arena *a = NULL;
-    struct dctx ctx = {0};
-    ctx.st = st;
-    ctx.co = &co;
-    ctx.now_ms = now_ms;
-    int64_t made = 0;
+    struct dctx ctx = {.st = st, .co = &co, .now_ms = now_ms};
     const int64_t batch = 1000;
+    int64_t made = 0;
     while (made < count && e == TA_OK) {
-        arena_free(a);
-        a = arena_new(64 * 1024 * 1024);
-        ctx.a = a;
-        e = store_begin(st);
-        for (int64_t i = 0; e == TA_OK && i < batch && made + i < count; i++) {
-            struct customer c;
-            memset(&c, 0, sizeof c);
-            int64_t seq;
-            e = STORE(st, company_next_no, company_id, &seq);
-            if (e != TA_OK)
-                break;
-            c.email = arena_printf(a, "seed%" PRId64 "@seed.invalid", seq);
-            c.customer_no = arena_printf(a, "%s%06" PRId64, co.no_prefix, seq);
-            c.pw_hash = hash;
-            c.country = (char *)"CN";
-            c.register_source = 3;
-            c.type = 1;
-            c.status = CUSTOMER_NORMAL;
-            c.kyc_audit_status = co.kyc_on ? 0 : 2;
-            c.mfa_id = -1;
-            c.group_id = company_default_group(&co);
-            e = customer_create(&ctx, &co, &c, NULL, 0);
-            if (e == TA_E_CONFLICT)
-                e = TA_OK; /* an address taken by hand: skip it */
-        }
-        int64_t paired;
-        if (e == TA_OK && co.twin_id != 0) /* their twins, as registration makes them */
-            e = STORE(st, customer_pair_missing, &paired);
+        ctx.a = arena_new(64 * 1024 * 1024);
+        struct seed_args args = {&co, hash, count - made < batch ? count - made : batch};
+        e = dctx_tx(&ctx, seed_body, &args);
+        arena_free(ctx.a);
         if (e == TA_OK)
-            e = store_commit(st);
-        if (e != TA_OK) {
-            store_rollback(st);
-            break;
-        }
-        made = made + batch < count ? made + batch : count;
+            made += args.n;
     }
-    arena_free(a);
     if (e == TA_OK)
         *created_out = made;
     return e;

@@ -145,11 +145,7 @@ static ta_err login_by_password(struct dctx *ctx, const struct login_cmd *cmd, s
 ta_err auth_login(struct dctx *ctx, const struct login_cmd *cmd, struct customer_view *v)
 {
     struct customer c;
-    char key[96];
-    ta_err err;
-
-    snprintf(key, sizeof key, "la:%s", ctx->client_addr ? ctx->client_addr : "");
-    err = limit_hit(ctx, key, 60000, ctx->cfg->login_per_address_min, TA_E_RATE_LIMITED, true);
+    ta_err err = limit_hitf(ctx, LIMIT_LOGIN_ADDR, "%s", ctx->client_addr ? ctx->client_addr : "");
     if (err != TA_OK)
         return err;
     if (ctx->co->type == COMPANY_DEMO)
@@ -174,132 +170,153 @@ ta_err auth_login(struct dctx *ctx, const struct login_cmd *cmd, struct customer
     return err;
 }
 
+struct register_args {
+    const struct register_cmd *cmd;
+    struct customer c;             /* to create */
+    char rcpt[CONTACT_MAX];        /* where the code went (and the email) */
+    char area[8];                  /* the phone's canonical area */
+    char pw_hash[PASSWD_HASH_MAX]; /* wiped after */
+    struct ticket t;               /* the code's ticket */
+    struct session_tokens tk;      /* out */
+    const struct company *twin;    /* the company's demo twin, NULL: none */
+    struct customer_view *v;       /* out */
+};
+
 static const char *nz(const char *s)
 {
     return s != NULL && s[0] != '\0' ? s : NULL;
 }
 
-ta_err auth_register(struct dctx *ctx, const struct register_cmd *cmd, struct customer_view *v)
+/* The new customer from the command: login name, group, profile; NULL strings for "". */
+static ta_err register_fill(struct dctx *ctx, const struct register_cmd *cmd,
+                            struct register_args *r)
 {
     const struct company *co = ctx->co;
-    struct customer c;
-    char email[CONTACT_MAX], area[8], rcpt[CONTACT_MAX];
-    char pw_hash[PASSWD_HASH_MAX];
-    ta_err err;
-
-    if (co->type == COMPANY_DEMO)
-        return TA_E_DEMO_COMPANY;
-    memset(&c, 0, sizeof c);
+    struct customer *c = &r->c;
+    memset(c, 0, sizeof *c);
+    const char *bad =
+        contact_login_recipient((int)cmd->type, cmd->login_name, cmd->phone_area, r->rcpt, r->area);
+    if (bad != NULL)
+        return dctx_fail(ctx, TA_E_FIELD, "%s", bad);
     if (cmd->type == LOGIN_EMAIL) {
-        if (!contact_email(cmd->login_name, email))
-            return dctx_fail(ctx, TA_E_FIELD, "loginName");
-        c.email = email;
-        snprintf(rcpt, sizeof rcpt, "%s", email);
+        c->email = r->rcpt; /* the lowercased address is also its recipient */
     } else {
-        if (!contact_phone(cmd->login_name))
-            return dctx_fail(ctx, TA_E_FIELD, "loginName");
-        if (!contact_area(cmd->phone_area ? cmd->phone_area : "+86", area))
-            return dctx_fail(ctx, TA_E_FIELD, "phoneArea");
-        c.phone_area = area;
-        c.phone = (char *)cmd->login_name;
-        contact_phone_recipient(area, cmd->login_name, rcpt);
+        c->phone_area = r->area;
+        c->phone = (char *)cmd->login_name;
     }
-    c.group_id = cmd->group_id != 0 ? cmd->group_id : company_default_group(co);
-    if (!company_has_group(co, c.group_id))
+    c->group_id = cmd->group_id != 0 ? cmd->group_id : company_default_group(co);
+    if (!company_has_group(co, c->group_id))
         return dctx_fail(ctx, TA_E_FIELD, "customerGroupId");
-    err = customer_pairs_check(ctx, co, cmd->pairs, cmd->n_pairs);
-    if (err != TA_OK)
-        return err;
+    c->country = (char *)cmd->country;
+    c->lang = (char *)nz(cmd->lang);
+    c->register_source = (int)cmd->register_source;
+    c->register_device = (char *)nz(cmd->register_device);
+    c->utm_source = (char *)nz(cmd->utm_source);
+    c->utm_medium = (char *)nz(cmd->utm_medium);
+    c->utm_campaign = (char *)nz(cmd->utm_campaign);
+    c->utm_content = (char *)nz(cmd->utm_content);
+    c->utm_term = (char *)nz(cmd->utm_term);
+    c->third_server_code = (char *)nz(cmd->third_server_code);
+    c->third_server_source = (char *)nz(cmd->third_server_source);
+    c->open_account_type = (int)cmd->open_account_type;
+    c->kyc_audit_status = co->kyc_on ? 0 : 2;
+    c->status = co->manual_review ? CUSTOMER_PENDING : CUSTOMER_NORMAL;
+    c->mfa_id = -1;
+    return TA_OK;
+}
 
-    /* Taken already? Answer before the code is looked at, so no attempt is spent. */
+/* Taken already? Answered before the code is looked at, so no attempt is spent. */
+static ta_err register_taken(struct dctx *ctx, const struct customer *c)
+{
     struct customer other;
-    err = c.email
-              ? STORE(ctx->st, customer_by_email, co->id, c.email, ctx->a, &other)
-              : STORE(ctx->st, customer_by_phone, co->id, c.phone_area, c.phone, ctx->a, &other);
+    int64_t co = ctx->co->id;
+    ta_err err =
+        c->email ? STORE(ctx->st, customer_by_email, co, c->email, ctx->a, &other)
+                 : STORE(ctx->st, customer_by_phone, co, c->phone_area, c->phone, ctx->a, &other);
     if (err == TA_OK)
         return TA_E_DUPLICATE;
-    if (err != TA_E_NOT_FOUND)
-        return err;
+    return err == TA_E_NOT_FOUND ? TA_OK : err;
+}
 
+/* The company's demo twin, where the customer's pair is made at once. */
+static ta_err register_twin(struct dctx *ctx, const struct company **twin)
+{
+    *twin = NULL;
+    if (ctx->co->twin_id == 0)
+        return TA_OK;
+    ta_err err = company_find(ctx->st, ctx->a, ctx->co->twin_id, ctx->now_ms, twin);
+    if (err == TA_E_NO_COMPANY) {
+        *twin = NULL; /* a dangling link: no twin, as on switch */
+        return TA_OK;
+    }
+    return err;
+}
+
+/* The code spent, the customer and its accounts created, a session opened (unless the
+ * company reviews registrations), its demo pair made, and the answer read back inside the
+ * transaction: once it commits nothing can fail any more, so a client never gets an error for a
+ * registration that happened. */
+static ta_err register_body(struct dctx *ctx, void *arg)
+{
+    struct register_args *r = arg;
+    struct customer fresh = r->c, saved;
+    ta_err err = codes_consume(ctx, &r->t);
+    if (err == TA_OK)
+        err = customer_create(ctx, ctx->co, &fresh, r->cmd->pairs, r->cmd->n_pairs);
+    struct customer pair;
+    if (err == TA_OK && r->twin != NULL) /* relationCustomerId > 0 from the first answer */
+        err = twin_pair_create(ctx, &fresh, r->twin, &pair);
+    if (err == TA_OK && fresh.status == CUSTOMER_NORMAL)
+        err = session_open(ctx, ctx->co, &fresh, (int)r->cmd->register_source, &r->tk);
+    if (err == TA_OK)
+        err = STORE(ctx->st, customer_get, fresh.id, ctx->a, &saved);
+    if (err == TA_OK)
+        err = customer_view_load(ctx, &saved, ctx->co, r->v);
+    return err;
+}
+
+ta_err auth_register(struct dctx *ctx, const struct register_cmd *cmd, struct customer_view *v)
+{
+    if (ctx->co->type == COMPANY_DEMO)
+        return TA_E_DEMO_COMPANY;
+    struct register_args r;
+    memset(&r, 0, sizeof r);
+    r.cmd = cmd;
+    r.v = v;
+    ta_err err = register_fill(ctx, cmd, &r);
+    if (err == TA_OK)
+        err = customer_pairs_check(ctx, ctx->co, cmd->pairs, cmd->n_pairs);
+    if (err == TA_OK)
+        err = register_taken(ctx, &r.c);
+    if (err != TA_OK)
+        return err;
     const struct biz_type *b =
         codes_biz_for(PURPOSE_REGISTER, cmd->type == LOGIN_EMAIL ? CHANNEL_EMAIL : CHANNEL_SMS);
-    struct ticket t;
-    err = codes_verify(ctx, b, rcpt, cmd->send_token, cmd->code, &t);
-    if (err != TA_OK)
-        return err;
-
-    if (cmd->password != NULL) {
+    err = codes_verify(ctx, b, r.rcpt, cmd->send_token, cmd->code, &r.t);
+    if (err == TA_OK && cmd->password != NULL) {
         struct passwd_params pw = dctx_pw_params(ctx);
-        err = passwd_hash(&pw, cmd->password, pw_hash);
-        if (err != TA_OK)
-            return err;
-        c.pw_hash = pw_hash;
+        err = passwd_hash(&pw, cmd->password, r.pw_hash);
+        r.c.pw_hash = r.pw_hash;
     }
-    c.country = (char *)cmd->country;
-    c.lang = (char *)nz(cmd->lang);
-    c.register_source = (int)cmd->register_source;
-    c.register_device = (char *)nz(cmd->register_device);
-    c.utm_source = (char *)nz(cmd->utm_source);
-    c.utm_medium = (char *)nz(cmd->utm_medium);
-    c.utm_campaign = (char *)nz(cmd->utm_campaign);
-    c.utm_content = (char *)nz(cmd->utm_content);
-    c.utm_term = (char *)nz(cmd->utm_term);
-    c.third_server_code = (char *)nz(cmd->third_server_code);
-    c.third_server_source = (char *)nz(cmd->third_server_source);
-    c.open_account_type = (int)cmd->open_account_type;
-    c.kyc_audit_status = co->kyc_on ? 0 : 2;
-    c.status = co->manual_review ? CUSTOMER_PENDING : CUSTOMER_NORMAL;
-    c.mfa_id = -1;
-
-    const struct company *twin = NULL;
-    if (co->twin_id != 0) {
-        err = company_find(ctx->st, ctx->a, co->twin_id, ctx->now_ms, &twin);
-        if (err == TA_E_NO_COMPANY)
-            twin = NULL; /* a dangling link: no twin, as on switch */
-        else if (err != TA_OK)
-            return err;
-    }
-
-    /* The answer is read back inside the transaction: once it commits, nothing can fail
-     * any more, so a client never gets an error for a registration that happened. */
-    struct session_tokens tk;
-    memset(&tk, 0, sizeof tk);
-    for (int attempt = 0; attempt < 5; attempt++) {
-        struct customer fresh = c, saved, pair;
-        err = store_begin(ctx->st);
-        if (err == TA_OK)
-            err = codes_consume(ctx, &t);
-        if (err == TA_OK)
-            err = customer_create(ctx, co, &fresh, cmd->pairs, cmd->n_pairs);
-        if (err == TA_OK && twin != NULL) /* relationCustomerId > 0 from the first answer */
-            err = twin_pair_create(ctx, &fresh, twin, &pair);
-        if (err == TA_OK && fresh.status == CUSTOMER_NORMAL)
-            err = session_open(ctx, co, &fresh, (int)cmd->register_source, &tk);
-        if (err == TA_OK)
-            err = STORE(ctx->st, customer_get, fresh.id, ctx->a, &saved);
-        if (err == TA_OK)
-            err = customer_view_load(ctx, &saved, co, v);
-        if (err == TA_OK)
-            err = store_commit(ctx->st);
-        if (err == TA_OK)
-            break;
-        store_rollback(ctx->st);
-        if (err == TA_E_CONFLICT)
-            err = TA_E_DUPLICATE;
-        if (err != TA_E_RETRY)
-            break;
-    }
-    sodium_memzero(pw_hash, sizeof pw_hash);
-    if (err != TA_OK)
+    if (err == TA_OK)
+        err = register_twin(ctx, &r.twin);
+    if (err == TA_OK)
+        err = dctx_tx(ctx, register_body, &r);
+    sodium_memzero(r.pw_hash, sizeof r.pw_hash);
+    if (err == TA_E_CONFLICT)
+        err = TA_E_DUPLICATE; /* the same address registered at the same moment */
+    if (err != TA_OK) {
+        sodium_memzero(&r.tk, sizeof r.tk);
         return err;
+    }
     audit_record(ctx, v->c.id, "register", TA_OK, (int)cmd->register_source, NULL);
     if (v->c.pw_hash != NULL)
         audit_record(ctx, v->c.id, "password_set", TA_OK, (int)cmd->register_source, NULL);
     if (v->c.status == CUSTOMER_PENDING)
         return TA_E_PENDING_REVIEW;
-    v->login_ms = tk.created_ms;
-    v->token = arena_strdup(ctx->a, tk.token);
-    v->rtoken = arena_strdup(ctx->a, tk.rtoken);
-    sodium_memzero(&tk, sizeof tk);
+    v->login_ms = r.tk.created_ms;
+    v->token = arena_strdup(ctx->a, r.tk.token);
+    v->rtoken = arena_strdup(ctx->a, r.tk.rtoken);
+    sodium_memzero(&r.tk, sizeof r.tk);
     return TA_OK;
 }

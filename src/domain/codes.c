@@ -5,6 +5,7 @@
 #include "domain/account.h"
 #include "domain/keys.h"
 #include "domain/limits.h"
+#include "domain/security.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/config.h"
@@ -78,53 +79,58 @@ static bool parse_to(const struct biz_type *b, const char *to_user, char rcpt[CO
     return true;
 }
 
+bool codes_recipient(const struct biz_type *b, const char *to_user, const struct customer *c,
+                     char rcpt[CONTACT_MAX], char area[8], char phone[24])
+{
+    if (b->purpose == PURPOSE_LOGINED)
+        return c != NULL && codes_customer_recipient(c, b->channel, rcpt);
+    return parse_to(b, to_user, rcpt, area, phone);
+}
+
 /* Whether rcpt belongs to a customer of the company, and that customer's language. */
 static ta_err registered(struct dctx *ctx, const struct biz_type *b, const char *rcpt,
-                         const char *area, const char *phone, bool *yes, const char **lang)
+                         const char *area, const char *phone, bool *yes, const char **lang,
+                         struct customer *c)
 {
-    struct customer c;
     ta_err err = b->channel == CHANNEL_EMAIL
-                     ? STORE(ctx->st, customer_by_email, ctx->co->id, rcpt, ctx->a, &c)
-                     : STORE(ctx->st, customer_by_phone, ctx->co->id, area, phone, ctx->a, &c);
+                     ? STORE(ctx->st, customer_by_email, ctx->co->id, rcpt, ctx->a, c)
+                     : STORE(ctx->st, customer_by_phone, ctx->co->id, area, phone, ctx->a, c);
     *yes = err == TA_OK;
-    if (err == TA_OK && c.lang != NULL)
-        *lang = i18n_lang(c.lang);
+    if (err == TA_OK && c->lang != NULL)
+        *lang = i18n_lang(c->lang);
     return err == TA_E_NOT_FOUND ? TA_OK : err;
+}
+
+/* The anti-phishing phrase of the customer a message goes to (C24), or NULL. */
+static const char *phish_of(struct dctx *ctx, const struct customer *c)
+{
+    struct customer_security s;
+    if (c == NULL || security_load(ctx, c, &s) != TA_OK)
+        return NULL;
+    return s.anti_phish;
 }
 
 /* Every limit of D for a send, counted inside the transaction: a refused send rolls back
  * and so writes nothing, not even its own count. */
 static ta_err count_send(struct dctx *ctx, const struct biz_type *b, const char *rcpt)
 {
-    const struct config *cfg = ctx->cfg;
     int64_t co = ctx->co->id;
-    char key[256];
-    ta_err err;
-
-    if (cfg->code_resend_s > 0) {
-        snprintf(key, sizeof key, "cd:%" PRId64 ":%s:%s", co, b->name, rcpt);
-        err = limit_hit(ctx, key, (int64_t)cfg->code_resend_s * 1000, 1, TA_E_CODE_COOLDOWN, true);
-        if (err != TA_OK)
-            return err;
-    }
-    snprintf(key, sizeof key, "rh:%" PRId64 ":%s", co, rcpt);
-    err = limit_hit(ctx, key, 3600000, cfg->codes_per_recipient_hour, TA_E_SEND_LIMIT, false);
-    if (err != TA_OK)
-        return err;
-    snprintf(key, sizeof key, "rd:%" PRId64 ":%s", co, rcpt);
-    err = limit_hit(ctx, key, 86400000, cfg->codes_per_recipient_day, TA_E_SEND_LIMIT, false);
-    if (err != TA_OK)
-        return err;
-    snprintf(key, sizeof key, "ah:%s", ctx->client_addr ? ctx->client_addr : "");
-    err = limit_hit(ctx, key, 3600000, cfg->codes_per_address_hour, TA_E_SEND_LIMIT, false);
-    if (err != TA_OK)
-        return err;
-    snprintf(key, sizeof key, "cday:%" PRId64, co);
-    return limit_hit(ctx, key, 86400000, cfg->codes_per_company_day, TA_E_SEND_LIMIT, false);
+    const char *addr = ctx->client_addr ? ctx->client_addr : "";
+    ta_err err = limit_hitf(ctx, LIMIT_CODE_RESEND, "%" PRId64 ":%s:%s", co, b->name, rcpt);
+    if (err == TA_OK)
+        err = limit_hitf(ctx, LIMIT_CODES_RCPT_HOUR, "%" PRId64 ":%s", co, rcpt);
+    if (err == TA_OK)
+        err = limit_hitf(ctx, LIMIT_CODES_RCPT_DAY, "%" PRId64 ":%s", co, rcpt);
+    if (err == TA_OK)
+        err = limit_hitf(ctx, LIMIT_CODES_ADDR_HOUR, "%s", addr);
+    if (err == TA_OK)
+        err = limit_hitf(ctx, LIMIT_CODES_COMPANY_DAY, "%" PRId64, co);
+    return err;
 }
 
 static ta_err write_ticket(struct dctx *ctx, const struct biz_type *b, const char *rcpt,
-                           bool deliver, const char *lang, char send_token[TOKEN_TEXT_MAX])
+                           bool deliver, const char *lang, const char *phish,
+                           char send_token[TOKEN_TEXT_MAX])
 {
     struct ticket t;
     char code[7];
@@ -158,6 +164,7 @@ static ta_err write_ticket(struct dctx *ctx, const struct biz_type *b, const cha
         char minutes[16];
         snprintf(minutes, sizeof minutes, "%d", (ctx->cfg->code_ttl_s + 59) / 60);
         i18n_format2(lang, purpose_key[b->purpose], code, minutes, text, sizeof text);
+        security_phish_append(lang, phish, text, sizeof text);
         o.text = text;
         o.next_at_ms = ctx->now_ms;
         o.expires_ms = t.expires_ms;
@@ -174,6 +181,7 @@ struct send_args {
     const char *rcpt;
     bool deliver;
     const char *lang;
+    const char *phish;
     char *send_token;
 };
 
@@ -181,8 +189,9 @@ static ta_err send_body(struct dctx *ctx, void *arg)
 {
     struct send_args *s = arg;
     ta_err err = count_send(ctx, s->b, s->rcpt);
-    return err == TA_OK ? write_ticket(ctx, s->b, s->rcpt, s->deliver, s->lang, s->send_token)
-                        : err;
+    return err == TA_OK
+               ? write_ticket(ctx, s->b, s->rcpt, s->deliver, s->lang, s->phish, s->send_token)
+               : err;
 }
 
 ta_err codes_send(struct dctx *ctx, const struct biz_type *b, const char *to_user,
@@ -193,15 +202,13 @@ ta_err codes_send(struct dctx *ctx, const struct biz_type *b, const char *to_use
     const char *lang = ctx->lang;
     ta_err err;
 
-    if (b->purpose == PURPOSE_LOGINED) {
-        if (!codes_customer_recipient(&au->c, b->channel, rcpt))
-            return TA_E_BIZTYPE;
-    } else if (!parse_to(b, to_user, rcpt, area, phone)) {
+    if (!codes_recipient(b, to_user, au != NULL ? &au->c : NULL, rcpt, area, phone))
         return TA_E_BIZTYPE;
-    }
     if (au != NULL && au->c.lang != NULL)
         lang = i18n_lang(au->c.lang); /* changeLang: this customer's codes use it */
 
+    const struct customer *to_customer = au != NULL ? &au->c : NULL;
+    struct customer found;
     if (b->purpose == PURPOSE_REGISTER || b->purpose == PURPOSE_LOGIN ||
         b->purpose == PURPOSE_PASSWORD) {
         bool known;
@@ -210,7 +217,8 @@ ta_err codes_send(struct dctx *ctx, const struct biz_type *b, const char *to_use
          * checkStatus, so it shares checkStatus's limit, known recipient or not. */
         err = b->purpose == PURPOSE_REGISTER ? account_lookup_limit(ctx) : TA_OK;
         if (err == TA_OK)
-            err = registered(ctx, b, rcpt, area, phone, &known, &customer_lang);
+            err = registered(ctx, b, rcpt, area, phone, &known, &customer_lang, &found);
+        to_customer = err == TA_OK && known && b->purpose != PURPOSE_REGISTER ? &found : NULL;
         if (err != TA_OK)
             return err;
         if (b->purpose == PURPOSE_REGISTER && known)
@@ -220,7 +228,7 @@ ta_err codes_send(struct dctx *ctx, const struct biz_type *b, const char *to_use
             lang = customer_lang; /* changeLang: this customer's codes use it */
     }
 
-    struct send_args args = {b, rcpt, deliver, lang, send_token};
+    struct send_args args = {b, rcpt, deliver, lang, phish_of(ctx, to_customer), send_token};
     return dctx_tx(ctx, send_body, &args);
 }
 

@@ -45,6 +45,11 @@ ta_err codes_verify(struct dctx *ctx, const struct biz_type *b, const char *reci
 ta_err codes_consume(struct dctx *ctx, const struct ticket *t);
 
 /* The recipient text for a customer's own contact on channel ch; false when it has none. */
+/* The recipient a bizType addresses: the signed-in customer's own contact for LOGINED
+ * (c may be NULL: then none), else toUser parsed for the channel (area and phone filled
+ * for SMS). False when there is none. */
+bool codes_recipient(const struct biz_type *b, const char *to_user, const struct customer *c,
+                     char rcpt[CONTACT_MAX], char area[8], char phone[24]);
 bool codes_customer_recipient(const struct customer *c, enum code_channel ch,
                               char out[CONTACT_MAX]);
 

@@ -2,6 +2,7 @@
  * thread keeps a small cache. While the session cache hears every change (store events) a
  * slot lives until the next company change; otherwise it is trusted for COMPANY_CACHE_MS. */
 #include "domain/company.h"
+#include "domain/ctx.h"
 #include "domain/session_cache.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -114,41 +115,51 @@ void company_default_real(struct company *co)
     co->groups[0] = (struct company_group){1, true};
 }
 
+struct create_args {
+    const struct company *real;
+    bool with_twin;
+    int64_t twin_id;  /* 0: the backend picks */
+    int64_t rid, did; /* out */
+};
+
+/* The real company, then its demo twin pointing back at it, then the real one pointing at
+ * the twin. */
+static ta_err create_body(struct dctx *ctx, void *arg)
+{
+    struct create_args *a = arg;
+    struct company r = *a->real, d;
+    r.type = COMPANY_REAL;
+    r.twin_id = 0;
+    a->did = 0;
+    ta_err err = STORE(ctx->st, company_insert, &r, &a->rid);
+    if (err != TA_OK || !a->with_twin)
+        return err;
+    d = r;
+    d.id = a->twin_id;
+    d.type = COMPANY_DEMO;
+    d.twin_id = a->rid;
+    d.kyc_on = false;
+    d.manual_review = false;
+    snprintf(d.name, sizeof d.name, "%.58s Demo", r.name);
+    err = STORE(ctx->st, company_insert, &d, &a->did);
+    if (err != TA_OK)
+        return err;
+    r.id = a->rid;
+    r.twin_id = a->did;
+    return STORE(ctx->st, company_update, &r);
+}
+
 ta_err company_create(struct store *st, const struct company *real, bool with_twin, int64_t twin_id,
                       int64_t *real_id_out, int64_t *twin_id_out)
 {
-    struct company r = *real, d;
-    int64_t rid = 0, did = 0;
-    ta_err err = store_begin(st);
+    struct dctx ctx = {.st = st};
+    struct create_args args = {real, with_twin, twin_id, 0, 0};
+    ta_err err = dctx_tx(&ctx, create_body, &args);
     if (err != TA_OK)
         return err;
-    r.type = COMPANY_REAL;
-    r.twin_id = 0;
-    err = STORE(st, company_insert, &r, &rid);
-    if (err == TA_OK && with_twin) {
-        d = r;
-        d.id = twin_id;
-        d.type = COMPANY_DEMO;
-        d.twin_id = rid;
-        d.kyc_on = false;
-        d.manual_review = false;
-        snprintf(d.name, sizeof d.name, "%.58s Demo", r.name);
-        err = STORE(st, company_insert, &d, &did);
-        if (err == TA_OK) {
-            r.id = rid;
-            r.twin_id = did;
-            err = STORE(st, company_update, &r);
-        }
-    }
-    if (err == TA_OK)
-        err = store_commit(st);
-    if (err != TA_OK) {
-        store_rollback(st);
-        return err;
-    }
-    *real_id_out = rid;
+    *real_id_out = args.rid;
     if (twin_id_out != NULL)
-        *twin_id_out = did;
+        *twin_id_out = args.did;
     company_cache_clear();
     return TA_OK;
 }

@@ -87,3 +87,30 @@ void contact_phone_recipient(const char *area, const char *phone, char out[CONTA
 {
     snprintf(out, CONTACT_MAX, "%s %s", area, phone);
 }
+
+const char *contact_login_check(int type, const char *login_name, const char **phone_area)
+{
+    char buf[CONTACT_MAX];
+    if ((type == 1 && !contact_email(login_name, buf)) ||
+        (type == 2 && !contact_phone(login_name)) ||
+        (type == 3 && !contact_customer_no(login_name)))
+        return "loginName";
+    if (type == 2 && *phone_area != NULL && !contact_area(*phone_area, buf))
+        return "phoneArea";
+    if (type != 2)
+        *phone_area = NULL;
+    return NULL;
+}
+
+const char *contact_login_recipient(int type, const char *login_name, const char *phone_area,
+                                    char rcpt[CONTACT_MAX], char area[8])
+{
+    if (type == 1)
+        return contact_email(login_name, rcpt) ? NULL : "loginName";
+    if (!contact_phone(login_name))
+        return "loginName";
+    if (!contact_area(phone_area != NULL ? phone_area : "+86", area))
+        return "phoneArea";
+    contact_phone_recipient(area, login_name, rcpt);
+    return NULL;
+}

@@ -25,11 +25,18 @@ struct passwd_params dctx_pw_params(const struct dctx *ctx)
     return p;
 }
 
-ta_err dctx_tx(struct dctx *ctx, ta_err (*body)(struct dctx *ctx, void *arg), void *arg)
+static bool again(unsigned flags, ta_err e)
 {
-    ta_err err = TA_E_RETRY;
-    /* A retry only within the request's lock budget (store_busy_ms in all, issue 13). */
-    for (int attempt = 0; attempt < 5 && err == TA_E_RETRY; attempt++) {
+    return (e == TA_E_RETRY && (flags & TX_RETRY) != 0) ||
+           (e == TA_E_CONFLICT && (flags & TX_RETRY_CONFLICT) != 0);
+}
+
+ta_err dctx_tx_run(struct dctx *ctx, unsigned flags, ta_err (*body)(struct dctx *ctx, void *arg),
+                   void *arg)
+{
+    ta_err err = TA_OK;
+    for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
+        /* A retry only within the request's lock budget (store_busy_ms in all, issue 13). */
         if (attempt > 0 && store_deadline_passed())
             break;
         err = store_begin(ctx->st);
@@ -37,8 +44,11 @@ ta_err dctx_tx(struct dctx *ctx, ta_err (*body)(struct dctx *ctx, void *arg), vo
             err = body(ctx, arg);
         if (err == TA_OK)
             err = store_commit(ctx->st);
-        if (err != TA_OK)
-            store_rollback(ctx->st);
+        if (err == TA_OK)
+            return TA_OK;
+        store_rollback(ctx->st);
+        if (!again(flags, err))
+            break;
     }
     return err;
 }

@@ -37,7 +37,8 @@ struct auth {
     struct account *accounts; /* the customer's accounts when have_accounts */
     size_t n_accounts;
     bool have_accounts;
-    bool touch_due; /* session_check left the last-used write to the caller */
+    struct security_summary sum; /* hold and fund-password state (C23, C24) */
+    bool touch_due;              /* session_check left the last-used write to the caller */
 };
 
 /* Sets ctx->detail to a formatted string from the arena and returns e. */
@@ -47,10 +48,28 @@ ta_err dctx_fail(struct dctx *ctx, ta_err e, const char *fmt, ...)
 /* argon2id parameters from the configuration. */
 struct passwd_params dctx_pw_params(const struct dctx *ctx);
 
-/* Runs body(ctx, arg) inside one store transaction: commits when it answers TA_OK, rolls
- * back on any error, and runs it again (up to 5 times) when the backend reports a
- * serialization failure (TA_E_RETRY). body must be safe to repeat. */
-ta_err dctx_tx(struct dctx *ctx, ta_err (*body)(struct dctx *ctx, void *arg), void *arg);
+/* How dctx_tx_run treats a failed attempt. Both backends answer TA_E_RETRY for the same
+ * things (SQLite: busy past the busy wait; PostgreSQL: serialization failure, deadlock),
+ * so a flag means the same on both. */
+enum tx_flags {
+    TX_ONCE = 0,           /* never run again: the caller gets TA_E_RETRY */
+    TX_RETRY = 1,          /* TA_E_RETRY: roll back and run the body again */
+    TX_RETRY_CONFLICT = 2, /* TA_E_CONFLICT too: a race another writer won (its row is
+                              there on the next attempt) */
+};
+#define TX_ATTEMPTS 5
+
+/* Every write of the domain goes through here: runs body(ctx, arg) inside one store
+ * transaction, commits when it answers TA_OK, rolls back on any error, and runs it again
+ * (up to TX_ATTEMPTS times in all) as flags say. body must be safe to repeat. */
+ta_err dctx_tx_run(struct dctx *ctx, unsigned flags, ta_err (*body)(struct dctx *ctx, void *arg),
+                   void *arg);
+/* The usual case: dctx_tx_run with TX_RETRY. */
+static inline ta_err dctx_tx(struct dctx *ctx, ta_err (*body)(struct dctx *ctx, void *arg),
+                             void *arg)
+{
+    return dctx_tx_run(ctx, TX_RETRY, body, arg);
+}
 
 /* For the edge after a handler: true when it left a transaction open (a bug), which is then
  * rolled back so the thread's connection stays usable. */

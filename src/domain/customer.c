@@ -43,12 +43,32 @@ ta_err customer_find_login(struct dctx *ctx, int type, const char *login_name,
     }
 }
 
+ta_err customer_security_summary(struct dctx *ctx, int64_t customer_id,
+                                 struct security_summary *out)
+{
+    struct customer_security s;
+    memset(out, 0, sizeof *out);
+    ta_err err = STORE(ctx->st, security_get, customer_id, ctx->a, &s);
+    if (err == TA_E_NOT_FOUND)
+        return TA_OK; /* the customer never used the security center */
+    if (err != TA_OK)
+        return err;
+    out->hold_until_ms = s.hold_until_ms;
+    memcpy(out->hold_reason, s.hold_reason, sizeof out->hold_reason);
+    out->fund_set = s.fund_pw_hash != NULL;
+    return TA_OK;
+}
+
 ta_err customer_view_load(struct dctx *ctx, const struct customer *c, const struct company *co,
                           struct customer_view *v)
 {
     memset(v, 0, sizeof *v);
     v->c = *c;
     v->co = co;
+    v->now_ms = ctx->now_ms;
+    ta_err err = customer_security_summary(ctx, c->id, &v->sum);
+    if (err != TA_OK)
+        return err;
     return STORE(ctx->st, account_list, c->id, ctx->a, &v->accounts, &v->n_accounts);
 }
 

@@ -13,10 +13,12 @@ enum login_type { LOGIN_EMAIL = 1, LOGIN_PHONE = 2, LOGIN_CUSTOMER_NO = 3 };
 /* Everything the customer payload shows. Strings live in the request arena. */
 struct customer_view {
     struct customer c;
+    struct security_summary sum; /* fund password, hold (C23, C24); zeros when none */
     const struct company *co;
     struct account *accounts;
     size_t n_accounts;
     int64_t login_ms;
+    int64_t now_ms; /* when it was loaded: the security hold shows while it runs */
     const char *token;
     const char *rtoken; /* NULL renders as null */
 };
@@ -32,6 +34,9 @@ struct trade_pair {
  * shared by several areas. */
 ta_err customer_find_login(struct dctx *ctx, int type, const char *login_name,
                            const char *phone_area, struct customer *out);
+/* The summary of the customer's security row (zeros when it has none). */
+ta_err customer_security_summary(struct dctx *ctx, int64_t customer_id,
+                                 struct security_summary *out);
 /* Loads the accounts and fills v (token fields left NULL). */
 ta_err customer_view_load(struct dctx *ctx, const struct customer *c, const struct company *co,
                           struct customer_view *v);

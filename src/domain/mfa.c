@@ -5,6 +5,7 @@
 #include "domain/audit.h"
 #include "domain/auth.h"
 #include "domain/codes.h"
+#include "domain/security.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/config.h"
@@ -77,37 +78,44 @@ ta_err mfa_generate(struct dctx *ctx, const struct auth *au, struct mfa_pending 
     return out->uri != NULL ? TA_OK : TA_E_TOO_LARGE;
 }
 
-/* Checks the LOGINED code of every contact the customer has. */
-static ta_err check_contact_codes(struct dctx *ctx, const struct auth *au,
-                                  const struct mfa_cmd *cmd, struct ticket tickets[2], size_t *n)
+struct change_args {
+    const struct auth *au;
+    const struct mfa_cmd *cmd;
+    bool enable;
+    const struct stepup_done *done;
+    const struct onetime *pending; /* the secret being turned on */
+    int64_t step;                  /* the TOTP step its code matched */
+};
+
+/* The step-up's codes consumed and MFA turned on (the pending secret spent) or off (the
+ * security hold starts: C24). */
+static ta_err change_body(struct dctx *ctx, void *arg)
 {
-    struct {
-        enum code_channel ch;
-        const char *code, *send, *field;
-    } parts[2] = {{CHANNEL_SMS, cmd->code_sms, cmd->send_sms, "verifyCodeSMS"},
-                  {CHANNEL_EMAIL, cmd->code_email, cmd->send_email, "verifyCodeEmail"}};
-    *n = 0;
-    for (size_t i = 0; i < 2; i++) {
-        char rcpt[CONTACT_MAX];
-        if (!codes_customer_recipient(&au->c, parts[i].ch, rcpt))
-            continue;
-        if (parts[i].code == NULL || parts[i].send == NULL)
-            return dctx_fail(ctx, TA_E_FIELD, "%s", parts[i].field);
-        ta_err e = codes_verify(ctx, codes_biz_for(PURPOSE_LOGINED, parts[i].ch), rcpt,
-                                parts[i].send, parts[i].code, &tickets[*n]);
-        if (e != TA_OK)
-            return e;
-        (*n)++;
+    const struct change_args *a = arg;
+    int64_t id = a->au->c.id;
+    ta_err e = stepup_consume(ctx, a->done);
+    if (e != TA_OK)
+        return e;
+    if (!a->enable) {
+        e = STORE(ctx->st, customer_set_mfa, id, NULL, -1);
+        return e == TA_OK ? security_hold(ctx, &a->au->c, HOLD_MFA_UNBIND) : e;
     }
-    return TA_OK;
+    struct onetime used;
+    e = STORE(ctx->st, onetime_consume, ONETIME_MFA_PENDING, a->pending->hash, ctx->now_ms, &used);
+    if (e == TA_E_NOT_FOUND)
+        e = dctx_fail(ctx, TA_E_FIELD, "googleId");
+    if (e == TA_OK)
+        e = STORE(ctx->st, customer_set_mfa, id, a->pending->data, a->cmd->google_id);
+    if (e == TA_OK)
+        e = STORE(ctx->st, customer_mfa_advance, id, a->step);
+    return e;
 }
 
 ta_err mfa_change(struct dctx *ctx, const struct auth *au, const struct mfa_cmd *cmd)
 {
     bool on = au->c.mfa_secret != NULL && au->c.mfa_id > 0;
     bool enable = cmd->type == 1;
-    struct ticket tickets[2];
-    size_t n = 0;
+    struct stepup_done done;
     struct onetime pending;
     int64_t step = 0;
     ta_err e;
@@ -126,41 +134,24 @@ ta_err mfa_change(struct dctx *ctx, const struct auth *au, const struct mfa_cmd 
         if (e != TA_OK)
             return e;
     }
-    e = check_contact_codes(ctx, au, cmd, tickets, &n);
+    /* Disabling: the step-up checks the bound TOTP. Enabling: MFA is off, so the step-up
+     * checks the codes only and the new secret's TOTP is checked here. */
+    e = stepup_check(ctx, &au->c, &cmd->su, &done);
     if (e != TA_OK)
         return e;
     if (enable) {
-        if (cmd->google_code == NULL)
+        if (cmd->su.google_code == NULL)
             return TA_E_MFA_REQUIRED;
-        e = totp_match(pending.data, cmd->google_code, ctx->now_ms, 1, &step);
-    } else {
-        e = auth_check_mfa(ctx, &au->c, cmd->google_code);
+        e = totp_match(pending.data, cmd->su.google_code, ctx->now_ms, 1, &step);
+        if (e != TA_OK)
+            return e;
     }
+
+    struct change_args args = {au, cmd, enable, &done, &pending, step};
+    e = dctx_tx(ctx, change_body, &args);
+    sodium_memzero(pending.data, sizeof pending.data);
     if (e != TA_OK)
         return e;
-
-    e = store_begin(ctx->st);
-    for (size_t i = 0; e == TA_OK && i < n; i++)
-        e = codes_consume(ctx, &tickets[i]);
-    if (e == TA_OK && enable) {
-        struct onetime used;
-        e = STORE(ctx->st, onetime_consume, ONETIME_MFA_PENDING, pending.hash, ctx->now_ms, &used);
-        if (e == TA_E_NOT_FOUND)
-            e = dctx_fail(ctx, TA_E_FIELD, "googleId");
-        if (e == TA_OK)
-            e = STORE(ctx->st, customer_set_mfa, au->c.id, pending.data, cmd->google_id);
-        if (e == TA_OK)
-            e = STORE(ctx->st, customer_mfa_advance, au->c.id, step);
-    } else if (e == TA_OK) {
-        e = STORE(ctx->st, customer_set_mfa, au->c.id, NULL, -1);
-    }
-    if (e == TA_OK)
-        e = store_commit(ctx->st);
-    sodium_memzero(pending.data, sizeof pending.data);
-    if (e != TA_OK) {
-        store_rollback(ctx->st);
-        return e;
-    }
     audit_record(ctx, au->c.id, enable ? "mfa_enabled" : "mfa_disabled", TA_OK, au->s.device, NULL);
     return TA_OK;
 }

@@ -5,6 +5,7 @@
 
 #include "crypto/totp.h"
 #include "domain/ctx.h"
+#include "domain/stepup.h"
 
 #define MFA_PENDING_TTL_MS 600000
 
@@ -17,9 +18,7 @@ struct mfa_pending {
 struct mfa_cmd {
     int64_t type; /* 1 enable, 2 disable */
     int64_t google_id;
-    const char *google_code;
-    const char *code_sms, *send_sms;
-    const char *code_email, *send_email;
+    struct stepup su; /* C21 shape 1: the contacts' LOGINED codes and googleCode */
 };
 
 ta_err mfa_generate(struct dctx *ctx, const struct auth *au, struct mfa_pending *out);

@@ -13,23 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The recipient a bizType addresses: the customer's own contact for LOGINED, else toUser. */
-static bool recipient_of(const struct biz_type *b, const char *to_user, const struct auth *au,
-                         char rcpt[CONTACT_MAX])
-{
-    if (b->purpose == PURPOSE_LOGINED)
-        return au != NULL && codes_customer_recipient(&au->c, b->channel, rcpt);
-    if (to_user == NULL)
-        return false;
-    if (b->channel == CHANNEL_EMAIL)
-        return contact_email(to_user, rcpt);
-    char area[8], phone[24];
-    if (!contact_sms_to(to_user, area, phone))
-        return false;
-    contact_phone_recipient(area, phone, rcpt);
-    return true;
-}
-
 /* What a proof is bound to: a digest of bizType and recipient (fits the row, shows neither). */
 static void proof_binding(const struct biz_type *b, const char *rcpt, char out[65])
 {
@@ -44,8 +27,8 @@ ta_err password_code_check(struct dctx *ctx, const struct biz_type *b, const cha
                            const struct auth *au, const char *send_token, const char *code,
                            char proof[TOKEN_TEXT_MAX])
 {
-    char rcpt[CONTACT_MAX];
-    if (!recipient_of(b, to_user, au, rcpt))
+    char rcpt[CONTACT_MAX], area[8], phone[24];
+    if (!codes_recipient(b, to_user, au != NULL ? &au->c : NULL, rcpt, area, phone))
         return TA_E_BIZTYPE;
     struct ticket t;
     ta_err e = codes_verify(ctx, b, rcpt, send_token, code, &t);
@@ -77,6 +60,37 @@ static ta_err set_password(struct dctx *ctx, int64_t customer_id, const char *ha
     return e;
 }
 
+/* A new password hash for a customer, ending sessions as reason says (keep_session: the one
+ * that stays). */
+struct setpw_args {
+    int64_t customer_id;
+    const char *hash;
+    int64_t keep_session;
+    int reason;
+};
+
+static ta_err setpw_body(struct dctx *ctx, void *arg)
+{
+    const struct setpw_args *a = arg;
+    return set_password(ctx, a->customer_id, a->hash, a->keep_session, a->reason);
+}
+
+/* Two binds at once (two tabs, two instances): the row lock makes the second see the
+ * first one's password and answer 0000109. */
+static ta_err bind_body(struct dctx *ctx, void *arg)
+{
+    const struct setpw_args *a = arg;
+    struct customer now;
+    ta_err e = STORE(ctx->st, customer_lock, a->customer_id);
+    if (e == TA_OK)
+        e = STORE(ctx->st, customer_get, a->customer_id, ctx->a, &now);
+    if (e == TA_OK && now.pw_hash != NULL)
+        e = TA_E_PASSWORD_SET;
+    if (e == TA_OK)
+        e = setpw_body(ctx, arg);
+    return e;
+}
+
 static ta_err hash_new(struct dctx *ctx, const char *pwd, char out[PASSWD_HASH_MAX])
 {
     struct passwd_params pw = dctx_pw_params(ctx);
@@ -95,24 +109,10 @@ ta_err password_bind(struct dctx *ctx, const struct auth *au, const char *pwd,
     e = hash_new(ctx, pwd, hash);
     if (e != TA_OK)
         return e;
-    /* Two binds at once (two tabs, two instances): the row lock makes the second see the
-     * first one's password and answer 0000109. */
-    struct customer now;
-    e = store_begin(ctx->st);
-    if (e == TA_OK)
-        e = STORE(ctx->st, customer_lock, au->c.id);
-    if (e == TA_OK)
-        e = STORE(ctx->st, customer_get, au->c.id, ctx->a, &now);
-    if (e == TA_OK && now.pw_hash != NULL)
-        e = TA_E_PASSWORD_SET;
-    if (e == TA_OK)
-        e = set_password(ctx, au->c.id, hash, 0, SESSION_LIVE);
-    if (e == TA_OK)
-        e = store_commit(ctx->st);
-    if (e != TA_OK) {
-        store_rollback(ctx->st);
+    struct setpw_args args = {au->c.id, hash, 0, SESSION_LIVE};
+    e = dctx_tx(ctx, bind_body, &args);
+    if (e != TA_OK)
         return e;
-    }
     audit_record(ctx, au->c.id, "password_set", TA_OK, au->s.device, NULL);
     return TA_OK;
 }
@@ -142,17 +142,52 @@ ta_err password_update(struct dctx *ctx, const struct auth *au, const char *old_
     e = hash_new(ctx, new_pwd, hash);
     if (e != TA_OK)
         return e;
-    e = store_begin(ctx->st);
-    if (e == TA_OK)
-        e = set_password(ctx, au->c.id, hash, au->s.id, SESSION_PASSWORD);
-    if (e == TA_OK)
-        e = store_commit(ctx->st);
-    if (e != TA_OK) {
-        store_rollback(ctx->st);
+    struct setpw_args args = {au->c.id, hash, au->s.id, SESSION_PASSWORD};
+    e = dctx_tx(ctx, setpw_body, &args);
+    if (e != TA_OK)
         return e;
-    }
     audit_record(ctx, au->c.id, "password_change", TA_OK, au->s.device, NULL);
     return TA_OK;
+}
+
+struct reset_args {
+    const struct forget_cmd *cmd;
+    const struct customer *c;
+    const char *hash;
+    struct ticket t; /* the code's ticket, when have_ticket */
+    bool have_ticket;
+    char want[65]; /* the proof's binding */
+};
+
+/* The proof (when sent) spent, the code's ticket consumed, the password set, every session
+ * ended and the lockout cleared, at once. */
+static ta_err reset_body(struct dctx *ctx, void *arg)
+{
+    const struct reset_args *a = arg;
+    struct ticket t = a->t;
+    bool have_ticket = a->have_ticket;
+    ta_err e = TA_OK;
+    if (a->cmd->proof != NULL) {
+        unsigned char ph[TOKEN_HASH_BYTES];
+        struct onetime o;
+        token_hash("proof", a->cmd->proof, ph);
+        e = STORE(ctx->st, onetime_consume, ONETIME_PROOF, ph, ctx->now_ms, &o);
+        if (e == TA_E_NOT_FOUND ||
+            (e == TA_OK && (o.company_id != ctx->co->id || strcmp(o.data, a->want) != 0)))
+            e = TA_E_CODE_SPENT;
+        if (e == TA_OK && !have_ticket) {
+            /* The proof alone: its ticket is what gets consumed. */
+            t.id = o.ref_id;
+            have_ticket = true;
+        }
+    }
+    if (e == TA_OK && have_ticket)
+        e = codes_consume(ctx, &t);
+    if (e == TA_OK)
+        e = set_password(ctx, a->c->id, a->hash, 0, SESSION_PASSWORD);
+    if (e == TA_OK)
+        login_lock_clear(ctx, a->c);
+    return e;
 }
 
 ta_err password_forget(struct dctx *ctx, const struct forget_cmd *cmd)
@@ -170,17 +205,16 @@ ta_err password_forget(struct dctx *ctx, const struct forget_cmd *cmd)
     if (known) {
         if (!codes_customer_recipient(&c, ch, rcpt))
             return TA_E_CODE_SPENT;
-    } else if (ch == CHANNEL_EMAIL) {
-        if (!contact_email(cmd->login_name, rcpt))
-            return dctx_fail(ctx, TA_E_FIELD, "loginName");
     } else {
         char area[8];
-        if (!contact_area(cmd->phone_area ? cmd->phone_area : "+86", area))
-            return dctx_fail(ctx, TA_E_FIELD, "phoneArea");
-        contact_phone_recipient(area, cmd->login_name, rcpt);
+        const char *bad =
+            contact_login_recipient((int)cmd->type, cmd->login_name, cmd->phone_area, rcpt, area);
+        if (bad != NULL)
+            return dctx_fail(ctx, TA_E_FIELD, "%s", bad);
     }
 
     struct ticket t;
+    memset(&t, 0, sizeof t);
     bool have_ticket = false;
     if (cmd->code != NULL) {
         e = codes_verify(ctx, b, rcpt, cmd->send_token, cmd->code, &t);
@@ -198,35 +232,11 @@ ta_err password_forget(struct dctx *ctx, const struct forget_cmd *cmd)
     if (e != TA_OK)
         return e;
 
-    char want[65];
-    proof_binding(b, rcpt, want);
-    e = store_begin(ctx->st);
-    if (e == TA_OK && cmd->proof != NULL) {
-        unsigned char ph[TOKEN_HASH_BYTES];
-        struct onetime o;
-        token_hash("proof", cmd->proof, ph);
-        e = STORE(ctx->st, onetime_consume, ONETIME_PROOF, ph, ctx->now_ms, &o);
-        if (e == TA_E_NOT_FOUND ||
-            (e == TA_OK && (o.company_id != ctx->co->id || strcmp(o.data, want) != 0)))
-            e = TA_E_CODE_SPENT;
-        if (e == TA_OK && !have_ticket) {
-            /* The proof alone: its ticket is what gets consumed. */
-            t.id = o.ref_id;
-            have_ticket = true;
-        }
-    }
-    if (e == TA_OK && have_ticket)
-        e = codes_consume(ctx, &t);
-    if (e == TA_OK)
-        e = set_password(ctx, c.id, hash, 0, SESSION_PASSWORD);
-    if (e == TA_OK)
-        login_lock_clear(ctx, &c);
-    if (e == TA_OK)
-        e = store_commit(ctx->st);
-    if (e != TA_OK) {
-        store_rollback(ctx->st);
+    struct reset_args args = {cmd, &c, hash, t, have_ticket, ""};
+    proof_binding(b, rcpt, args.want);
+    e = dctx_tx(ctx, reset_body, &args);
+    if (e != TA_OK)
         return e;
-    }
     audit_record(ctx, c.id, "password_reset", TA_OK, 0, NULL);
     return TA_OK;
 }

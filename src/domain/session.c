@@ -113,6 +113,7 @@ static void from_cache(const struct session_cache_hit *hit, const char *token, s
     out->c = hit->c;
     out->accounts = hit->accounts;
     out->n_accounts = hit->n_accounts;
+    out->sum = hit->sum;
     out->have_accounts = true;
     out->touch_due = false; /* queued by the cache when it was due */
     out->token = token;
@@ -133,7 +134,7 @@ static ta_err remember(struct dctx *ctx, const unsigned char *hash, uint64_t epo
     }
     bool current = memcmp(hash, out->s.token_hash, TOKEN_HASH_BYTES) == 0;
     session_cache_put(epoch, hash, &out->s, current ? INT64_MAX : out->s.prev_token_until_ms,
-                      &out->c, out->accounts, out->n_accounts);
+                      &out->c, out->accounts, out->n_accounts, &out->sum);
     return TA_OK;
 }
 
@@ -173,8 +174,11 @@ ta_err session_check(struct dctx *ctx, const char *token, struct auth *out)
         return TA_E_TOKEN;
     if (err != TA_OK)
         return err;
-    if (out->c.status == CUSTOMER_DISABLED)
+    if (out->c.status == CUSTOMER_DISABLED || out->c.status == CUSTOMER_DELETING)
         return TA_E_SESSION_ENDED;
+    err = customer_security_summary(ctx, out->c.id, &out->sum);
+    if (err != TA_OK)
+        return err;
     /* At most one write per session per touch interval keeps token reads read-only. */
     out->touch_due = ctx->now_ms - s->last_used_ms >= touch_ms;
     out->token = token;
@@ -200,7 +204,21 @@ ta_err session_customer_view(struct dctx *ctx, const struct auth *au, struct cus
     v->co = ctx->co;
     v->accounts = au->accounts;
     v->n_accounts = au->n_accounts;
+    v->sum = au->sum;
+    v->now_ms = ctx->now_ms;
     return TA_OK;
+}
+
+/* Every session of the customer and of its twin customer. */
+static ta_err logout_all_body(struct dctx *ctx, void *arg)
+{
+    const struct customer *c = arg;
+    ta_err err =
+        STORE(ctx->st, session_end_customer, c->id, 0, 0, ctx->now_ms, SESSION_LOGOUT, NULL);
+    if (err == TA_OK && c->relation_customer_id != 0)
+        err = STORE(ctx->st, session_end_customer, c->relation_customer_id, 0, 0, ctx->now_ms,
+                    SESSION_LOGOUT, NULL);
+    return err;
 }
 
 void session_logout(struct dctx *ctx, const char *token, bool all_devices)
@@ -212,17 +230,7 @@ void session_logout(struct dctx *ctx, const char *token, bool all_devices)
         (void)STORE(ctx->st, session_end, au.s.id, ctx->now_ms, SESSION_LOGOUT);
         return;
     }
-    if (store_begin(ctx->st) != TA_OK)
-        return;
-    ta_err err =
-        STORE(ctx->st, session_end_customer, au.c.id, 0, 0, ctx->now_ms, SESSION_LOGOUT, NULL);
-    if (err == TA_OK && au.c.relation_customer_id != 0)
-        err = STORE(ctx->st, session_end_customer, au.c.relation_customer_id, 0, 0, ctx->now_ms,
-                    SESSION_LOGOUT, NULL);
-    if (err == TA_OK)
-        err = store_commit(ctx->st);
-    if (err != TA_OK)
-        store_rollback(ctx->st);
+    (void)dctx_tx(ctx, logout_all_body, &au.c);
 }
 
 /* The pair is sealed as "token\nrtoken". */
@@ -285,9 +293,7 @@ ta_err session_refresh(struct dctx *ctx, const char *rtoken, struct customer_vie
         ctx->now_ms >= s.created_ms + session_absolute_ms(ctx, ctx->co))
         return TA_E_REFRESH;
 
-    char key[48];
-    snprintf(key, sizeof key, "cops:%" PRId64, s.customer_id);
-    err = limit_hit(ctx, key, 60000, ctx->cfg->customer_ops_per_min, TA_E_RATE_LIMITED, true);
+    err = limit_hitf(ctx, LIMIT_CUSTOMER_OPS, "%" PRId64, s.customer_id);
     if (err != TA_OK)
         return err;
 

@@ -4,6 +4,7 @@
  * stores what it read when no event came in while it was reading (the epoch). */
 #include "domain/session_cache.h"
 #include "domain/company.h"
+#include "domain/ctx.h"
 #include "store/events.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -54,6 +55,7 @@ struct entry {
     struct session s; /* only the scalar fields are kept */
     int64_t valid_until_ms;
     struct customer c; /* strings point into blob */
+    struct security_summary sum;
     size_t n_accounts; /* at the start of blob */
     size_t blob_len;
     _Alignas(16) unsigned char blob[];
@@ -134,7 +136,8 @@ static void strings_copy(const struct customer *c, struct customer *copy, char *
 
 static struct entry *entry_new(const unsigned char *hash, const struct session *s,
                                int64_t valid_until_ms, const struct customer *c,
-                               const struct account *acc, size_t n_acc)
+                               const struct account *acc, size_t n_acc,
+                               const struct security_summary *sum)
 {
     size_t acc_bytes = n_acc * sizeof *acc;
     size_t blob = acc_bytes + strings_len(c);
@@ -149,6 +152,7 @@ static struct entry *entry_new(const unsigned char *hash, const struct session *
     e->valid_until_ms = valid_until_ms;
     e->c = *c;
     e->n_accounts = n_acc;
+    e->sum = *sum;
     e->blob_len = blob;
     if (acc_bytes > 0)
         memcpy(e->blob, acc, acc_bytes);
@@ -169,6 +173,7 @@ static bool entry_copy_out(const struct entry *e, struct arena *a, struct sessio
         memcpy(blob, e->blob, e->blob_len);
     out->accounts = acc_bytes > 0 ? (struct account *)blob : NULL;
     out->n_accounts = e->n_accounts;
+    out->sum = e->sum;
     out->c = e->c;
     for (size_t i = 0; i < N_STRINGS; i++) {
         char **field = (char **)((char *)&out->c + customer_strings[i]);
@@ -307,11 +312,12 @@ enum session_cache_answer session_cache_get(const unsigned char *hash, int64_t c
 
 void session_cache_put(uint64_t ep, const unsigned char *hash, const struct session *s,
                        int64_t valid_until_ms, const struct customer *c,
-                       const struct account *accounts, size_t n_accounts)
+                       const struct account *accounts, size_t n_accounts,
+                       const struct security_summary *sum)
 {
     if (!session_cache_active() || atomic_load(&epoch) != ep)
         return;
-    struct entry *e = entry_new(hash, s, valid_until_ms, c, accounts, n_accounts);
+    struct entry *e = entry_new(hash, s, valid_until_ms, c, accounts, n_accounts, sum);
     size_t b;
     struct shard *sh = shard_of(hash, &b);
     pthread_mutex_lock(&sh->lock);
@@ -365,16 +371,28 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-/* Writes queued touches in one transaction per batch, off every request's path. */
+struct touch_batch {
+    const struct touch *t;
+    size_t n;
+};
+
+static ta_err touch_body(struct dctx *ctx, void *arg)
+{
+    const struct touch_batch *b = arg;
+    for (size_t i = 0; i < b->n; i++)
+        (void)STORE(ctx->st, session_touch, b->t[i].session_id, b->t[i].now_ms);
+    return TA_OK;
+}
+
+/* Writes queued touches in one transaction per batch, off every request's path. Best
+ * effort: a session not touched now is touched again on a later read. */
 static void write_touches(struct store *st, struct touch *batch, size_t n)
 {
-    if (st == NULL || store_begin(st) != TA_OK)
+    if (st == NULL)
         return;
-    for (size_t i = 0; i < n; i++)
-        (void)STORE(st, session_touch, batch[i].session_id, batch[i].now_ms);
-    if (store_commit(st) != TA_OK)
-        store_rollback(st); /* best effort: the session is touched again on a later read */
-    else
+    struct dctx ctx = {.st = st};
+    struct touch_batch b = {batch, n};
+    if (dctx_tx(&ctx, touch_body, &b) == TA_OK)
         atomic_fetch_add(&n_touched, n);
 }
 

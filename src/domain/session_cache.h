@@ -31,6 +31,7 @@ struct session_cache_hit {
     struct customer c;
     struct account *accounts;
     size_t n_accounts;
+    struct security_summary sum;
     bool touch_queued; /* this read extended the idle life (written in the background) */
 };
 
@@ -51,7 +52,8 @@ uint64_t session_cache_epoch(void);
  * working by itself (the 30 s grace of a rotated-away token), INT64_MAX otherwise. */
 void session_cache_put(uint64_t epoch, const unsigned char *hash, const struct session *s,
                        int64_t valid_until_ms, const struct customer *c,
-                       const struct account *accounts, size_t n_accounts);
+                       const struct account *accounts, size_t n_accounts,
+                       const struct security_summary *sum);
 /* Queues an idle-life write for a session read from the database; false when the queue is
  * full (the caller writes it itself). */
 bool session_cache_touch(int64_t session_id, int64_t now_ms);

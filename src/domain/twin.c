@@ -17,9 +17,7 @@
 
 static ta_err customer_ops_limit(struct dctx *ctx, int64_t customer_id)
 {
-    char key[48];
-    snprintf(key, sizeof key, "cops:%" PRId64, customer_id);
-    return limit_hit(ctx, key, 60000, ctx->cfg->customer_ops_per_min, TA_E_RATE_LIMITED, true);
+    return limit_hitf(ctx, LIMIT_CUSTOMER_OPS, "%" PRId64, customer_id);
 }
 
 ta_err twin_pair_create(struct dctx *ctx, const struct customer *src, const struct company *twin,
@@ -83,6 +81,35 @@ static ta_err paired_customer(struct dctx *ctx, const struct customer *src,
     return twin_pair_create(ctx, &cur, twin, out);
 }
 
+struct switch_args {
+    const struct auth *au;
+    const struct company *twin;
+    struct switch_result *out;
+};
+
+/* The session exchanged for one of the paired customer (created on first use). Retried on
+ * TA_E_CONFLICT too: two first switches at once, and the loser finds the winner's twin. */
+static ta_err switch_body(struct dctx *ctx, void *arg)
+{
+    const struct switch_args *a = arg;
+    const struct auth *au = a->au;
+    struct session cur;
+    ta_err e = STORE(ctx->st, session_get, au->s.id, &cur);
+    if (e == TA_OK && cur.ended_ms != 0)
+        e = TA_E_TOKEN; /* the same token switched twice at once: the other won */
+    if (e == TA_OK)     /* one creator of the twin per customer, across instances */
+        e = STORE(ctx->st, customer_lock, au->c.id);
+    if (e == TA_OK)
+        e = paired_customer(ctx, &au->c, a->twin, &a->out->paired);
+    if (e == TA_OK && a->out->paired.status == CUSTOMER_DISABLED)
+        e = TA_E_DISABLED;
+    if (e == TA_OK)
+        e = STORE(ctx->st, session_end, au->s.id, ctx->now_ms, SESSION_EXCHANGED);
+    if (e == TA_OK)
+        e = session_open(ctx, a->twin, &a->out->paired, au->s.device, &a->out->tokens);
+    return e;
+}
+
 ta_err twin_switch(struct dctx *ctx, const struct auth *au, struct switch_result *out)
 {
     ta_err e = customer_ops_limit(ctx, au->c.id);
@@ -97,31 +124,8 @@ ta_err twin_switch(struct dctx *ctx, const struct auth *au, struct switch_result
     if (e != TA_OK)
         return e;
 
-    for (int attempt = 0; attempt < 5; attempt++) {
-        struct session cur;
-        e = store_begin(ctx->st);
-        if (e == TA_OK)
-            e = STORE(ctx->st, session_get, au->s.id, &cur);
-        if (e == TA_OK && cur.ended_ms != 0)
-            e = TA_E_TOKEN; /* the same token switched twice at once: the other won */
-        if (e == TA_OK)     /* one creator of the twin per customer, across instances */
-            e = STORE(ctx->st, customer_lock, au->c.id);
-        if (e == TA_OK)
-            e = paired_customer(ctx, &au->c, twin, &out->paired);
-        if (e == TA_OK && out->paired.status == CUSTOMER_DISABLED)
-            e = TA_E_DISABLED;
-        if (e == TA_OK)
-            e = STORE(ctx->st, session_end, au->s.id, ctx->now_ms, SESSION_EXCHANGED);
-        if (e == TA_OK)
-            e = session_open(ctx, twin, &out->paired, au->s.device, &out->tokens);
-        if (e == TA_OK)
-            e = store_commit(ctx->st);
-        if (e == TA_OK)
-            break;
-        store_rollback(ctx->st);
-        if (e != TA_E_RETRY && e != TA_E_CONFLICT)
-            return e;
-    }
+    struct switch_args args = {au, twin, out};
+    e = dctx_tx_run(ctx, TX_RETRY | TX_RETRY_CONFLICT, switch_body, &args);
     if (e != TA_OK)
         return e;
     out->co = twin;
@@ -182,59 +186,76 @@ ta_err handoff_issue(struct dctx *ctx, const struct auth *au, char out[TOKEN_TEX
     return e;
 }
 
+struct exchange_args {
+    const unsigned char *hash; /* of the token presented */
+    const char *token;
+    struct customer c; /* out: the customer signed in */
+    int device;
+    bool one_time;
+    struct session_tokens tk;
+};
+
+/* Who the token stands for: a one-time handoff token (spent here) or a live access token
+ * (its session ended here, exchanged). */
+static ta_err exchange_source(struct dctx *ctx, struct exchange_args *a)
+{
+    struct onetime o;
+    ta_err e = STORE(ctx->st, onetime_consume, ONETIME_EXCHANGE, a->hash, ctx->now_ms, &o);
+    a->one_time = e == TA_OK;
+    if (e == TA_OK) {
+        if (o.company_id != ctx->co->id)
+            return TA_E_TOKEN;
+        a->device = o.device;
+        return STORE(ctx->st, customer_get, o.customer_id, ctx->a, &a->c);
+    }
+    if (e != TA_E_NOT_FOUND)
+        return e;
+    struct auth au;
+    e = session_authenticate(ctx, a->token, &au);
+    if (e != TA_OK)
+        return e;
+    a->c = au.c;
+    a->device = au.s.device;
+    struct session cur;
+    e = STORE(ctx->st, session_get, au.s.id, &cur);
+    if (e == TA_OK && cur.ended_ms != 0)
+        e = TA_E_TOKEN;
+    if (e == TA_OK)
+        e = STORE(ctx->st, session_end, au.s.id, ctx->now_ms, SESSION_EXCHANGED);
+    return e;
+}
+
+static ta_err exchange_body(struct dctx *ctx, void *arg)
+{
+    struct exchange_args *a = arg;
+    ta_err e = exchange_source(ctx, a);
+    if (e == TA_OK && a->c.status == CUSTOMER_DISABLED)
+        e = TA_E_SESSION_ENDED;
+    if (e == TA_OK)
+        e = customer_ops_limit(ctx, a->c.id);
+    if (e == TA_OK)
+        e = session_open(ctx, ctx->co, &a->c, a->device, &a->tk);
+    return e;
+}
+
 ta_err handoff_exchange(struct dctx *ctx, const char *token, char out[TOKEN_TEXT_MAX])
 {
     if (token == NULL || token[0] == '\0' || strlen(token) > 128)
         return TA_E_TOKEN;
     unsigned char hash[TOKEN_HASH_BYTES];
-    struct onetime o;
-    struct customer c;
-    int device = 0;
-    struct auth au;
-    bool one_time = false;
-    struct session_tokens tk;
-    ta_err e;
-
     token_hash("handoff", token, hash);
-    e = store_begin(ctx->st);
-    if (e != TA_OK)
-        return e;
-    e = STORE(ctx->st, onetime_consume, ONETIME_EXCHANGE, hash, ctx->now_ms, &o);
-    if (e == TA_OK) {
-        one_time = true;
-        if (o.company_id != ctx->co->id) {
-            e = TA_E_TOKEN;
-        } else {
-            e = STORE(ctx->st, customer_get, o.customer_id, ctx->a, &c);
-            device = o.device;
-        }
-    } else if (e == TA_E_NOT_FOUND) {
-        e = session_authenticate(ctx, token, &au);
-        if (e == TA_OK) {
-            c = au.c;
-            device = au.s.device;
-            struct session cur;
-            e = STORE(ctx->st, session_get, au.s.id, &cur);
-            if (e == TA_OK && cur.ended_ms != 0)
-                e = TA_E_TOKEN;
-            if (e == TA_OK)
-                e = STORE(ctx->st, session_end, au.s.id, ctx->now_ms, SESSION_EXCHANGED);
-        }
-    }
-    if (e == TA_OK && c.status == CUSTOMER_DISABLED)
-        e = TA_E_SESSION_ENDED;
-    if (e == TA_OK)
-        e = customer_ops_limit(ctx, c.id);
-    if (e == TA_OK)
-        e = session_open(ctx, ctx->co, &c, device, &tk);
-    if (e == TA_OK)
-        e = store_commit(ctx->st);
+    struct exchange_args args;
+    memset(&args, 0, sizeof args);
+    args.hash = hash;
+    args.token = token;
+    ta_err e = dctx_tx(ctx, exchange_body, &args);
     if (e != TA_OK) {
-        store_rollback(ctx->st);
+        sodium_memzero(&args.tk, sizeof args.tk);
         return e == TA_E_NOT_FOUND ? TA_E_TOKEN : e;
     }
-    memcpy(out, tk.token, TOKEN_TEXT_MAX);
-    sodium_memzero(&tk, sizeof tk);
-    audit_record(ctx, c.id, "randomkey_exchange", TA_OK, device, one_time ? "one-time" : "access");
+    memcpy(out, args.tk.token, TOKEN_TEXT_MAX);
+    sodium_memzero(&args.tk, sizeof args.tk);
+    audit_record(ctx, args.c.id, "randomkey_exchange", TA_OK, args.device,
+                 args.one_time ? "one-time" : "access");
     return TA_OK;
 }

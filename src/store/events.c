@@ -20,6 +20,11 @@
  *   account_set_amounts    resetAccount balances
  *   customer_pair_missing  twin pairing of existing customers (CLI): everything is forgotten
  *   company_insert/update  company settings (CLI): everything is forgotten
+ *   customer_set_email/phone/country  contact and country changes [C22]
+ *   security_put           fund password, hold, deletion request, anti-phishing [C23, C24]
+ *   customer_erase_due     erasure after the deletion grace period: everything is forgotten
+ * Not invalidating: security_get, session_list, audit_page, device_seen (reads, or a row
+ * no token read looks at).
  * Not in the list: company_key_get/set and signature_remember (encrypted bodies, C19) decide
  * how a body is read, never what a token read answers.
  * Idle and absolute expiry need no event: every cache checks them on each read.
@@ -39,7 +44,7 @@
 #define COUNT_METHOD(ret, name, args) +1
 enum { STORE_METHOD_COUNT = 0 STORE_METHODS(COUNT_METHOD) };
 #undef COUNT_METHOD
-_Static_assert(STORE_METHOD_COUNT == 61, "a store method was added or removed: classify it in "
+_Static_assert(STORE_METHOD_COUNT == 70, "a store method was added or removed: classify it in "
                                          "store/events.c (does it change what a token read "
                                          "answers?) and update this count");
 
@@ -276,6 +281,47 @@ static ta_err w_customer_pair_missing(struct store *st, int64_t *paired_out)
     return e;
 }
 
+static ta_err w_customer_set_email(struct store *st, int64_t id, const char *email)
+{
+    ta_err e = INNER(st)->customer_set_email(st, id, email);
+    raise_after(st, e, EVENT_CUSTOMER, id);
+    return e;
+}
+
+static ta_err w_customer_set_phone(struct store *st, int64_t id, const char *area,
+                                   const char *phone)
+{
+    ta_err e = INNER(st)->customer_set_phone(st, id, area, phone);
+    raise_after(st, e, EVENT_CUSTOMER, id);
+    return e;
+}
+
+static ta_err w_customer_set_country(struct store *st, int64_t id, const char *country)
+{
+    ta_err e = INNER(st)->customer_set_country(st, id, country);
+    raise_after(st, e, EVENT_CUSTOMER, id);
+    return e;
+}
+
+static ta_err w_security_put(struct store *st, const struct customer_security *s)
+{
+    ta_err e = INNER(st)->security_put(st, s);
+    raise_after(st, e, EVENT_CUSTOMER, s->customer_id);
+    return e;
+}
+
+static ta_err w_customer_erase_due(struct store *st, int64_t before_ms, int64_t now_ms,
+                                   int64_t *n_out)
+{
+    int64_t n = 0;
+    ta_err e = INNER(st)->customer_erase_due(st, before_ms, now_ms, &n);
+    if (e == TA_OK && n > 0)
+        raise_after(st, e, EVENT_ALL, 0);
+    if (e == TA_OK)
+        *n_out = n;
+    return e;
+}
+
 static void build_tables(void)
 {
     for (size_t i = 0; i < N_TABLES; i++) {
@@ -298,6 +344,11 @@ static void build_tables(void)
         o->customer_pair_missing = w_customer_pair_missing;
         o->company_insert = w_company_insert;
         o->company_update = w_company_update;
+        o->customer_set_email = w_customer_set_email;
+        o->customer_set_phone = w_customer_set_phone;
+        o->customer_set_country = w_customer_set_country;
+        o->security_put = w_security_put;
+        o->customer_erase_due = w_customer_erase_due;
     }
 }
 

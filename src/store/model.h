@@ -55,7 +55,12 @@ struct company {
     struct company_group groups[TA_MAX_GROUPS];
 };
 
-enum customer_status { CUSTOMER_NORMAL = 1, CUSTOMER_PENDING = 0, CUSTOMER_DISABLED = -1 };
+enum customer_status {
+    CUSTOMER_NORMAL = 1,
+    CUSTOMER_PENDING = 0,
+    CUSTOMER_DISABLED = -1,
+    CUSTOMER_DELETING = -2 /* destroy: deletion requested (C24), erased after the grace period */
+};
 
 /* Strings are NULL when absent. On reads they come from the caller's arena. */
 struct customer {
@@ -191,6 +196,30 @@ struct audit_row {
     int device;
     char detail[128]; /* never a secret */
 };
+
+/* The security center's state of one customer (C21-C24). No row reads as all zero. */
+struct customer_security {
+    int64_t customer_id;
+    int64_t company_id;
+    char *fund_pw_hash; /* argon2id of the fund password's MD5; NULL: none */
+    char *anti_phish;   /* the customer's anti-phishing phrase; NULL: none */
+    int64_t hold_until_ms;
+    char hold_reason[32];        /* password_reset, contact_change, mfa_unbind, ... */
+    int64_t delete_requested_ms; /* 0: no deletion requested */
+    int64_t erased_ms;           /* when housekeeping erased the contacts */
+    bool pw_login_blocked;       /* "this wasn't me": password sign-in refused until a reset */
+};
+
+/* What a token read shows of the security row (payload, gateway check): small enough to
+ * ride in the session cache with the customer. */
+struct security_summary {
+    int64_t hold_until_ms; /* 0: no hold */
+    char hold_reason[32];
+    bool fund_set; /* a fund password is set */
+};
+
+/* device_seen's answers. */
+enum device_state { DEVICE_KNOWN = 0, DEVICE_NEW = 1, DEVICE_FIRST = 2 };
 
 /* A company's settings for encrypted request bodies (contract C19). */
 struct company_key {

@@ -212,7 +212,40 @@ struct store; /* one per thread, never shared */
     /* Newest first, at most limit. */                                                             \
     X(ta_err, audit_list,                                                                          \
       (struct store *st, int64_t customer_id, size_t limit, struct arena *a,                       \
-       struct audit_row **out, size_t *n_out))
+       struct audit_row **out, size_t *n_out))                                                     \
+                                                                                                   \
+    /* ---- the security center (contract C21-C24; security.c of each backend) ---- */            \
+    /* Contacts and country. TA_E_CONFLICT when the email or (area, phone) is taken in the         \
+     * customer's company. */                                                                      \
+    X(ta_err, customer_set_email, (struct store *st, int64_t id, const char *email))               \
+    X(ta_err, customer_set_phone,                                                                  \
+      (struct store *st, int64_t id, const char *phone_area, const char *phone))                   \
+    X(ta_err, customer_set_country, (struct store *st, int64_t id, const char *country))           \
+    /* The customer's security row; TA_E_NOT_FOUND when it has none yet (read as zeros). */        \
+    X(ta_err, security_get,                                                                        \
+      (struct store *st, int64_t customer_id, struct arena *a, struct customer_security *out))     \
+    /* Inserts or replaces the whole row of s->customer_id. */                                     \
+    X(ta_err, security_put, (struct store *st, const struct customer_security *s))                 \
+    /* Live sessions (ended_ms 0) of the customer, most recently used first. Only id,              \
+     * company_id, customer_id, device, client_addr, user_agent, created_ms, last_used_ms          \
+     * and refresh_expires_ms are filled. */                                                       \
+    X(ta_err, session_list,                                                                        \
+      (struct store *st, int64_t customer_id, struct arena *a, struct session **out,               \
+       size_t *n_out))                                                                             \
+    /* The customer's audit rows since since_ms, newest first, skipping offset, at most limit. */  \
+    X(ta_err, audit_page,                                                                          \
+      (struct store *st, int64_t customer_id, int64_t since_ms, size_t offset, size_t limit,       \
+       struct arena *a, struct audit_row **out, size_t *n_out))                                    \
+    /* Records that the customer used the device of key (TA_HASH_BYTES) at now_ms; *state_out      \
+     * is DEVICE_KNOWN, DEVICE_NEW (others were known) or DEVICE_FIRST (none was). */              \
+    X(ta_err, device_seen,                                                                         \
+      (struct store *st, int64_t customer_id, const unsigned char *key, int64_t now_ms,            \
+       int *state_out))                                                                            \
+    /* Erases contacts, password hashes, MFA, anti-phishing phrase and devices of every            \
+     * customer whose deletion was requested at or before before_ms and is not erased yet;         \
+     * keeps the row, customerNo, accounts and audit. *n_out: customers erased. */                 \
+    X(ta_err, customer_erase_due,                                                                  \
+      (struct store *st, int64_t before_ms, int64_t now_ms, int64_t *n_out))
 /* clang-format on */
 
 /* Rules every backend keeps (tests/store/test_contract.c checks them on each):

@@ -66,6 +66,14 @@ struct config {
     int session_touch_s;
     int session_cache_entries; /* 0: no session cache */
     int hash_max_wait_ms;      /* admission to the hash queue by expected wait */
+    /* the security center (contract C23, C24) */
+    int security_hold_s;
+    bool new_device_alert;
+    char *company_security; /* "ID:hold=S,ID:alert=off": per-company overrides */
+    int deletion_grace_s;
+    int fund_fail_max;
+    int fund_fail_window_s;
+    int fund_lock_s;
     /* encrypted request bodies (contract C19) */
     int sealed_window_s;   /* |timestamp header - now| allowed, and how long a signature counts */
     int sealed_max_pieces; /* RSA pieces per body: bounds the CPU one request can cost */

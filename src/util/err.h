@@ -42,6 +42,13 @@
     X(E_CODE_COOLDOWN, 200, "MESSAGE_API_0000204")                                                 \
     X(E_SEND_LIMIT, 200, "MESSAGE_API_0000205")                                                    \
     X(E_BIZTYPE, 200, "MESSAGE_API_0000206")                                                       \
+    X(E_FUND_STATE, 200, "CUSTOMER_API_0000116")                                                   \
+    X(E_FUND_WRONG, 200, "CUSTOMER_API_0000117")                                                   \
+    X(E_FUND_LOCKED, 200, "CUSTOMER_API_0000118")                                                  \
+    X(E_STEPUP, 200, "CUSTOMER_API_0000119")                                                       \
+    X(E_CONTACT_STATE, 200, "CUSTOMER_API_0000120")                                                \
+    X(E_DELETED, 200, "CUSTOMER_API_0000121")                                                      \
+    X(E_NO_SESSION, 200, "CUSTOMER_API_0000122")                                                   \
     X(E_NOT_FOUND, 200, "GATEWAY_CODE_500")                                                        \
     X(E_CONFLICT, 200, "GATEWAY_CODE_500")                                                         \
     X(E_RETRY, 200, "GATEWAY_CODE_500")

@@ -114,6 +114,27 @@ static const struct msg catalogue[] = {
     {"MESSAGE_API_0000206",
      {"Invalid verification type or recipient.", "验证码类型或接收方无效。",
       "驗證碼類型或接收方無效。"}},
+    {"CUSTOMER_API_0000116",
+     {"Fund password is not set, or is already set (use update).",
+      "资金密码未设置或已设置（请使用修改）。", "資金密碼未設定或已設定（請使用修改）。"}},
+    {"CUSTOMER_API_0000117",
+     {"Incorrect fund password (attempts left: {0}).", "资金密码错误（剩余尝试次数：{0}）。",
+      "資金密碼錯誤（剩餘嘗試次數：{0}）。"}},
+    {"CUSTOMER_API_0000118",
+     {"Fund password is temporarily locked after too many failed attempts (minutes "
+      "remaining: {0}).",
+      "资金密码错误次数过多，已被暂时锁定（剩余{0}分钟）。",
+      "資金密碼錯誤次數過多，已被暫時鎖定（剩餘{0}分鐘）。"}},
+    {"CUSTOMER_API_0000119",
+     {"Security verification incomplete: {0}", "安全验证未完成：{0}", "安全驗證未完成：{0}"}},
+    {"CUSTOMER_API_0000120",
+     {"This contact is already bound, or there is no contact of this kind to change.",
+      "该联系方式已绑定，或没有可更换的此类联系方式。",
+      "該聯絡方式已綁定，或沒有可更換的此類聯絡方式。"}},
+    {"CUSTOMER_API_0000121",
+     {"This account is being deleted and can no longer sign in.", "该账户已申请注销，无法登录。",
+      "該帳戶已申請註銷，無法登入。"}},
+    {"CUSTOMER_API_0000122", {"Session not found.", "未找到该会话。", "未找到該會話。"}},
 
     /* The zh-CN remark is the platform's own sample text, ASCII comma included: clients
      * that match on it keep working. */
@@ -150,6 +171,25 @@ static const struct msg catalogue[] = {
       "in {1} minutes. Do not share it with anyone.",
       "您正在绑定新的联系方式，验证码为{0}，{1}分钟内有效，请勿泄露给他人。",
       "您正在綁定新的聯絡方式，驗證碼為{0}，{1}分鐘內有效，請勿向他人透露。"}},
+
+    /* Security notices (CONTRACT C22, C24). "{0}" is what changed or where the sign-in came
+     * from; "{1}" the "this wasn't me" code. */
+    {"notice.subject", {"Security notice", "安全提醒", "安全提醒"}},
+    {"notice.contact_changed",
+     {"The {0} of your account was changed. If this was not you, contact support at once.",
+      "您账户的{0}已被更换。如非本人操作，请立即联系客服。",
+      "您帳戶的{0}已被更換。如非本人操作，請立即聯絡客服。"}},
+    {"notice.kind.email", {"email address", "邮箱", "電郵地址"}},
+    {"notice.kind.phone", {"phone number", "手机号", "手機號碼"}},
+    {"notice.new_device",
+     {"New sign-in to your account: {0}. If this was not you, use code {1} "
+      "(\"this wasn't me\") to end every session and lock password sign-in.",
+      "您的账户有新设备登录：{0}。如非本人操作，请使用代码{1}"
+      "（“不是我”）结束所有会话并锁定密码登录。",
+      "您的帳戶有新裝置登入：{0}。如非本人操作，請使用代碼{1}"
+      "（「不是我」）結束所有會話並鎖定密碼登入。"}},
+    /* Appended to every email and SMS of a customer who set an anti-phishing phrase. */
+    {"notice.anti_phish", {" [Anti-phishing code: {0}]", "【防钓鱼码：{0}】", "【防釣魚碼：{0}】"}},
 };
 
 #define CATALOGUE_LEN (sizeof catalogue / sizeof catalogue[0])

@@ -1051,7 +1051,9 @@ static const struct fspec customer_fields[] = {
     {"idCardType", T_NULL, NULL, false, 0},
     {"loginPassStatus", T_STR, NULL, false, 0},
     S_("payPassStatus", "1"),
-    S_("assertPassStatus", "1"),
+    {"assertPassStatus", T_STR, NULL, false, 0},           /* "1" none, "2" set (C23) */
+    {"securityHoldUntil", T_INT | T_NULL, NULL, false, 0}, /* C24 */
+    {"securityHoldReason", T_STR | T_NULL, NULL, false, 0},
     {"companyKycStatus", T_INT, NULL, false, 0},
     {"kycAuditStatus", T_INT, NULL, false, 0},
     {"kycAuditRemark", T_STR | T_NULL, NULL, false, 0},
@@ -1238,6 +1240,7 @@ void e2e_check_customer_(const json_t *data, enum e2e_rtoken rt, const char *fil
         FAIL_AT(file, line, "customerNo \"%s\" should be digits", no);
     check_one_of(data, "companyType", (const char *const[]){"real", "demo", NULL}, file, line);
     check_one_of(data, "loginPassStatus", (const char *const[]){"1", "2", NULL}, file, line);
+    check_one_of(data, "assertPassStatus", (const char *const[]){"1", "2", NULL}, file, line);
     check_one_of(data, "source", sources, file, line);
     long long kyc = json_integer_value(json_object_get(data, "companyKycStatus"));
     if (kyc != 1 && kyc != 2)

@@ -229,7 +229,28 @@ static const char *const migrations[] = {
      * get theirs. The text is twin.c's customer_pair_missing as of version 4: should that
      * method ever change, this entry keeps the old text. */
     pg__pair_missing_sql,
-    /* 5: encrypted bodies (contract C19): a company's private key and switch, apart from the
+    /* 5: the security center (C21-C24), same names and columns as on SQLite. */
+    "CREATE TABLE customer_security ("
+    "  customer_id bigint PRIMARY KEY REFERENCES customers (id),"
+    "  company_id bigint NOT NULL,"
+    "  fund_pw_hash text,"
+    "  anti_phish text,"
+    "  hold_until_ms bigint NOT NULL DEFAULT 0,"
+    "  hold_reason text NOT NULL DEFAULT '',"
+    "  delete_requested_ms bigint NOT NULL DEFAULT 0,"
+    "  erased_ms bigint NOT NULL DEFAULT 0,"
+    "  pw_login_blocked boolean NOT NULL DEFAULT false);"
+    "CREATE INDEX customer_security_deleting ON customer_security (delete_requested_ms)"
+    "  WHERE delete_requested_ms > 0 AND erased_ms = 0;"
+    "CREATE TABLE customer_device ("
+    "  customer_id bigint NOT NULL REFERENCES customers (id),"
+    "  device_key bytea NOT NULL,"
+    "  first_ms bigint NOT NULL,"
+    "  last_ms bigint NOT NULL,"
+    "  PRIMARY KEY (customer_id, device_key));"
+    "CREATE INDEX sessions_customer_used ON sessions (customer_id, last_used_ms)"
+    "  WHERE ended_ms = 0;",
+    /* 6: encrypted bodies (contract C19): a company's private key and switch, apart from the
      * company row; the request signatures seen while they could still be replayed. */
     "CREATE TABLE company_keys ("
     "  company_id bigint PRIMARY KEY REFERENCES companies (id) ON DELETE CASCADE,"

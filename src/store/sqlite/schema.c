@@ -224,10 +224,37 @@ static const char migration_001[] =
 static const char migration_002[] =
     "CREATE INDEX accounts_customer_id ON accounts (customer_id, id);";
 
+/* The security center (C21-C24): one row per customer that used it, and the devices each
+ * customer signed in from (new-device alerts). Same names and columns on PostgreSQL. */
+static const char migration_004[] =
+    "CREATE TABLE customer_security ("
+    "  customer_id         INTEGER PRIMARY KEY REFERENCES customers (id),"
+    "  company_id          INTEGER NOT NULL,"
+    "  fund_pw_hash        TEXT,"
+    "  anti_phish          TEXT,"
+    "  hold_until_ms       INTEGER NOT NULL DEFAULT 0,"
+    "  hold_reason         TEXT NOT NULL DEFAULT '',"
+    "  delete_requested_ms INTEGER NOT NULL DEFAULT 0,"
+    "  erased_ms           INTEGER NOT NULL DEFAULT 0,"
+    "  pw_login_blocked    INTEGER NOT NULL DEFAULT 0"
+    ");"
+    /* customer_erase_due: only requested, not yet erased deletions are indexed. */
+    "CREATE INDEX customer_security_deleting ON customer_security (delete_requested_ms)"
+    "  WHERE delete_requested_ms > 0 AND erased_ms = 0;"
+    "CREATE TABLE customer_device ("
+    "  customer_id INTEGER NOT NULL REFERENCES customers (id),"
+    "  device_key  BLOB NOT NULL,"
+    "  first_ms    INTEGER NOT NULL,"
+    "  last_ms     INTEGER NOT NULL,"
+    "  PRIMARY KEY (customer_id, device_key)" /* device_seen */
+    ") WITHOUT ROWID;"
+    /* session_list: the customer's live sessions. */
+    "CREATE INDEX sessions_customer_used ON sessions (customer_id, last_used_ms)"
+    "  WHERE ended_ms = 0;";
 /* Encrypted bodies (contract C19): a company's private key and switch, kept apart from the
  * company row so that listing or caching companies never copies key material; and the
  * request signatures seen while they could still be replayed. */
-static const char migration_004[] =
+static const char migration_005[] =
     "CREATE TABLE company_keys ("
     "  company_id         INTEGER PRIMARY KEY REFERENCES companies (id) ON DELETE CASCADE,"
     "  rsa_key            TEXT,"
@@ -246,10 +273,7 @@ static const char migration_004[] =
  * theirs. The text is twin.c's customer_pair_missing as of version 3: should that
  * method ever change, this entry keeps the old text. */
 static const char *const migrations[] = {
-    migration_001,
-    migration_002,
-    sq__pair_missing_sql,
-    migration_004,
+    migration_001, migration_002, sq__pair_missing_sql, migration_004, migration_005,
 };
 
 static const size_t migration_count = sizeof migrations / sizeof migrations[0];
