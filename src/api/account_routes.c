@@ -2,6 +2,7 @@
  * changeLang (C15), checkGoogleMFAStatus (C14). */
 #include "api/bind.h"
 #include "api/handlers.h"
+#include "api/openapi.h"
 #include "api/pairs.h"
 #include "api/render.h"
 #include "domain/account.h"
@@ -125,3 +126,8 @@ ta_err api_change_lang(struct api_req *req, json_t **data_out)
     *data_out = NULL;
     return TA_OK;
 }
+
+/* The tables above, for the OpenAPI description (api/openapi.c). */
+const struct field *const api_doc_login_ref = ref_fields;
+const struct field *const api_doc_open_account = open_fields;
+const struct field *const api_doc_change_lang = lang_fields;

@@ -1,6 +1,7 @@
 /* api/code_send.c — …/message.app.VerificationApiService.verifyCodeSend (contract C1).
  * LOGINED and COMMON codes need a signed-in customer; the others ignore the token. */
 #include "api/bind.h"
+#include "api/openapi.h"
 #include "domain/codes.h"
 
 #include <sodium.h>
@@ -41,3 +42,6 @@ ta_err api_code_send(struct api_req *req, json_t **data_out)
     sodium_memzero(send_token, sizeof send_token);
     return TA_OK;
 }
+
+/* The tables above, for the OpenAPI description (api/openapi.c). */
+const struct field *const api_doc_code_send = fields;

@@ -1,6 +1,7 @@
 /* api/login.c — …/login/customer.app.CustomerWebApiService.login (contract C4).
  * Reads and checks the body, lets domain/auth decide, renders the customer payload. */
 #include "api/bind.h"
+#include "api/openapi.h"
 #include "api/render.h"
 #include "domain/auth.h"
 #include "domain/contact.h"
@@ -63,3 +64,6 @@ ta_err api_login(struct api_req *req, json_t **data_out)
     *data_out = render_customer(&v, req->ctx.lang);
     return TA_OK;
 }
+
+/* The tables above, for the OpenAPI description (api/openapi.c). */
+const struct field *const api_doc_login = fields;

@@ -1,6 +1,7 @@
 /* api/mfa_routes.c — generateGoogleAccount and enableOrForbidMFA (C14). */
 #include "api/bind.h"
 #include "api/handlers.h"
+#include "api/openapi.h"
 #include "api/stepup_bind.h"
 #include "domain/mfa.h"
 
@@ -37,3 +38,6 @@ ta_err api_mfa_change(struct api_req *req, json_t **data_out)
         return e;
     return mfa_change(&req->ctx, req->auth, &cmd);
 }
+
+/* The tables above, for the OpenAPI description (api/openapi.c). */
+const struct field *const api_doc_mfa_change = fields;

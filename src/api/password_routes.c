@@ -2,6 +2,7 @@
  * forgetLoginPwd (C13). Password routes are ROUTE_SLOW: they hash. */
 #include "api/bind.h"
 #include "api/handlers.h"
+#include "api/openapi.h"
 #include "domain/contact.h"
 #include "domain/password.h"
 
@@ -108,3 +109,9 @@ ta_err api_forget_pwd(struct api_req *req, json_t **data_out)
         return bind_bad(req, bad);
     return password_forget(&req->ctx, &cmd);
 }
+
+/* The tables above, for the OpenAPI description (api/openapi.c). */
+const struct field *const api_doc_code_check = check_fields;
+const struct field *const api_doc_bind_pwd = bind_pwd_fields;
+const struct field *const api_doc_update_pwd = update_fields;
+const struct field *const api_doc_forget_pwd = forget_fields;

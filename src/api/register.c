@@ -1,5 +1,6 @@
 /* api/register.c — …/register/customer.app.CustomerWebApiService.register (contract C3). */
 #include "api/bind.h"
+#include "api/openapi.h"
 #include "api/pairs.h"
 #include "api/render.h"
 #include "domain/auth.h"
@@ -64,3 +65,6 @@ ta_err api_register(struct api_req *req, json_t **data_out)
     *data_out = render_register(&v, req->ctx.lang);
     return TA_OK;
 }
+
+/* The tables above, for the OpenAPI description (api/openapi.c). */
+const struct field *const api_doc_register = fields;

@@ -33,7 +33,7 @@ const struct route api_routes[] = {
     {"/global/customer.app.GoogleVerifyApiService.generateGoogleAccount", api_mfa_generate,
      ROUTE_TOKEN, "generateGoogleAccount"},
     {"/global/" CWS "enableOrForbidMFA", api_mfa_change, ROUTE_TOKEN, "enableOrForbidMFA"},
-    {"/auth/check", api_auth_check, ROUTE_TOKEN | ROUTE_GATEWAY, "authCheck"},
+    {"/auth/check", api_auth_check, ROUTE_TOKEN | ROUTE_GATEWAY | ROUTE_READ, "authCheck"},
     /* The security center (C22, C23): routes and bodies as the clients send them. */
     {"/global/" CWS "bindPhone", api_bind_phone, ROUTE_TOKEN, "bindPhone"},
     {"/global/" CWS "bindEmail", api_bind_email, ROUTE_TOKEN, "bindEmail"},

@@ -1,6 +1,7 @@
 /* api/session_routes.c — the session family: findCustomerInfo (C7), logout (C5) and
  * refreshToken (C6). Small handlers over domain/session. */
 #include "api/bind.h"
+#include "api/openapi.h"
 #include "api/render.h"
 #include "domain/session.h"
 #include "store/store.h"
@@ -62,3 +63,7 @@ ta_err api_refresh(struct api_req *req, json_t **data_out)
     *data_out = render_customer(&v, req->ctx.lang);
     return TA_OK;
 }
+
+/* The tables above, for the OpenAPI description (api/openapi.c). */
+const struct field *const api_doc_logout = logout_fields;
+const struct field *const api_doc_refresh = refresh_fields;

@@ -782,6 +782,7 @@ static const struct cli_command commands[] = {
      "FILE [settings] — copy the SQLite database to FILE while servers run"},
     {"restore", NULL, cli_restore_cmd,
      "FILE [settings] — put a backup back (refused while a server has it open)"},
+    {"openapi", NULL, cli_openapi_cmd, "— print the OpenAPI 3.1 description (docs/openapi.json)"},
     {"man", NULL, cli_man_cmd, "— print this manual page tradeauth(1) (roff)"},
     {"example-config", NULL, cli_ini_cmd, "— print an INI file with every setting commented out"},
 };

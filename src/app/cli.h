@@ -75,6 +75,7 @@ int cli_backup_cmd(struct cli_env *env);  /* app/cli_backup.c */
 int cli_restore_cmd(struct cli_env *env); /* app/cli_backup.c */
 int cli_man_cmd(struct cli_env *env);     /* app/docgen.c */
 int cli_ini_cmd(struct cli_env *env);     /* app/docgen.c */
+int cli_openapi_cmd(struct cli_env *env); /* app/docgen.c */
 
 /* Loads settings from what is left of args; prints the error and returns -1 if bad. */
 int cli_settings(struct cli_args *args, struct config *cfg);

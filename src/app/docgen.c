@@ -2,8 +2,11 @@
  * cli_docs and the settings table (util/config.c): a new command or setting appears in
  * each at once. `make install` runs `tradeauth man` and `tradeauth example-config`. */
 #include "app/docgen.h"
+#include "api/openapi.h"
 #include "app/cli.h"
+
 #include "util/config.h"
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -159,5 +162,14 @@ int cli_ini_cmd(struct cli_env *env)
 {
     (void)env;
     docgen_example_ini(stdout);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int cli_openapi_cmd(struct cli_env *env)
+{
+    (void)env;
+    char *text = openapi_text();
+    fputs(text, stdout);
+    free(text);
     return fflush(stdout) == 0 ? 0 : 1;
 }

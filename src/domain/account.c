@@ -10,9 +10,7 @@
 
 ta_err account_lookup_limit(struct dctx *ctx)
 {
-    char key[96];
-    snprintf(key, sizeof key, "lk:%s", ctx->client_addr ? ctx->client_addr : "");
-    return limit_hit(ctx, key, 60000, ctx->cfg->lookup_per_address_min, TA_E_RATE_LIMITED, true);
+    return limit_hitf(ctx, LIMIT_LOOKUP_ADDR, "%s", ctx->client_addr ? ctx->client_addr : "");
 }
 
 ta_err account_check_status(struct dctx *ctx, int type, const char *login_name,

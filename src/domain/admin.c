@@ -4,6 +4,7 @@
 #include "crypto/passwd.h"
 #include "domain/company.h"
 #include "domain/customer.h"
+#include "domain/limits.h"
 #include "domain/login_lock.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -117,12 +118,7 @@ ta_err admin_customer_kyc(struct store *st, const struct customer *c, int audit_
 
 ta_err admin_customer_unlock(struct store *st, const struct customer *c)
 {
-    char key[48];
-    snprintf(key, sizeof key, "lfail:%" PRId64, c->id);
-    ta_err e = STORE(st, counter_clear, key);
-    snprintf(key, sizeof key, "lock:%" PRId64, c->id);
-    if (e == TA_OK)
-        e = STORE(st, counter_clear, key);
+    ta_err e = limit_login_clear(st, c->id);
     if (e == TA_OK)
         login_lock_clear_names(st, c);
     return e;

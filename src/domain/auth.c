@@ -146,11 +146,7 @@ static ta_err login_by_password(struct dctx *ctx, const struct login_cmd *cmd, s
 ta_err auth_login(struct dctx *ctx, const struct login_cmd *cmd, struct customer_view *v)
 {
     struct customer c;
-    char key[96];
-    ta_err err;
-
-    snprintf(key, sizeof key, "la:%s", ctx->client_addr ? ctx->client_addr : "");
-    err = limit_hit(ctx, key, 60000, ctx->cfg->login_per_address_min, TA_E_RATE_LIMITED, true);
+    ta_err err = limit_hitf(ctx, LIMIT_LOGIN_ADDR, "%s", ctx->client_addr ? ctx->client_addr : "");
     if (err != TA_OK)
         return err;
     if (ctx->co->type == COMPANY_DEMO)

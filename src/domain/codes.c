@@ -114,31 +114,18 @@ static const char *phish_of(struct dctx *ctx, const struct customer *c)
  * and so writes nothing, not even its own count. */
 static ta_err count_send(struct dctx *ctx, const struct biz_type *b, const char *rcpt)
 {
-    const struct config *cfg = ctx->cfg;
     int64_t co = ctx->co->id;
-    char key[256];
-    ta_err err;
-
-    if (cfg->code_resend_s > 0) {
-        snprintf(key, sizeof key, "cd:%" PRId64 ":%s:%s", co, b->name, rcpt);
-        err = limit_hit(ctx, key, (int64_t)cfg->code_resend_s * 1000, 1, TA_E_CODE_COOLDOWN, true);
-        if (err != TA_OK)
-            return err;
-    }
-    snprintf(key, sizeof key, "rh:%" PRId64 ":%s", co, rcpt);
-    err = limit_hit(ctx, key, 3600000, cfg->codes_per_recipient_hour, TA_E_SEND_LIMIT, false);
-    if (err != TA_OK)
-        return err;
-    snprintf(key, sizeof key, "rd:%" PRId64 ":%s", co, rcpt);
-    err = limit_hit(ctx, key, 86400000, cfg->codes_per_recipient_day, TA_E_SEND_LIMIT, false);
-    if (err != TA_OK)
-        return err;
-    snprintf(key, sizeof key, "ah:%s", ctx->client_addr ? ctx->client_addr : "");
-    err = limit_hit(ctx, key, 3600000, cfg->codes_per_address_hour, TA_E_SEND_LIMIT, false);
-    if (err != TA_OK)
-        return err;
-    snprintf(key, sizeof key, "cday:%" PRId64, co);
-    return limit_hit(ctx, key, 86400000, cfg->codes_per_company_day, TA_E_SEND_LIMIT, false);
+    const char *addr = ctx->client_addr ? ctx->client_addr : "";
+    ta_err err = limit_hitf(ctx, LIMIT_CODE_RESEND, "%" PRId64 ":%s:%s", co, b->name, rcpt);
+    if (err == TA_OK)
+        err = limit_hitf(ctx, LIMIT_CODES_RCPT_HOUR, "%" PRId64 ":%s", co, rcpt);
+    if (err == TA_OK)
+        err = limit_hitf(ctx, LIMIT_CODES_RCPT_DAY, "%" PRId64 ":%s", co, rcpt);
+    if (err == TA_OK)
+        err = limit_hitf(ctx, LIMIT_CODES_ADDR_HOUR, "%s", addr);
+    if (err == TA_OK)
+        err = limit_hitf(ctx, LIMIT_CODES_COMPANY_DAY, "%" PRId64, co);
+    return err;
 }
 
 static ta_err write_ticket(struct dctx *ctx, const struct biz_type *b, const char *rcpt,

@@ -26,7 +26,7 @@ static void canonical(int type, const char *name, char out[CONTACT_MAX])
     out[i] = '\0';
 }
 
-static void key_for(int64_t company_id, int type, const char *canon, const char *kind,
+static void key_for(int64_t company_id, int type, const char *canon, enum limit_id kind,
                     char key[LOGIN_LOCK_KEY_MAX])
 {
     unsigned char h[16];
@@ -34,7 +34,7 @@ static void key_for(int64_t company_id, int type, const char *canon, const char 
     int t = type == LOGIN_EMAIL ? 1 : type == LOGIN_PHONE ? 2 : 3;
     crypto_generichash(h, sizeof h, (const unsigned char *)canon, strlen(canon), NULL, 0);
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-    snprintf(key, LOGIN_LOCK_KEY_MAX, "%s:%" PRId64 ":%d:%s", kind, company_id, t, hex);
+    limit_key(key, kind, "%" PRId64 ":%d:%s", company_id, t, hex);
 }
 
 void login_lock_key(const struct dctx *ctx, int type, const char *login_name,
@@ -42,47 +42,31 @@ void login_lock_key(const struct dctx *ctx, int type, const char *login_name,
 {
     char canon[CONTACT_MAX];
     canonical(type, login_name != NULL ? login_name : "", canon);
-    key_for(ctx->co->id, type, canon, "lnf", key);
+    key_for(ctx->co->id, type, canon, LIMIT_NAME_FAIL, key);
 }
 
-/* The lock row of a name: its failure key with "lnl" for "lnf". */
+/* The lock row of a name: its failure key's parts under the lock's prefix. */
 static void lock_key_of(const char *key, char lock[LOGIN_LOCK_KEY_MAX])
 {
-    snprintf(lock, LOGIN_LOCK_KEY_MAX, "lnl%s", key + 3);
+    const char *parts = strchr(key, ':');
+    limit_key(lock, LIMIT_NAME_LOCK, "%s", parts != NULL ? parts + 1 : key);
 }
 
 ta_err login_lock_check(struct dctx *ctx, const char *key, int64_t customer_id)
 {
     char lock[LOGIN_LOCK_KEY_MAX];
-    struct counter c;
-    int64_t lock_ms = (int64_t)ctx->cfg->login_lock_s * 1000;
-
     lock_key_of(key, lock);
-    ta_err err = STORE(ctx->st, counter_peek, lock, ctx->now_ms, lock_ms, &c);
-    if (err != TA_OK)
-        return err;
-    if (c.count > 0) {
-        int64_t s = limit_wait_s(c.window_start_ms, lock_ms, ctx->now_ms);
-        return dctx_fail(ctx, TA_E_LOCKED, "%" PRId64, (s + 59) / 60);
-    }
-    return customer_id > 0 ? limit_login_locked(ctx, customer_id) : TA_OK;
+    ta_err err = limit_lock_check(ctx, LIMIT_NAME_LOCK, lock);
+    if (err == TA_OK && customer_id > 0)
+        err = limit_login_locked(ctx, customer_id);
+    return err;
 }
 
 bool login_lock_fail(struct dctx *ctx, const char *key, int64_t customer_id)
 {
-    struct counter c;
-    bool locked = false;
-    if (STORE(ctx->st, counter_hit, key, ctx->now_ms, (int64_t)ctx->cfg->login_fail_window_s * 1000,
-              1, &c) == TA_OK &&
-        c.count >= ctx->cfg->login_fail_max) {
-        char lock[LOGIN_LOCK_KEY_MAX];
-        struct counter l;
-        lock_key_of(key, lock);
-        (void)STORE(ctx->st, counter_hit, lock, ctx->now_ms, (int64_t)ctx->cfg->login_lock_s * 1000,
-                    1, &l);
-        (void)STORE(ctx->st, counter_clear, key);
-        locked = true;
-    }
+    char lock[LOGIN_LOCK_KEY_MAX];
+    lock_key_of(key, lock);
+    bool locked = limit_fail_and_lock(ctx, LIMIT_NAME_FAIL, key, LIMIT_NAME_LOCK, lock);
     if (customer_id > 0 && limit_login_failed(ctx, customer_id))
         locked = true;
     return locked;
@@ -94,7 +78,7 @@ static void clear_name(struct store *st, int64_t company_id, int type, const cha
     if (name == NULL || name[0] == '\0')
         return;
     canonical(type, name, canon);
-    key_for(company_id, type, canon, "lnf", key);
+    key_for(company_id, type, canon, LIMIT_NAME_FAIL, key);
     lock_key_of(key, lock);
     (void)STORE(st, counter_clear, key);
     (void)STORE(st, counter_clear, lock);
@@ -109,6 +93,6 @@ void login_lock_clear_names(struct store *st, const struct customer *c)
 
 void login_lock_clear(struct dctx *ctx, const struct customer *c)
 {
-    limit_login_clear(ctx, c->id);
+    (void)limit_login_clear(ctx->st, c->id);
     login_lock_clear_names(ctx->st, c);
 }

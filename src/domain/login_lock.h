@@ -7,11 +7,12 @@
 #include <stdbool.h>
 
 #include "domain/ctx.h"
+#include "domain/limits.h"
 #include "store/model.h"
 
 struct store;
 
-#define LOGIN_LOCK_KEY_MAX 96
+#define LOGIN_LOCK_KEY_MAX LIMIT_KEY_MAX
 
 /* The counter key of a login name as typed (type 1 email, 2 phone, 3 customer number). */
 void login_lock_key(const struct dctx *ctx, int type, const char *login_name,

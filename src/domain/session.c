@@ -293,9 +293,7 @@ ta_err session_refresh(struct dctx *ctx, const char *rtoken, struct customer_vie
         ctx->now_ms >= s.created_ms + session_absolute_ms(ctx, ctx->co))
         return TA_E_REFRESH;
 
-    char key[48];
-    snprintf(key, sizeof key, "cops:%" PRId64, s.customer_id);
-    err = limit_hit(ctx, key, 60000, ctx->cfg->customer_ops_per_min, TA_E_RATE_LIMITED, true);
+    err = limit_hitf(ctx, LIMIT_CUSTOMER_OPS, "%" PRId64, s.customer_id);
     if (err != TA_OK)
         return err;
 

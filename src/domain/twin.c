@@ -17,9 +17,7 @@
 
 static ta_err customer_ops_limit(struct dctx *ctx, int64_t customer_id)
 {
-    char key[48];
-    snprintf(key, sizeof key, "cops:%" PRId64, customer_id);
-    return limit_hit(ctx, key, 60000, ctx->cfg->customer_ops_per_min, TA_E_RATE_LIMITED, true);
+    return limit_hitf(ctx, LIMIT_CUSTOMER_OPS, "%" PRId64, customer_id);
 }
 
 ta_err twin_pair_create(struct dctx *ctx, const struct customer *src, const struct company *twin,

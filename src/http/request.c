@@ -3,6 +3,7 @@
  * of body_steps[], the handler, the envelope. A new edge rule is one more step here. */
 #include "http/request.h"
 #include "api/check.h"
+#include "api/openapi.h"
 #include "crypto/token.h"
 #include "http/metrics.h"
 #include "http/respond.h"
@@ -139,7 +140,8 @@ void request_fail(struct request *rq, ta_err e, const char *detail)
 
 /* ---- the request line ------------------------------------------------------------- */
 
-/* GET /healthz, /readyz, /metrics (outside the prefixes). False: not one of them. */
+/* GET /healthz, /readyz, /metrics, /openapi.json (outside the prefixes). False: not one of
+ * them. */
 static bool ops(struct request *rq, const char *url)
 {
     const struct http_hooks *h = rq->hooks;
@@ -150,6 +152,8 @@ static bool ops(struct request *rq, const char *url)
         bool ok = h->ready != NULL && h->ready(h->ud);
         answer(rq, ok ? 200 : 503, json,
                xstrdup(ok ? "{\"status\":\"ready\"}" : "{\"status\":\"database unavailable\"}"));
+    } else if (strcmp(url, "/openapi.json") == 0) {
+        answer(rq, 200, json, openapi_text());
     } else if (strcmp(url, "/metrics") == 0) {
         size_t depth = h->hash_pool ? workpool_depth(h->hash_pool) : 0;
         int64_t live = h->live_sessions != NULL ? h->live_sessions(h->ud) : -1;

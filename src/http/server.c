@@ -44,6 +44,7 @@ struct conn_req {
     struct http_server *srv;
     struct MHD_Connection *con;
     bool begun;        /* request_init ran (on_request's first call) */
+    bool close;        /* answer with Connection: close (the framing was refused) */
     int64_t first_ns;  /* the request line arrived: the access log's ms counts from here */
     int64_t queued_ns; /* when a slow route entered the hash queue */
     _Atomic int state;
@@ -148,6 +149,8 @@ static enum MHD_Result queue_reply(struct conn_req *cr)
         MHD_add_response_header(resp, "Content-Type", rq->content_type);
     for (size_t i = 0; i < rq->n_headers; i++)
         MHD_add_response_header(resp, rq->headers[i].name, rq->headers[i].value);
+    if (cr->close)
+        MHD_add_response_header(resp, "Connection", "close");
     enum MHD_Result r = MHD_queue_response(cr->con, rq->status, resp);
     MHD_destroy_response(resp);
     return r;
@@ -214,6 +217,50 @@ static void run_here(struct conn_req *cr)
 
 /* ---- the access handler: MHD's callbacks mapped onto http/request.c's steps ------- */
 
+/* ---- strict framing (RFC 9112 §6.1, §6.3) ------------------------------------------ */
+
+struct framing {
+    int n_length, n_encoding;
+    bool chunked_only; /* the one Transfer-Encoding is exactly "chunked" */
+};
+
+static bool is_chunked(const char *v)
+{
+    while (*v == ' ' || *v == '\t')
+        v++;
+    size_t n = strlen(v);
+    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    return n == 7 && strncasecmp(v, "chunked", 7) == 0;
+}
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    struct framing *f = cls;
+    (void)kind;
+    if (strcasecmp(key, "Content-Length") == 0)
+        f->n_length++;
+    if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        f->n_encoding++;
+        f->chunked_only = value != NULL && is_chunked(value);
+    }
+    return MHD_YES;
+}
+
+/* A body whose length two parties could read differently is how requests are smuggled:
+ * Transfer-Encoding with Content-Length, Content-Length twice, or any coding but a lone
+ * "chunked" (libmicrohttpd would read "gzip, chunked" until the idle timeout). Such a
+ * request is refused and its connection closed, so nothing after it is ever read. */
+static bool ambiguous_framing(struct MHD_Connection *con)
+{
+    struct framing f = {0, 0, false};
+    MHD_get_connection_values(con, MHD_HEADER_KIND, count_framing, &f);
+    if (f.n_length > 1 || (f.n_length > 0 && f.n_encoding > 0))
+        return true;
+    return f.n_encoding > 1 || (f.n_encoding == 1 && !f.chunked_only);
+}
+
 /* MHD's URI log callback: the request line has just arrived. Its result becomes the
  * request's *con_cls, so the request is timed from here, not from the end of its headers. */
 static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *con)
@@ -240,8 +287,13 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
     *con_cls = cr;
     char addr[64];
     client_addr(srv, con, addr);
-    if (request_begin(&cr->rq, method, url, addr) == REQ_READ_BODY)
+    enum request_next next = request_begin(&cr->rq, method, url, addr);
+    if (ambiguous_framing(con)) {
+        request_fail(&cr->rq, TA_E_FRAMING, NULL);
+        cr->close = true;
+    } else if (next == REQ_READ_BODY) {
         return MHD_YES;
+    }
     atomic_store(&cr->state, ST_DONE);
     return queue_reply(cr);
 }

@@ -51,7 +51,8 @@
     X(E_NO_SESSION, 200, "CUSTOMER_API_0000122")                                                   \
     X(E_NOT_FOUND, 200, "GATEWAY_CODE_500")                                                        \
     X(E_CONFLICT, 200, "GATEWAY_CODE_500")                                                         \
-    X(E_RETRY, 200, "GATEWAY_CODE_500")
+    X(E_RETRY, 200, "GATEWAY_CODE_500")                                                            \
+    X(E_FRAMING, 400, "GATEWAY_CODE_003") /* ambiguous body framing (RFC 9112 §6): closes */
 
 typedef enum {
 #define X(name, status, code) TA_##name,

@@ -113,6 +113,11 @@ static void held_lock__reads_answer_at_once__writes_within_the_budget(void **sta
         E2E_EXPECT(r, 200, "0");
         worst_read = r.ms > worst_read ? r.ms : worst_read;
         e2e_resp_free(&r);
+        struct e2e_opts c = {.method = "GET", .token = token, .timeout_ms = 40000};
+        struct e2e_resp k = e2e_call(s, "/auth/check", NULL, &c);
+        assert_int_equal(k.status, 200); /* the gateway check (C20) is a token read too */
+        worst_read = k.ms > worst_read ? k.ms : worst_read;
+        e2e_resp_free(&k);
         struct e2e_opts g = {.method = "GET", .timeout_ms = 40000};
         struct e2e_resp y = e2e_call(s, "/readyz", NULL, &g);
         worst_ready = y.ms > worst_ready ? y.ms : worst_ready;

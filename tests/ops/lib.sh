@@ -12,7 +12,13 @@ t_cleanup() {
     [ "${T_KEEP:-0}" = 1 ] || rm -rf "$T_DIR"
 }
 trap t_cleanup EXIT
-fail() { echo "FAIL: $*" >&2; T_KEEP=1; exit 1; }
+fail() {
+    echo "FAIL: $*" >&2
+    local f
+    for f in "$T_DIR"/*.err; do [ -s "$f" ] && { echo "--- $f:" >&2; tail -20 "$f" >&2; }; done
+    T_KEEP=1
+    exit 1
+}
 
 # t_serve NAME [settings...]: starts a server (SQLite in T_DIR unless --db is given),
 # sets T_URL; its output is in T_DIR/NAME.out / .err.

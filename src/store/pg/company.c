@@ -160,16 +160,7 @@ static void lists_free(struct lists *l)
 /* The ten scalar fields, in the order of the INSERT and UPDATE statements. */
 static void scalar_params(struct pg_params *pp, const struct company *co)
 {
-    pg__p_chars(pp, co->name, sizeof co->name);
-    pg__p_i64(pp, co->type);
-    pg__p_i64(pp, co->twin_id);
-    pg__p_bool(pp, co->kyc_on);
-    pg__p_bool(pp, co->manual_review);
-    pg__p_chars(pp, co->no_prefix, sizeof co->no_prefix);
-    pg__p_bool(pp, co->single_session);
-    pg__p_i64(pp, co->session_idle_ms);
-    pg__p_i64(pp, co->session_absolute_ms);
-    pg__p_i64(pp, co->refresh_ms);
+    (void)pg__p_row(pp, &row_company, co, "company"); /* no blob: cannot fail */
 }
 
 static void list_params(struct pg_params *pp, const struct lists *l)
@@ -323,9 +314,7 @@ ta_err pg__company_update(struct store *st, const struct company *co)
 /* Each company row comes once per list item (kind 1 asset, 2 offer, 3 group), or once with a
  * NULL kind when it has no items. */
 #define COMPANY_SELECT                                                                             \
-    "SELECT c.id, c.name, c.type, c.twin_id, c.kyc_on, c.manual_review, c.no_prefix,"              \
-    "  c.single_session, c.session_idle_ms, c.session_absolute_ms, c.refresh_ms,"                  \
-    "  k.kind, k.currency, k.n1, k.n2, k.n3, k.flag"                                               \
+    "SELECT " COMPANY_COLS ", k.kind, k.currency, k.n1, k.n2, k.n3, k.flag"                        \
     " FROM companies c LEFT JOIN LATERAL ("                                                        \
     "  SELECT 1 AS kind, ord, currency, assets_id AS n1, digits::bigint AS n2,"                    \
     "    demo_balance AS n3, false AS flag FROM company_assets WHERE company_id = c.id"            \
@@ -348,17 +337,7 @@ static void read_company(const PGresult *res, int *row, struct company *co)
     int64_t id = pg__i64(res, r, 0);
 
     memset(co, 0, sizeof *co);
-    co->id = id;
-    pg__copy(co->name, sizeof co->name, res, r, 1);
-    co->type = pg__int(res, r, 2);
-    co->twin_id = pg__i64(res, r, 3);
-    co->kyc_on = pg__bool(res, r, 4);
-    co->manual_review = pg__bool(res, r, 5);
-    pg__copy(co->no_prefix, sizeof co->no_prefix, res, r, 6);
-    co->single_session = pg__bool(res, r, 7);
-    co->session_idle_ms = pg__i64(res, r, 8);
-    co->session_absolute_ms = pg__i64(res, r, 9);
-    co->refresh_ms = pg__i64(res, r, 10);
+    (void)pg__read_row(res, r, 0, &row_company, NULL, co); /* no strings: cannot fail */
 
     int n = PQntuples(res);
     for (; r < n && pg__i64(res, r, 0) == id; r++) {

@@ -298,3 +298,145 @@ bool pg__str(struct arena *a, const PGresult *res, int row, int col, char **out)
     *out = arena_strndup(a, PQgetvalue(res, row, col), (size_t)PQgetlength(res, row, col));
     return *out != NULL;
 }
+
+/*---- rows by description (store/rows.h): one case per column kind ----*/
+
+ta_err pg__p_row(struct pg_params *pp, const struct row_desc *d, const void *rec, const char *what)
+{
+    for (size_t k = 1; k < d->n; k++) {
+        const struct col *c = &d->cols[k];
+        const char *f = (const char *)rec + c->off;
+        switch (c->kind) {
+        case COL_I64:
+            pg__p_i64(pp, *(const int64_t *)f);
+            break;
+        case COL_INT:
+            pg__p_i64(pp, *(const int *)f);
+            break;
+        case COL_BOOL:
+            pg__p_bool(pp, *(const bool *)f);
+            break;
+        case COL_STR:
+            pg__p_text(pp, *(char *const *)f);
+            break;
+        case COL_CHARS:
+            pg__p_chars(pp, f, c->size);
+            break;
+        case COL_HASH:
+            pg__p_bytes(pp, f, c->size);
+            break;
+        case COL_HASH_OPT:
+            pg__p_hash_or_null(pp, (const unsigned char *)f, c->size);
+            break;
+        case COL_BLOB: {
+            size_t len = *(const size_t *)((const char *)rec + c->len_off);
+            if (len > c->size) { /* more than the model's array can hold: a caller bug */
+                log_error(NULL, "pg %s: %s length %zu too large", what, c->name, len);
+                return TA_FAIL(TA_E_INTERNAL);
+            }
+            pg__p_bytes(pp, f, len);
+            break;
+        }
+        }
+    }
+    return TA_OK;
+}
+
+ta_err pg__read_row(const PGresult *res, int row, int first, const struct row_desc *d,
+                    struct arena *a, void *rec)
+{
+    for (size_t k = 0; k < d->n; k++) {
+        const struct col *c = &d->cols[k];
+        char *f = (char *)rec + c->off;
+        int i = first + (int)k;
+        switch (c->kind) {
+        case COL_I64:
+            *(int64_t *)f = pg__i64(res, row, i);
+            break;
+        case COL_INT:
+            *(int *)f = pg__int(res, row, i);
+            break;
+        case COL_BOOL:
+            *(bool *)f = pg__bool(res, row, i);
+            break;
+        case COL_STR:
+            if (!pg__str(a, res, row, i, (char **)f))
+                return TA_E_TOO_LARGE;
+            break;
+        case COL_CHARS:
+            pg__copy(f, c->size, res, row, i);
+            break;
+        case COL_HASH:
+        case COL_HASH_OPT:
+            pg__bytes((unsigned char *)f, c->size, res, row, i, NULL);
+            break;
+        case COL_BLOB:
+            pg__bytes((unsigned char *)f, c->size, res, row, i,
+                      (size_t *)((char *)rec + c->len_off));
+            break;
+        }
+    }
+    return TA_OK;
+}
+
+ta_err pg__read_one(struct pg_store *p, const struct pg_stmt *q, const struct pg_params *pp,
+                    const struct row_desc *d, struct arena *a, void *out, size_t size)
+{
+    union row_any row;
+    PGresult *res;
+
+    if (size > sizeof row)
+        abort(); /* a record union row_any (store/rows.h) does not know yet */
+    ta_err err = pg__exec_row(p, q, pp, &res);
+    if (err != TA_OK)
+        return err;
+    memset(&row, 0, sizeof row);
+    err = pg__read_row(res, 0, 0, d, a, &row);
+    PQclear(res);
+    if (err == TA_OK)
+        memcpy(out, &row, size);
+    return err;
+}
+
+ta_err pg__read_all(struct pg_store *p, const struct pg_stmt *q, const struct pg_params *pp,
+                    const struct row_desc *d, struct arena *a, size_t size, void **out,
+                    size_t *n_out)
+{
+    PGresult *res;
+    ta_err err = pg__exec(p, q, pp, &res);
+    if (err != TA_OK)
+        return err;
+    size_t n = (size_t)PQntuples(res);
+    char *list = arena_alloc(a, (n ? n : 1) * size);
+    if (list == NULL)
+        err = TA_E_TOO_LARGE;
+    for (size_t i = 0; i < n && err == TA_OK; i++) {
+        memset(list + i * size, 0, size);
+        err = pg__read_row(res, (int)i, 0, d, a, list + i * size);
+    }
+    PQclear(res);
+    if (err == TA_OK) {
+        *out = list;
+        *n_out = n;
+    }
+    return err;
+}
+
+ta_err pg__insert_row(struct pg_store *p, const struct pg_stmt *q, const struct row_desc *d,
+                      const void *rec, int64_t *id_out)
+{
+    struct pg_params pp;
+    PGresult *res;
+
+    pg__p_init(&pp);
+    ta_err err = pg__p_row(&pp, d, rec, q->name);
+    if (err == TA_OK)
+        err = pg__exec_row(p, q, &pp, &res);
+    if (err == TA_E_NOT_FOUND)
+        return TA_E_CONFLICT; /* ON CONFLICT DO NOTHING returned no id */
+    if (err != TA_OK)
+        return err;
+    *id_out = pg__i64(res, 0, 0);
+    PQclear(res);
+    return TA_OK;
+}

@@ -9,41 +9,14 @@
 
 /*---- outbox ----*/
 
-#define OUTBOX_COLS                                                                                \
-    "id, company_id, channel, to_addr, biz_type, code, lang, subject, text, attempts,"             \
-    " next_at_ms, expires_ms, created_ms"
-
 static const struct pg_stmt q_outbox_insert = {
     PG_Q_OUTBOX_INSERT, "outbox_insert",
-    "INSERT INTO outbox (company_id, channel, to_addr, biz_type, code, lang, subject, text,"
-    " status, attempts, next_at_ms, expires_ms, created_ms)"
-    " VALUES ($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text,"
-    " 0, $9::integer, $10::bigint, $11::bigint, $12::bigint) RETURNING id"};
+    "INSERT INTO outbox (" OUTBOX_COLS ", status) VALUES (DEFAULT, $1, $2, $3, $4, $5, $6, $7,"
+    " $8, $9, $10, $11, $12, 0) RETURNING id"};
 
 ta_err pg__outbox_insert(struct store *st, const struct outbox_row *row, int64_t *id_out)
 {
-    struct pg_params pp;
-    PGresult *res;
-
-    pg__p_init(&pp);
-    pg__p_i64(&pp, row->company_id);
-    pg__p_chars(&pp, row->channel, sizeof row->channel);
-    pg__p_text(&pp, row->to);
-    pg__p_text(&pp, row->biz_type);
-    pg__p_text(&pp, row->code);
-    pg__p_text(&pp, row->lang);
-    pg__p_text(&pp, row->subject);
-    pg__p_text(&pp, row->text);
-    pg__p_i64(&pp, row->attempts);
-    pg__p_i64(&pp, row->next_at_ms);
-    pg__p_i64(&pp, row->expires_ms);
-    pg__p_i64(&pp, row->created_ms);
-    ta_err err = pg__exec_row((struct pg_store *)st, &q_outbox_insert, &pp, &res);
-    if (err != TA_OK)
-        return err;
-    *id_out = pg__i64(res, 0, 0);
-    PQclear(res);
-    return TA_OK;
+    return pg__insert_row((struct pg_store *)st, &q_outbox_insert, &row_outbox, row, id_out);
 }
 
 /* One statement: expired pending rows turn FAILED (their secrets wiped), then up to $3 due
@@ -61,48 +34,17 @@ static const struct pg_stmt q_outbox_claim = {
     "  attempts = o.attempts + 1 FROM picked WHERE o.id = picked.id RETURNING o.*)"
     " SELECT " OUTBOX_COLS " FROM claimed ORDER BY id"};
 
-/* Fills x from row r; false when the arena is full. */
-static bool read_outbox(struct arena *a, const PGresult *res, int r, struct outbox_row *x)
-{
-    memset(x, 0, sizeof *x);
-    x->id = pg__i64(res, r, 0);
-    x->company_id = pg__i64(res, r, 1);
-    pg__copy(x->channel, sizeof x->channel, res, r, 2);
-    x->attempts = pg__int(res, r, 9);
-    x->next_at_ms = pg__i64(res, r, 10);
-    x->expires_ms = pg__i64(res, r, 11);
-    x->created_ms = pg__i64(res, r, 12);
-    return pg__str(a, res, r, 3, &x->to) && pg__str(a, res, r, 4, &x->biz_type) &&
-           pg__str(a, res, r, 5, &x->code) && pg__str(a, res, r, 6, &x->lang) &&
-           pg__str(a, res, r, 7, &x->subject) && pg__str(a, res, r, 8, &x->text);
-}
-
 ta_err pg__outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms, size_t max,
                         struct arena *a, struct outbox_row **out, size_t *n_out)
 {
     struct pg_params pp;
-    PGresult *res;
 
     pg__p_init(&pp);
     pg__p_i64(&pp, now_ms);
     pg__p_i64(&pp, lease_ms);
     pg__p_i64(&pp, max > INT64_MAX ? INT64_MAX : (int64_t)max);
-    ta_err err = pg__exec((struct pg_store *)st, &q_outbox_claim, &pp, &res);
-    if (err != TA_OK)
-        return err;
-    size_t n = (size_t)PQntuples(res);
-    struct outbox_row *list = arena_alloc(a, (n ? n : 1) * sizeof *list);
-    if (list == NULL)
-        err = TA_E_TOO_LARGE;
-    for (size_t i = 0; i < n && err == TA_OK; i++)
-        if (!read_outbox(a, res, (int)i, &list[i]))
-            err = TA_E_TOO_LARGE;
-    PQclear(res);
-    if (err == TA_OK) {
-        *out = list;
-        *n_out = n;
-    }
-    return err;
+    return pg__read_all((struct pg_store *)st, &q_outbox_claim, &pp, &row_outbox, a, sizeof **out,
+                        (void **)out, n_out);
 }
 
 static const struct pg_stmt q_outbox_finish = {
@@ -144,11 +86,9 @@ ta_err pg__outbox_count(struct store *st, int status, int64_t *n_out)
 
 /*---- audit ----*/
 
-static const struct pg_stmt q_audit_insert = {
-    PG_Q_AUDIT_INSERT, "audit_insert",
-    "INSERT INTO audit (time_ms, company_id, customer_id, event, outcome, client_addr, device,"
-    " detail) VALUES ($1::bigint, $2::bigint, $3::bigint, $4::text, $5::text, $6::text,"
-    " $7::integer, $8::text)"};
+static const struct pg_stmt q_audit_insert = {PG_Q_AUDIT_INSERT, "audit_insert",
+                                              "INSERT INTO audit (" AUDIT_COLS
+                                              ") VALUES (DEFAULT, $1, $2, $3, $4, $5, $6, $7, $8)"};
 
 ta_err pg__audit_insert(struct store *st, const struct audit_row *row)
 {
@@ -156,15 +96,9 @@ ta_err pg__audit_insert(struct store *st, const struct audit_row *row)
     PGresult *res;
 
     pg__p_init(&pp);
-    pg__p_i64(&pp, row->time_ms);
-    pg__p_i64(&pp, row->company_id);
-    pg__p_i64(&pp, row->customer_id);
-    pg__p_chars(&pp, row->event, sizeof row->event);
-    pg__p_chars(&pp, row->outcome, sizeof row->outcome);
-    pg__p_chars(&pp, row->client_addr, sizeof row->client_addr);
-    pg__p_i64(&pp, row->device);
-    pg__p_chars(&pp, row->detail, sizeof row->detail);
-    ta_err err = pg__exec((struct pg_store *)st, &q_audit_insert, &pp, &res);
+    ta_err err = pg__p_row(&pp, &row_audit, row, "audit_insert");
+    if (err == TA_OK)
+        err = pg__exec((struct pg_store *)st, &q_audit_insert, &pp, &res);
     if (err == TA_OK)
         PQclear(res);
     return err;
@@ -172,44 +106,19 @@ ta_err pg__audit_insert(struct store *st, const struct audit_row *row)
 
 static const struct pg_stmt q_audit_list = {
     PG_Q_AUDIT_LIST, "audit_list",
-    "SELECT id, time_ms, company_id, customer_id, event, outcome, client_addr, device, detail"
-    " FROM audit WHERE customer_id = $1::bigint ORDER BY time_ms DESC, id DESC"
+    "SELECT " AUDIT_COLS " FROM audit WHERE customer_id = $1::bigint ORDER BY time_ms DESC, id DESC"
     " LIMIT $2::bigint"};
 
 ta_err pg__audit_list(struct store *st, int64_t customer_id, size_t limit, struct arena *a,
                       struct audit_row **out, size_t *n_out)
 {
     struct pg_params pp;
-    PGresult *res;
 
     pg__p_init(&pp);
     pg__p_i64(&pp, customer_id);
     pg__p_i64(&pp, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
-    ta_err err = pg__exec((struct pg_store *)st, &q_audit_list, &pp, &res);
-    if (err != TA_OK)
-        return err;
-    int n = PQntuples(res);
-    struct audit_row *list = arena_alloc(a, (size_t)(n ? n : 1) * sizeof *list);
-    if (list == NULL) {
-        PQclear(res);
-        return TA_E_TOO_LARGE;
-    }
-    for (int r = 0; r < n; r++) {
-        struct audit_row *x = &list[r];
-        x->id = pg__i64(res, r, 0);
-        x->time_ms = pg__i64(res, r, 1);
-        x->company_id = pg__i64(res, r, 2);
-        x->customer_id = pg__i64(res, r, 3);
-        pg__copy(x->event, sizeof x->event, res, r, 4);
-        pg__copy(x->outcome, sizeof x->outcome, res, r, 5);
-        pg__copy(x->client_addr, sizeof x->client_addr, res, r, 6);
-        x->device = pg__int(res, r, 7);
-        pg__copy(x->detail, sizeof x->detail, res, r, 8);
-    }
-    PQclear(res);
-    *out = list;
-    *n_out = (size_t)n;
-    return TA_OK;
+    return pg__read_all((struct pg_store *)st, &q_audit_list, &pp, &row_audit, a, sizeof **out,
+                        (void **)out, n_out);
 }
 
 /*---- housekeeping ----*/

@@ -10,6 +10,7 @@
 
 #include <libpq-fe.h>
 
+#include "store/rows.h"
 #include "store/store.h"
 
 struct arena;
@@ -170,6 +171,29 @@ void pg__bytes(unsigned char *dst, size_t size, const PGresult *res, int row, in
                size_t *len_out);
 /* A text column as an arena string, NULL for SQL NULL. False when the arena is full. */
 bool pg__str(struct arena *a, const PGresult *res, int row, int col, char **out);
+
+/* ---- rows by description (store/rows.h) ---- */
+
+/* Adds the fields after the id (cols[1..]) of rec as parameters, in order. Refuses (logged)
+ * a blob longer than its array. */
+ta_err pg__p_row(struct pg_params *pp, const struct row_desc *d, const void *rec, const char *what);
+/* Reads columns first, first + 1, ... of row into every described field (cols[0..]) of rec;
+ * strings come from a. TA_E_TOO_LARGE when the arena is full. */
+ta_err pg__read_row(const PGresult *res, int row, int first, const struct row_desc *d,
+                    struct arena *a, void *rec);
+/* Runs q expecting at most one row of d and reads it into *out (size bytes, written only on
+ * TA_OK). TA_E_NOT_FOUND without a row. */
+ta_err pg__read_one(struct pg_store *p, const struct pg_stmt *q, const struct pg_params *pp,
+                    const struct row_desc *d, struct arena *a, void *out, size_t size);
+/* Runs q and reads every row of d into an arena array *out of *n_out records of size bytes. */
+ta_err pg__read_all(struct pg_store *p, const struct pg_stmt *q, const struct pg_params *pp,
+                    const struct row_desc *d, struct arena *a, size_t size, void **out,
+                    size_t *n_out);
+
+/* Runs an INSERT of the fields after the id of rec, as $1.., that ends in ON CONFLICT DO
+ * NOTHING RETURNING id: *id_out on TA_OK, TA_E_CONFLICT when a unique key refused the row. */
+ta_err pg__insert_row(struct pg_store *p, const struct pg_stmt *q, const struct row_desc *d,
+                      const void *rec, int64_t *id_out);
 
 /* The statements of customer_pair_missing, also migration 3 (twin.c). */
 extern const char pg__pair_missing_sql[];

@@ -10,44 +10,10 @@
 
 /*---- sessions ----*/
 
-#define SESSION_COLS                                                                               \
-    "id, customer_id, company_id, device, token_hash, prev_token_hash, prev_token_until_ms,"       \
-    " refresh_hash, prev_refresh_hash, rotated_ms, grace_box, client_addr, user_agent,"            \
-    " created_ms, last_used_ms, refresh_expires_ms, ended_ms, end_reason"
-
-static void read_session(const PGresult *res, int r, struct session *s)
-{
-    memset(s, 0, sizeof *s);
-    s->id = pg__i64(res, r, 0);
-    s->customer_id = pg__i64(res, r, 1);
-    s->company_id = pg__i64(res, r, 2);
-    s->device = pg__int(res, r, 3);
-    pg__bytes(s->token_hash, sizeof s->token_hash, res, r, 4, NULL);
-    pg__bytes(s->prev_token_hash, sizeof s->prev_token_hash, res, r, 5, NULL);
-    s->prev_token_until_ms = pg__i64(res, r, 6);
-    pg__bytes(s->refresh_hash, sizeof s->refresh_hash, res, r, 7, NULL);
-    pg__bytes(s->prev_refresh_hash, sizeof s->prev_refresh_hash, res, r, 8, NULL);
-    s->rotated_ms = pg__i64(res, r, 9);
-    pg__bytes(s->grace_box, sizeof s->grace_box, res, r, 10, &s->grace_box_len);
-    pg__copy(s->client_addr, sizeof s->client_addr, res, r, 11);
-    pg__copy(s->user_agent, sizeof s->user_agent, res, r, 12);
-    s->created_ms = pg__i64(res, r, 13);
-    s->last_used_ms = pg__i64(res, r, 14);
-    s->refresh_expires_ms = pg__i64(res, r, 15);
-    s->ended_ms = pg__i64(res, r, 16);
-    s->end_reason = pg__int(res, r, 17);
-}
-
 static ta_err session_one(struct pg_store *p, const struct pg_stmt *q, const struct pg_params *pp,
                           struct session *out)
 {
-    PGresult *res;
-    ta_err err = pg__exec_row(p, q, pp, &res);
-    if (err != TA_OK)
-        return err;
-    read_session(res, 0, out);
-    PQclear(res);
-    return TA_OK;
+    return pg__read_one(p, q, pp, &row_session, NULL, out, sizeof *out);
 }
 
 /* More than the record's array can hold is a caller bug: refuse rather than cut it. */
@@ -61,50 +27,14 @@ static ta_err check_box(const struct session *s, const char *what)
 
 static const struct pg_stmt q_session_insert = {
     PG_Q_SESSION_INSERT, "session_insert",
-    "INSERT INTO sessions (customer_id, company_id, device, token_hash, prev_token_hash,"
-    " prev_token_until_ms, refresh_hash, prev_refresh_hash, rotated_ms, grace_box, client_addr,"
-    " user_agent, created_ms, last_used_ms, refresh_expires_ms, ended_ms, end_reason)"
-    " VALUES ($1::bigint, $2::bigint, $3::integer, $4::bytea, $5::bytea, $6::bigint,"
-    " $7::bytea, $8::bytea, $9::bigint, $10::bytea, $11::text, $12::text, $13::bigint,"
-    " $14::bigint, $15::bigint, $16::bigint, $17::integer)"
+    "INSERT INTO sessions (" SESSION_COLS ")"
+    " VALUES (DEFAULT, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
     " ON CONFLICT DO NOTHING RETURNING id"};
 
 ta_err pg__session_insert(struct store *st, const struct session *s, int64_t *id_out)
 {
-    struct pg_params pp;
-    PGresult *res;
-
-    ta_err err = check_box(s, "session_insert");
-    if (err != TA_OK)
-        return err;
-
-    pg__p_init(&pp);
-    pg__p_i64(&pp, s->customer_id);
-    pg__p_i64(&pp, s->company_id);
-    pg__p_i64(&pp, s->device);
-    pg__p_bytes(&pp, s->token_hash, sizeof s->token_hash);
-    pg__p_hash_or_null(&pp, s->prev_token_hash, sizeof s->prev_token_hash);
-    pg__p_i64(&pp, s->prev_token_until_ms);
-    pg__p_bytes(&pp, s->refresh_hash, sizeof s->refresh_hash);
-    pg__p_hash_or_null(&pp, s->prev_refresh_hash, sizeof s->prev_refresh_hash);
-    pg__p_i64(&pp, s->rotated_ms);
-    pg__p_bytes(&pp, s->grace_box, s->grace_box_len);
-    pg__p_chars(&pp, s->client_addr, sizeof s->client_addr);
-    pg__p_chars(&pp, s->user_agent, sizeof s->user_agent);
-    pg__p_i64(&pp, s->created_ms);
-    pg__p_i64(&pp, s->last_used_ms);
-    pg__p_i64(&pp, s->refresh_expires_ms);
-    pg__p_i64(&pp, s->ended_ms);
-    pg__p_i64(&pp, s->end_reason);
     /* A token or refresh hash already taken: an answer, and the caller's transaction lives. */
-    err = pg__exec_row((struct pg_store *)st, &q_session_insert, &pp, &res);
-    if (err == TA_E_NOT_FOUND)
-        return TA_E_CONFLICT;
-    if (err != TA_OK)
-        return err;
-    *id_out = pg__i64(res, 0, 0);
-    PQclear(res);
-    return TA_OK;
+    return pg__insert_row((struct pg_store *)st, &q_session_insert, &row_session, s, id_out);
 }
 
 /* The hot path of every authenticated request: one index probe per hash column (the OR

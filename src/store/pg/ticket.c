@@ -7,18 +7,14 @@
 
 /*---- verification tickets ----*/
 
-#define TICKET_COLS                                                                                \
-    "id, company_id, biz_type, recipient, code_hash, send_hash, created_ms, expires_ms,"           \
-    " attempts_left, consumed"
-
 /* One statement. The UPDATE cannot see the row the same statement inserts (one snapshot), so
  * only older tickets are ended, and only when the insert happened: a send hash already taken
  * answers TA_E_CONFLICT with the previous ticket still open. */
 static const struct pg_stmt q_ticket_insert = {
     PG_Q_TICKET_INSERT, "ticket_insert",
-    "WITH ins AS (INSERT INTO tickets (company_id, biz_type, recipient, code_hash, send_hash,"
-    "  created_ms, expires_ms, attempts_left, consumed)"
-    "  VALUES ($1::bigint, $2::text, $3::text, $4::bytea, $5::bytea, $6::bigint, $7::bigint,"
+    "WITH ins AS (INSERT INTO tickets (" TICKET_COLS ")"
+    "  VALUES (DEFAULT, $1::bigint, $2::text, $3::text, $4::bytea, $5::bytea, $6::bigint, "
+    "$7::bigint,"
     "  $8::integer, $9::boolean) ON CONFLICT DO NOTHING RETURNING id),"
     "old AS (UPDATE tickets SET consumed = true WHERE company_id = $1::bigint"
     "  AND biz_type = $2::text AND recipient = $3::text AND NOT consumed"
@@ -27,27 +23,7 @@ static const struct pg_stmt q_ticket_insert = {
 
 ta_err pg__ticket_insert(struct store *st, const struct ticket *t, int64_t *id_out)
 {
-    struct pg_params pp;
-    PGresult *res;
-
-    pg__p_init(&pp);
-    pg__p_i64(&pp, t->company_id);
-    pg__p_chars(&pp, t->biz_type, sizeof t->biz_type);
-    pg__p_chars(&pp, t->recipient, sizeof t->recipient);
-    pg__p_bytes(&pp, t->code_hash, sizeof t->code_hash);
-    pg__p_bytes(&pp, t->send_hash, sizeof t->send_hash);
-    pg__p_i64(&pp, t->created_ms);
-    pg__p_i64(&pp, t->expires_ms);
-    pg__p_i64(&pp, t->attempts_left);
-    pg__p_bool(&pp, t->consumed);
-    ta_err err = pg__exec_row((struct pg_store *)st, &q_ticket_insert, &pp, &res);
-    if (err == TA_E_NOT_FOUND)
-        return TA_E_CONFLICT;
-    if (err != TA_OK)
-        return err;
-    *id_out = pg__i64(res, 0, 0);
-    PQclear(res);
-    return TA_OK;
+    return pg__insert_row((struct pg_store *)st, &q_ticket_insert, &row_ticket, t, id_out);
 }
 
 static const struct pg_stmt q_ticket_by_send = {
@@ -59,28 +35,12 @@ ta_err pg__ticket_by_send(struct store *st, int64_t company_id, const unsigned c
                           struct ticket *out)
 {
     struct pg_params pp;
-    PGresult *res;
 
     pg__p_init(&pp);
     pg__p_i64(&pp, company_id);
     pg__p_bytes(&pp, hash, TA_HASH_BYTES);
-    ta_err err = pg__exec_row((struct pg_store *)st, &q_ticket_by_send, &pp, &res);
-    if (err != TA_OK)
-        return err;
-    struct ticket *t = out;
-    memset(t, 0, sizeof *t);
-    t->id = pg__i64(res, 0, 0);
-    t->company_id = pg__i64(res, 0, 1);
-    pg__copy(t->biz_type, sizeof t->biz_type, res, 0, 2);
-    pg__copy(t->recipient, sizeof t->recipient, res, 0, 3);
-    pg__bytes(t->code_hash, sizeof t->code_hash, res, 0, 4, NULL);
-    pg__bytes(t->send_hash, sizeof t->send_hash, res, 0, 5, NULL);
-    t->created_ms = pg__i64(res, 0, 6);
-    t->expires_ms = pg__i64(res, 0, 7);
-    t->attempts_left = pg__int(res, 0, 8);
-    t->consumed = pg__bool(res, 0, 9);
-    PQclear(res);
-    return TA_OK;
+    return pg__read_one((struct pg_store *)st, &q_ticket_by_send, &pp, &row_ticket, NULL, out,
+                        sizeof *out);
 }
 
 static const struct pg_stmt q_ticket_spend = {
@@ -121,36 +81,15 @@ ta_err pg__ticket_consume(struct store *st, int64_t id)
 
 /*---- single-use secrets ----*/
 
-#define ONETIME_COLS "id, kind, hash, company_id, customer_id, ref_id, device, data, expires_ms"
-
-static const struct pg_stmt q_onetime_insert = {
-    PG_Q_ONETIME_INSERT, "onetime_insert",
-    "INSERT INTO onetime (kind, hash, company_id, customer_id, ref_id, device, data, expires_ms)"
-    " VALUES ($1::integer, $2::bytea, $3::bigint, $4::bigint, $5::bigint, $6::integer, $7::text,"
-    " $8::bigint) ON CONFLICT DO NOTHING RETURNING id"};
+static const struct pg_stmt q_onetime_insert = {PG_Q_ONETIME_INSERT, "onetime_insert",
+                                                "INSERT INTO onetime (" ONETIME_COLS
+                                                ") VALUES (DEFAULT, $1, $2, $3, $4, $5, $6, $7, $8)"
+                                                " ON CONFLICT DO NOTHING RETURNING id"};
 
 ta_err pg__onetime_insert(struct store *st, const struct onetime *o, int64_t *id_out)
 {
-    struct pg_params pp;
-    PGresult *res;
-
-    pg__p_init(&pp);
-    pg__p_i64(&pp, o->kind);
-    pg__p_bytes(&pp, o->hash, sizeof o->hash);
-    pg__p_i64(&pp, o->company_id);
-    pg__p_i64(&pp, o->customer_id);
-    pg__p_i64(&pp, o->ref_id);
-    pg__p_i64(&pp, o->device);
-    pg__p_chars(&pp, o->data, sizeof o->data);
-    pg__p_i64(&pp, o->expires_ms);
-    ta_err err = pg__exec_row((struct pg_store *)st, &q_onetime_insert, &pp, &res);
-    if (err == TA_E_NOT_FOUND)
-        return TA_E_CONFLICT; /* (kind, hash) is taken */
-    if (err != TA_OK)
-        return err;
-    *id_out = pg__i64(res, 0, 0);
-    PQclear(res);
-    return TA_OK;
+    /* A conflict: (kind, hash) is taken. */
+    return pg__insert_row((struct pg_store *)st, &q_onetime_insert, &row_onetime, o, id_out);
 }
 
 /* Of two concurrent DELETEs the second waits for the first one's row lock and, once that
@@ -169,28 +108,12 @@ static ta_err onetime_one(struct store *st, const struct pg_stmt *q, int kind,
                           const unsigned char *hash, int64_t now_ms, struct onetime *out)
 {
     struct pg_params pp;
-    PGresult *res;
 
     pg__p_init(&pp);
     pg__p_i64(&pp, kind);
     pg__p_bytes(&pp, hash, TA_HASH_BYTES);
     pg__p_i64(&pp, now_ms);
-    ta_err err = pg__exec_row((struct pg_store *)st, q, &pp, &res);
-    if (err != TA_OK)
-        return err;
-    struct onetime *o = out;
-    memset(o, 0, sizeof *o);
-    o->id = pg__i64(res, 0, 0);
-    o->kind = pg__int(res, 0, 1);
-    pg__bytes(o->hash, sizeof o->hash, res, 0, 2, NULL);
-    o->company_id = pg__i64(res, 0, 3);
-    o->customer_id = pg__i64(res, 0, 4);
-    o->ref_id = pg__i64(res, 0, 5);
-    o->device = pg__int(res, 0, 6);
-    pg__copy(o->data, sizeof o->data, res, 0, 7);
-    o->expires_ms = pg__i64(res, 0, 8);
-    PQclear(res);
-    return TA_OK;
+    return pg__read_one((struct pg_store *)st, q, &pp, &row_onetime, NULL, out, sizeof *out);
 }
 
 ta_err pg__onetime_consume(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,

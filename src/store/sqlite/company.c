@@ -47,10 +47,6 @@ ta_err sq__meta_put_new(struct store *st, const char *key, const char *value)
     return err;
 }
 
-#define COMPANY_COLS                                                                               \
-    "id, name, type, twin_id, kyc_on, manual_review, no_prefix, single_session, "                  \
-    "session_idle_ms, session_absolute_ms, refresh_ms"
-
 static const char SQL_INSERT[] =
     "INSERT INTO companies (" COMPANY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
     "?11)";
@@ -104,16 +100,7 @@ static void bind_company(sqlite3_stmt *q, const struct company *co)
         sqlite3_bind_null(q, 1);
     else
         sqlite3_bind_int64(q, 1, co->id);
-    sq__bind_fixed(q, 2, co->name, sizeof co->name);
-    sqlite3_bind_int(q, 3, co->type);
-    sqlite3_bind_int64(q, 4, co->twin_id);
-    sqlite3_bind_int(q, 5, co->kyc_on);
-    sqlite3_bind_int(q, 6, co->manual_review);
-    sq__bind_fixed(q, 7, co->no_prefix, sizeof co->no_prefix);
-    sqlite3_bind_int(q, 8, co->single_session);
-    sqlite3_bind_int64(q, 9, co->session_idle_ms);
-    sqlite3_bind_int64(q, 10, co->session_absolute_ms);
-    sqlite3_bind_int64(q, 11, co->refresh_ms);
+    (void)sq__bind_row(q, 2, &row_company, co, "company"); /* no blob: cannot fail */
 }
 
 /* Runs one cached child statement: binds ?1 = company id, lets fill bind the rest. */
@@ -264,21 +251,6 @@ ta_err sq__company_next_no(struct store *st, int64_t company_id, int64_t *seq_ou
  * Reading
  * ---------------------------------------------------------------------------------------- */
 
-static void read_company(sqlite3_stmt *q, struct company *co)
-{
-    co->id = sqlite3_column_int64(q, 0);
-    sq__col_fixed(q, 1, co->name, sizeof co->name);
-    co->type = sqlite3_column_int(q, 2);
-    co->twin_id = sqlite3_column_int64(q, 3);
-    co->kyc_on = sqlite3_column_int(q, 4) != 0;
-    co->manual_review = sqlite3_column_int(q, 5) != 0;
-    sq__col_fixed(q, 6, co->no_prefix, sizeof co->no_prefix);
-    co->single_session = sqlite3_column_int(q, 7) != 0;
-    co->session_idle_ms = sqlite3_column_int64(q, 8);
-    co->session_absolute_ms = sqlite3_column_int64(q, 9);
-    co->refresh_ms = sqlite3_column_int64(q, 10);
-}
-
 /* Steps a child list into co; more rows than the model holds means the table was edited by
  * hand past the model's limits: refuse rather than hand back a partial company. */
 static ta_err read_children(struct sq_store *sq, sqlite3_stmt *q, struct company *co, size_t max,
@@ -359,7 +331,7 @@ ta_err sq__company_get(struct store *st, int64_t id, struct company *out)
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         memset(&co, 0, sizeof co);
-        read_company(q, &co);
+        (void)sq__read_row(q, 0, &row_company, NULL, &co); /* no strings: cannot fail */
         err = load_children(sq, &co);
     } else if (rc == SQLITE_DONE) {
         err = TA_E_NOT_FOUND;
@@ -391,7 +363,7 @@ ta_err sq__company_list(struct store *st, struct arena *a, struct company **out,
             break;
         }
         memset(co, 0, sizeof *co);
-        read_company(q, co);
+        (void)sq__read_row(q, 0, &row_company, NULL, co);
         err = load_children(sq, co);
         if (err != TA_OK)
             break;

@@ -2,6 +2,7 @@
  * statement cache, error mapping to ta_err, and binding and reading columns. */
 #include "store/sqlite/sqlite_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/arena.h"
@@ -162,4 +163,178 @@ void *sq__grow(struct arena *a, void **items, size_t *cap, size_t n, size_t size
         *cap = ncap;
     }
     return (char *)*items + n * size;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Rows by description (store/rows.h): one case per column kind
+ * ---------------------------------------------------------------------------------------- */
+
+static ta_err bind_col(sqlite3_stmt *q, int i, const struct col *c, const char *f, const char *what)
+{
+    switch (c->kind) {
+    case COL_I64:
+        sqlite3_bind_int64(q, i, *(const int64_t *)f);
+        break;
+    case COL_INT:
+        sqlite3_bind_int(q, i, *(const int *)f);
+        break;
+    case COL_BOOL:
+        sqlite3_bind_int(q, i, *(const bool *)f);
+        break;
+    case COL_STR:
+        sq__bind_str(q, i, *(char *const *)f);
+        break;
+    case COL_CHARS:
+        sq__bind_fixed(q, i, f, c->size);
+        break;
+    case COL_HASH:
+    case COL_HASH_OPT:
+        sq__bind_hash(q, i, (const unsigned char *)f, c->kind == COL_HASH_OPT);
+        break;
+    case COL_BLOB: {
+        size_t len = *(const size_t *)(f - c->off + c->len_off);
+        if (len > c->size) { /* more than the model's array can hold: a caller bug */
+            log_error(NULL, "sqlite %s: %s length %zu too large", what, c->name, len);
+            return TA_FAIL(TA_E_INTERNAL);
+        }
+        if (len == 0)
+            sqlite3_bind_null(q, i);
+        else
+            sqlite3_bind_blob(q, i, f, (int)len, SQLITE_STATIC);
+        break;
+    }
+    }
+    return TA_OK;
+}
+
+ta_err sq__bind_row(sqlite3_stmt *q, int first, const struct row_desc *d, const void *rec,
+                    const char *what)
+{
+    ta_err err = TA_OK;
+    for (size_t k = 1; k < d->n && err == TA_OK; k++)
+        err =
+            bind_col(q, first + (int)k - 1, &d->cols[k], (const char *)rec + d->cols[k].off, what);
+    return err;
+}
+
+static void read_blob(sqlite3_stmt *q, int i, const struct col *c, char *f)
+{
+    const void *b = sqlite3_column_blob(q, i);
+    size_t len = (size_t)sqlite3_column_bytes(q, i);
+    if (b == NULL || len > c->size)
+        len = 0; /* longer than the model holds: read as none */
+    memset(f, 0, c->size);
+    if (len > 0)
+        memcpy(f, b, len);
+    *(size_t *)(f - c->off + c->len_off) = len;
+}
+
+ta_err sq__read_row(sqlite3_stmt *q, int first, const struct row_desc *d, struct arena *a,
+                    void *rec)
+{
+    ta_err err = TA_OK;
+    for (size_t k = 0; k < d->n; k++) {
+        const struct col *c = &d->cols[k];
+        char *f = (char *)rec + c->off;
+        int i = first + (int)k;
+        switch (c->kind) {
+        case COL_I64:
+            *(int64_t *)f = sqlite3_column_int64(q, i);
+            break;
+        case COL_INT:
+            *(int *)f = sqlite3_column_int(q, i);
+            break;
+        case COL_BOOL:
+            *(bool *)f = sqlite3_column_int(q, i) != 0;
+            break;
+        case COL_STR:
+            *(char **)f = sq__col_str(q, i, a, &err);
+            break;
+        case COL_CHARS:
+            sq__col_fixed(q, i, f, c->size);
+            break;
+        case COL_HASH:
+        case COL_HASH_OPT:
+            sq__col_hash(q, i, (unsigned char *)f);
+            break;
+        case COL_BLOB:
+            read_blob(q, i, c, f);
+            break;
+        }
+    }
+    return err;
+}
+
+ta_err sq__read_one(struct sq_store *sq, sqlite3_stmt *q, const struct row_desc *d, struct arena *a,
+                    bool ambiguous, void *out, size_t size, const char *what)
+{
+    union row_any row;
+    ta_err err;
+
+    if (size > sizeof row)
+        abort(); /* a record union row_any (store/rows.h) does not know yet */
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        memset(&row, 0, sizeof row);
+        err = sq__read_row(q, 0, d, a, &row);
+        /* To the end: a RETURNING statement finishes (and commits) there. */
+        rc = err == TA_OK ? sqlite3_step(q) : SQLITE_DONE;
+        if (rc == SQLITE_ROW && ambiguous)
+            err = TA_E_CONFLICT;
+        else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            err = sq__error(sq, rc, what);
+    } else if (rc == SQLITE_DONE) {
+        err = TA_E_NOT_FOUND;
+    } else {
+        err = sq__error(sq, rc, what);
+    }
+    sq__release(q);
+    if (err == TA_OK)
+        memcpy(out, &row, size);
+    return err;
+}
+
+ta_err sq__read_all(struct sq_store *sq, sqlite3_stmt *q, const struct row_desc *d, struct arena *a,
+                    size_t size, void **out, size_t *n_out, const char *what)
+{
+    void *items = NULL;
+    size_t n = 0, cap = 0;
+    ta_err err = TA_OK;
+    int rc;
+
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        void *rec = sq__grow(a, &items, &cap, n, size);
+        if (rec == NULL) {
+            err = TA_E_TOO_LARGE;
+            break;
+        }
+        memset(rec, 0, size);
+        err = sq__read_row(q, 0, d, a, rec);
+        if (err != TA_OK)
+            break;
+        n++;
+    }
+    if (err == TA_OK && rc != SQLITE_DONE)
+        err = sq__error(sq, rc, what);
+    sq__release(q);
+    if (err == TA_OK) {
+        *out = items;
+        *n_out = n;
+    }
+    return err;
+}
+
+ta_err sq__insert_row(struct sq_store *sq, enum sq_slot slot, const char *sql,
+                      const struct row_desc *d, const void *rec, int64_t *id_out, const char *what)
+{
+    sqlite3_stmt *q = sq__stmt(sq, slot, sql);
+    if (q == NULL)
+        return TA_FAIL(TA_E_INTERNAL);
+    ta_err err = sq__bind_row(q, 1, d, rec, what);
+    if (err == TA_OK)
+        err = sq__run(sq, q, what, NULL);
+    if (err == TA_OK && id_out != NULL)
+        *id_out = sqlite3_last_insert_rowid(sq->db);
+    sq__release(q);
+    return err;
 }

@@ -9,14 +9,10 @@
  * Outbox
  * ---------------------------------------------------------------------------------------- */
 
-#define OUTBOX_COLS                                                                                \
-    "id, company_id, channel, to_addr, biz_type, code, lang, subject, text, attempts, "            \
-    "next_at_ms, expires_ms, created_ms"
-
+/* status is left out of the record: a new row is PENDING. */
 static const char SQL_INSERT[] =
-    "INSERT INTO outbox (company_id, channel, to_addr, biz_type, code, lang, subject, text, "
-    "status, attempts, next_at_ms, expires_ms, created_ms) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11, ?12)";
+    "INSERT INTO outbox (" OUTBOX_COLS ", status) "
+    "VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0)";
 /* A code past its ticket's expiry is useless and must not linger: FAILED, wiped. */
 static const char SQL_EXPIRE[] = "UPDATE outbox SET status = 2, code = NULL, text = NULL "
                                  "WHERE status = 0 AND expires_ms <= ?1";
@@ -37,46 +33,8 @@ static const char SQL_COUNT[] = "SELECT count(*) FROM outbox WHERE status = ?1";
 
 ta_err sq__outbox_insert(struct store *st, const struct outbox_row *row, int64_t *id_out)
 {
-    struct sq_store *sq = sq__from(st);
-    sqlite3_stmt *q = sq__stmt(sq, SQ_OUTBOX_INSERT, SQL_INSERT);
-    if (q == NULL)
-        return TA_FAIL(TA_E_INTERNAL);
-    sqlite3_bind_int64(q, 1, row->company_id);
-    sq__bind_fixed(q, 2, row->channel, sizeof row->channel);
-    sq__bind_str(q, 3, row->to);
-    sq__bind_str(q, 4, row->biz_type);
-    sq__bind_str(q, 5, row->code);
-    sq__bind_str(q, 6, row->lang);
-    sq__bind_str(q, 7, row->subject);
-    sq__bind_str(q, 8, row->text);
-    sqlite3_bind_int(q, 9, row->attempts);
-    sqlite3_bind_int64(q, 10, row->next_at_ms);
-    sqlite3_bind_int64(q, 11, row->expires_ms);
-    sqlite3_bind_int64(q, 12, row->created_ms);
-    ta_err err = sq__run(sq, q, "outbox_insert", NULL);
-    if (err == TA_OK)
-        *id_out = sqlite3_last_insert_rowid(sq->db);
-    sq__release(q);
-    return err;
-}
-
-static ta_err read_outbox(sqlite3_stmt *q, struct arena *a, struct outbox_row *r)
-{
-    ta_err err = TA_OK;
-    r->id = sqlite3_column_int64(q, 0);
-    r->company_id = sqlite3_column_int64(q, 1);
-    sq__col_fixed(q, 2, r->channel, sizeof r->channel);
-    r->to = sq__col_str(q, 3, a, &err);
-    r->biz_type = sq__col_str(q, 4, a, &err);
-    r->code = sq__col_str(q, 5, a, &err);
-    r->lang = sq__col_str(q, 6, a, &err);
-    r->subject = sq__col_str(q, 7, a, &err);
-    r->text = sq__col_str(q, 8, a, &err);
-    r->attempts = sqlite3_column_int(q, 9);
-    r->next_at_ms = sqlite3_column_int64(q, 10);
-    r->expires_ms = sqlite3_column_int64(q, 11);
-    r->created_ms = sqlite3_column_int64(q, 12);
-    return err;
+    return sq__insert_row(sq__from(st), SQ_OUTBOX_INSERT, SQL_INSERT, &row_outbox, row, id_out,
+                          "outbox_insert");
 }
 
 static int by_id(const void *x, const void *y)
@@ -94,8 +52,7 @@ ta_err sq__outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms, size
     struct sq_store *sq = sq__from(st);
     struct sq_atomic at;
     void *items = NULL;
-    size_t n = 0, cap = 0;
-    int rc;
+    size_t n = 0;
 
     sqlite3_stmt *qe = sq__stmt(sq, SQ_OUTBOX_EXPIRE, SQL_EXPIRE);
     sqlite3_stmt *qc = sq__stmt(sq, SQ_OUTBOX_CLAIM, SQL_CLAIM);
@@ -116,20 +73,8 @@ ta_err sq__outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms, size
         sqlite3_bind_int64(qc, 2, now_ms + lease_ms);
         sqlite3_bind_int64(qc, 3, max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
         /* RETURNING hands the rows over after all of them are updated. */
-        while ((rc = sqlite3_step(qc)) == SQLITE_ROW) {
-            struct outbox_row *r = sq__grow(a, &items, &cap, n, sizeof *r);
-            if (r == NULL) {
-                err = TA_E_TOO_LARGE;
-                break;
-            }
-            err = read_outbox(qc, a, r);
-            if (err != TA_OK)
-                break;
-            n++;
-        }
-        if (err == TA_OK && rc != SQLITE_DONE)
-            err = sq__error(sq, rc, "outbox_claim");
-        sq__release(qc);
+        err = sq__read_all(sq, qc, &row_outbox, a, sizeof(struct outbox_row), &items, &n,
+                           "outbox_claim");
     }
     err = sq__atomic_end(sq, &at, err);
     if (err != TA_OK)
@@ -181,70 +126,26 @@ ta_err sq__outbox_count(struct store *st, int status, int64_t *n_out)
  * ---------------------------------------------------------------------------------------- */
 
 static const char SQL_AUDIT_INSERT[] =
-    "INSERT INTO audit (time_ms, company_id, customer_id, event, outcome, client_addr, device, "
-    "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-static const char SQL_AUDIT_LIST[] =
-    "SELECT id, time_ms, company_id, customer_id, event, outcome, client_addr, device, detail "
-    "FROM audit WHERE customer_id = ?1 ORDER BY time_ms DESC, id DESC LIMIT ?2";
+    "INSERT INTO audit (" AUDIT_COLS ") VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_AUDIT_LIST[] = "SELECT " AUDIT_COLS " FROM audit WHERE customer_id = ?1 "
+                                     "ORDER BY time_ms DESC, id DESC LIMIT ?2";
 
 ta_err sq__audit_insert(struct store *st, const struct audit_row *row)
 {
-    struct sq_store *sq = sq__from(st);
-    sqlite3_stmt *q = sq__stmt(sq, SQ_AUDIT_INSERT, SQL_AUDIT_INSERT);
-    if (q == NULL)
-        return TA_FAIL(TA_E_INTERNAL);
-    sqlite3_bind_int64(q, 1, row->time_ms);
-    sqlite3_bind_int64(q, 2, row->company_id);
-    sqlite3_bind_int64(q, 3, row->customer_id);
-    sq__bind_fixed(q, 4, row->event, sizeof row->event);
-    sq__bind_fixed(q, 5, row->outcome, sizeof row->outcome);
-    sq__bind_fixed(q, 6, row->client_addr, sizeof row->client_addr);
-    sqlite3_bind_int(q, 7, row->device);
-    sq__bind_fixed(q, 8, row->detail, sizeof row->detail);
-    ta_err err = sq__run(sq, q, "audit_insert", NULL);
-    sq__release(q);
-    return err;
+    return sq__insert_row(sq__from(st), SQ_AUDIT_INSERT, SQL_AUDIT_INSERT, &row_audit, row, NULL,
+                          "audit_insert");
 }
 
 ta_err sq__audit_list(struct store *st, int64_t customer_id, size_t limit, struct arena *a,
                       struct audit_row **out, size_t *n_out)
 {
     struct sq_store *sq = sq__from(st);
-    void *items = NULL;
-    size_t n = 0, cap = 0;
-    ta_err err = TA_OK;
-    int rc;
-
     sqlite3_stmt *q = sq__stmt(sq, SQ_AUDIT_LIST, SQL_AUDIT_LIST);
     if (q == NULL)
         return TA_FAIL(TA_E_INTERNAL);
     sqlite3_bind_int64(q, 1, customer_id);
     sqlite3_bind_int64(q, 2, limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)limit);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        struct audit_row *r = sq__grow(a, &items, &cap, n, sizeof *r);
-        if (r == NULL) {
-            err = TA_E_TOO_LARGE;
-            break;
-        }
-        r->id = sqlite3_column_int64(q, 0);
-        r->time_ms = sqlite3_column_int64(q, 1);
-        r->company_id = sqlite3_column_int64(q, 2);
-        r->customer_id = sqlite3_column_int64(q, 3);
-        sq__col_fixed(q, 4, r->event, sizeof r->event);
-        sq__col_fixed(q, 5, r->outcome, sizeof r->outcome);
-        sq__col_fixed(q, 6, r->client_addr, sizeof r->client_addr);
-        r->device = sqlite3_column_int(q, 7);
-        sq__col_fixed(q, 8, r->detail, sizeof r->detail);
-        n++;
-    }
-    if (err == TA_OK && rc != SQLITE_DONE)
-        err = sq__error(sq, rc, "audit_list");
-    sq__release(q);
-    if (err == TA_OK) {
-        *out = items;
-        *n_out = n;
-    }
-    return err;
+    return sq__read_all(sq, q, &row_audit, a, sizeof **out, (void **)out, n_out, "audit_list");
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -7,16 +7,9 @@
 
 #include "util/log.h"
 
-#define SESSION_COLS                                                                               \
-    "id, customer_id, company_id, device, token_hash, prev_token_hash, prev_token_until_ms, "      \
-    "refresh_hash, prev_refresh_hash, rotated_ms, grace_box, client_addr, user_agent, "            \
-    "created_ms, last_used_ms, refresh_expires_ms, ended_ms, end_reason"
-
 static const char SQL_INSERT[] =
-    "INSERT INTO sessions (customer_id, company_id, device, token_hash, prev_token_hash, "
-    "prev_token_until_ms, refresh_hash, prev_refresh_hash, rotated_ms, grace_box, client_addr, "
-    "user_agent, created_ms, last_used_ms, refresh_expires_ms, ended_ms, end_reason) VALUES "
-    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+    "INSERT INTO sessions (" SESSION_COLS ") VALUES "
+    "(NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 /* Two branches so each uses its own index; the current token wins if both could match, and
  * LIMIT 1 stops before the second branch runs when the first finds the row. */
 static const char SQL_BY_TOKEN[] =
@@ -66,78 +59,14 @@ static ta_err bind_grace(sqlite3_stmt *q, int i, const struct session *s, const 
 
 ta_err sq__session_insert(struct store *st, const struct session *s, int64_t *id_out)
 {
-    struct sq_store *sq = sq__from(st);
-    sqlite3_stmt *q = sq__stmt(sq, SQ_SESSION_INSERT, SQL_INSERT);
-    if (q == NULL)
-        return TA_FAIL(TA_E_INTERNAL);
-
-    ta_err err = bind_grace(q, 10, s, "session_insert");
-    if (err == TA_OK) {
-        sqlite3_bind_int64(q, 1, s->customer_id);
-        sqlite3_bind_int64(q, 2, s->company_id);
-        sqlite3_bind_int(q, 3, s->device);
-        sq__bind_hash(q, 4, s->token_hash, false);
-        sq__bind_hash(q, 5, s->prev_token_hash, true);
-        sqlite3_bind_int64(q, 6, s->prev_token_until_ms);
-        sq__bind_hash(q, 7, s->refresh_hash, false);
-        sq__bind_hash(q, 8, s->prev_refresh_hash, true);
-        sqlite3_bind_int64(q, 9, s->rotated_ms);
-        sq__bind_fixed(q, 11, s->client_addr, sizeof s->client_addr);
-        sq__bind_fixed(q, 12, s->user_agent, sizeof s->user_agent);
-        sqlite3_bind_int64(q, 13, s->created_ms);
-        sqlite3_bind_int64(q, 14, s->last_used_ms);
-        sqlite3_bind_int64(q, 15, s->refresh_expires_ms);
-        sqlite3_bind_int64(q, 16, s->ended_ms);
-        sqlite3_bind_int(q, 17, s->end_reason);
-        err = sq__run(sq, q, "session_insert", NULL);
-        if (err == TA_OK)
-            *id_out = sqlite3_last_insert_rowid(sq->db);
-    }
-    sq__release(q);
-    return err;
-}
-
-static void read_session(sqlite3_stmt *q, struct session *s)
-{
-    memset(s, 0, sizeof *s);
-    s->id = sqlite3_column_int64(q, 0);
-    s->customer_id = sqlite3_column_int64(q, 1);
-    s->company_id = sqlite3_column_int64(q, 2);
-    s->device = sqlite3_column_int(q, 3);
-    sq__col_hash(q, 4, s->token_hash);
-    sq__col_hash(q, 5, s->prev_token_hash);
-    s->prev_token_until_ms = sqlite3_column_int64(q, 6);
-    sq__col_hash(q, 7, s->refresh_hash);
-    sq__col_hash(q, 8, s->prev_refresh_hash);
-    s->rotated_ms = sqlite3_column_int64(q, 9);
-    const void *box = sqlite3_column_blob(q, 10);
-    size_t box_len = (size_t)sqlite3_column_bytes(q, 10);
-    if (box != NULL && box_len <= sizeof s->grace_box) {
-        memcpy(s->grace_box, box, box_len);
-        s->grace_box_len = box_len;
-    }
-    sq__col_fixed(q, 11, s->client_addr, sizeof s->client_addr);
-    sq__col_fixed(q, 12, s->user_agent, sizeof s->user_agent);
-    s->created_ms = sqlite3_column_int64(q, 13);
-    s->last_used_ms = sqlite3_column_int64(q, 14);
-    s->refresh_expires_ms = sqlite3_column_int64(q, 15);
-    s->ended_ms = sqlite3_column_int64(q, 16);
-    s->end_reason = sqlite3_column_int(q, 17);
+    return sq__insert_row(sq__from(st), SQ_SESSION_INSERT, SQL_INSERT, &row_session, s, id_out,
+                          "session_insert");
 }
 
 /* Steps a bound lookup of at most one row into *out; releases q. */
 static ta_err fetch_one(struct sq_store *sq, sqlite3_stmt *q, struct session *out, const char *what)
 {
-    ta_err err = TA_OK;
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        read_session(q, out); /* only now may out be written */
-    else if (rc == SQLITE_DONE)
-        err = TA_E_NOT_FOUND;
-    else
-        err = sq__error(sq, rc, what);
-    sq__release(q);
-    return err;
+    return sq__read_one(sq, q, &row_session, NULL, false, out, sizeof *out, what);
 }
 
 ta_err sq__session_by_token(struct store *st, const unsigned char *hash, int64_t now_ms,

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/rows.h"
 #include "store/store.h"
 
 /* One slot per cached statement. Each slot is used by exactly one SQL text, which lives
@@ -181,6 +182,31 @@ void sq__col_hash(sqlite3_stmt *q, int i, unsigned char *dst);
 /* Grows an arena array of records by one slot (geometric growth, old copy left in the
  * arena). NULL when the arena is full. */
 void *sq__grow(struct arena *a, void **items, size_t *cap, size_t n, size_t size);
+
+/* ---- rows by description (store/rows.h) ---- */
+
+/* Binds the fields after the id (cols[1..]) of rec to parameters first, first + 1, ...
+ * Refuses (logged) a blob longer than its array. */
+ta_err sq__bind_row(sqlite3_stmt *q, int first, const struct row_desc *d, const void *rec,
+                    const char *what);
+/* Reads columns first, first + 1, ... into every described field (cols[0..]) of rec;
+ * strings come from a. TA_E_TOO_LARGE when the arena is full. */
+ta_err sq__read_row(sqlite3_stmt *q, int first, const struct row_desc *d, struct arena *a,
+                    void *rec);
+/* Steps a bound statement that yields at most one row of d (columns from 0) into *out
+ * (size bytes, written only on TA_OK) and on to its end; with ambiguous, a second row
+ * answers TA_E_CONFLICT. TA_E_NOT_FOUND without a row. Releases q. */
+ta_err sq__read_one(struct sq_store *sq, sqlite3_stmt *q, const struct row_desc *d, struct arena *a,
+                    bool ambiguous, void *out, size_t size, const char *what);
+/* Steps a bound statement to its end, each row of d into a new record of size bytes in an
+ * arena array *out of *n_out. Releases q. */
+ta_err sq__read_all(struct sq_store *sq, sqlite3_stmt *q, const struct row_desc *d, struct arena *a,
+                    size_t size, void **out, size_t *n_out, const char *what);
+
+/* Runs the INSERT of slot (prepared from sql) with the fields after the id of rec as
+ * ?1..; *id_out (may be NULL) gets the new rowid. TA_E_CONFLICT on a unique key. */
+ta_err sq__insert_row(struct sq_store *sq, enum sq_slot slot, const char *sql,
+                      const struct row_desc *d, const void *rec, int64_t *id_out, const char *what);
 
 /* The statements of customer_pair_missing, also migration 3 (twin.c). */
 extern const char sq__pair_missing_sql[];

@@ -9,17 +9,12 @@
  * Verification tickets
  * ---------------------------------------------------------------------------------------- */
 
-#define TICKET_COLS                                                                                \
-    "id, company_id, biz_type, recipient, code_hash, send_hash, created_ms, expires_ms, "          \
-    "attempts_left, consumed"
-
 /* "consumed = 0" is spelled out so the partial index tickets_open applies. */
 static const char SQL_END_OPEN[] =
     "UPDATE tickets SET consumed = 1 "
     "WHERE company_id = ?1 AND biz_type = ?2 AND recipient = ?3 AND consumed = 0";
-static const char SQL_TICKET_INSERT[] =
-    "INSERT INTO tickets (company_id, biz_type, recipient, code_hash, send_hash, created_ms, "
-    "expires_ms, attempts_left, consumed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char SQL_TICKET_INSERT[] = "INSERT INTO tickets (" TICKET_COLS ") VALUES "
+                                        "(NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 static const char SQL_BY_SEND[] =
     "SELECT " TICKET_COLS " FROM tickets WHERE company_id = ?1 AND send_hash = ?2";
 static const char SQL_SPEND[] =
@@ -50,16 +45,9 @@ ta_err sq__ticket_insert(struct store *st, const struct ticket *t, int64_t *id_o
     sq__release(qe);
 
     if (err == TA_OK) {
-        sqlite3_bind_int64(qi, 1, t->company_id);
-        sq__bind_fixed(qi, 2, t->biz_type, sizeof t->biz_type);
-        sq__bind_fixed(qi, 3, t->recipient, sizeof t->recipient);
-        sq__bind_hash(qi, 4, t->code_hash, false);
-        sq__bind_hash(qi, 5, t->send_hash, false);
-        sqlite3_bind_int64(qi, 6, t->created_ms);
-        sqlite3_bind_int64(qi, 7, t->expires_ms);
-        sqlite3_bind_int(qi, 8, t->attempts_left);
-        sqlite3_bind_int(qi, 9, t->consumed);
-        err = sq__run(sq, qi, "ticket_insert", NULL);
+        err = sq__bind_row(qi, 1, &row_ticket, t, "ticket_insert");
+        if (err == TA_OK)
+            err = sq__run(sq, qi, "ticket_insert", NULL);
         if (err == TA_OK)
             id = sqlite3_last_insert_rowid(sq->db);
         sq__release(qi);
@@ -79,28 +67,7 @@ ta_err sq__ticket_by_send(struct store *st, int64_t company_id, const unsigned c
         return TA_FAIL(TA_E_INTERNAL);
     sqlite3_bind_int64(q, 1, company_id);
     sq__bind_hash(q, 2, hash, false);
-
-    ta_err err = TA_OK;
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof *out);
-        out->id = sqlite3_column_int64(q, 0);
-        out->company_id = sqlite3_column_int64(q, 1);
-        sq__col_fixed(q, 2, out->biz_type, sizeof out->biz_type);
-        sq__col_fixed(q, 3, out->recipient, sizeof out->recipient);
-        sq__col_hash(q, 4, out->code_hash);
-        sq__col_hash(q, 5, out->send_hash);
-        out->created_ms = sqlite3_column_int64(q, 6);
-        out->expires_ms = sqlite3_column_int64(q, 7);
-        out->attempts_left = sqlite3_column_int(q, 8);
-        out->consumed = sqlite3_column_int(q, 9) != 0;
-    } else if (rc == SQLITE_DONE) {
-        err = TA_E_NOT_FOUND;
-    } else {
-        err = sq__error(sq, rc, "ticket_by_send");
-    }
-    sq__release(q);
-    return err;
+    return sq__read_one(sq, q, &row_ticket, NULL, false, out, sizeof *out, "ticket_by_send");
 }
 
 ta_err sq__ticket_spend(struct store *st, int64_t id, int *left_out)
@@ -148,11 +115,8 @@ ta_err sq__ticket_consume(struct store *st, int64_t id)
  * Single-use secrets
  * ---------------------------------------------------------------------------------------- */
 
-#define ONETIME_COLS "id, kind, hash, company_id, customer_id, ref_id, device, data, expires_ms"
-
 static const char SQL_ONETIME_INSERT[] =
-    "INSERT INTO onetime (kind, hash, company_id, customer_id, ref_id, device, data, "
-    "expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    "INSERT INTO onetime (" ONETIME_COLS ") VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 /* The DELETE is the claim: of two connections only the one that deletes the row gets it. */
 static const char SQL_ONETIME_CONSUME[] =
     "DELETE FROM onetime WHERE kind = ?1 AND hash = ?2 AND expires_ms > ?3 "
@@ -162,37 +126,8 @@ static const char SQL_ONETIME_PEEK[] =
 
 ta_err sq__onetime_insert(struct store *st, const struct onetime *o, int64_t *id_out)
 {
-    struct sq_store *sq = sq__from(st);
-    sqlite3_stmt *q = sq__stmt(sq, SQ_ONETIME_INSERT, SQL_ONETIME_INSERT);
-    if (q == NULL)
-        return TA_FAIL(TA_E_INTERNAL);
-    sqlite3_bind_int(q, 1, o->kind);
-    sq__bind_hash(q, 2, o->hash, false);
-    sqlite3_bind_int64(q, 3, o->company_id);
-    sqlite3_bind_int64(q, 4, o->customer_id);
-    sqlite3_bind_int64(q, 5, o->ref_id);
-    sqlite3_bind_int(q, 6, o->device);
-    sq__bind_fixed(q, 7, o->data, sizeof o->data);
-    sqlite3_bind_int64(q, 8, o->expires_ms);
-    ta_err err = sq__run(sq, q, "onetime_insert", NULL);
-    if (err == TA_OK)
-        *id_out = sqlite3_last_insert_rowid(sq->db);
-    sq__release(q);
-    return err;
-}
-
-static void read_onetime(sqlite3_stmt *q, struct onetime *o)
-{
-    memset(o, 0, sizeof *o);
-    o->id = sqlite3_column_int64(q, 0);
-    o->kind = sqlite3_column_int(q, 1);
-    sq__col_hash(q, 2, o->hash);
-    o->company_id = sqlite3_column_int64(q, 3);
-    o->customer_id = sqlite3_column_int64(q, 4);
-    o->ref_id = sqlite3_column_int64(q, 5);
-    o->device = sqlite3_column_int(q, 6);
-    sq__col_fixed(q, 7, o->data, sizeof o->data);
-    o->expires_ms = sqlite3_column_int64(q, 8);
+    return sq__insert_row(sq__from(st), SQ_ONETIME_INSERT, SQL_ONETIME_INSERT, &row_onetime, o,
+                          id_out, "onetime_insert");
 }
 
 /* Shared by consume and peek: the statements differ only in deleting the row. */
@@ -200,28 +135,13 @@ static ta_err onetime_fetch(struct sq_store *sq, enum sq_slot slot, const char *
                             const unsigned char *hash, int64_t now_ms, struct onetime *out,
                             const char *what)
 {
-    struct onetime o;
     sqlite3_stmt *q = sq__stmt(sq, slot, sql);
     if (q == NULL)
         return TA_FAIL(TA_E_INTERNAL);
     sqlite3_bind_int(q, 1, kind);
     sq__bind_hash(q, 2, hash, false);
     sqlite3_bind_int64(q, 3, now_ms);
-
-    ta_err err;
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        read_onetime(q, &o);
-        err = sq__step_done(sq, q, what); /* (kind, hash) is unique: one row at most */
-    } else if (rc == SQLITE_DONE) {
-        err = TA_E_NOT_FOUND;
-    } else {
-        err = sq__error(sq, rc, what);
-    }
-    sq__release(q);
-    if (err == TA_OK)
-        *out = o;
-    return err;
+    return sq__read_one(sq, q, &row_onetime, NULL, false, out, sizeof *out, what);
 }
 
 ta_err sq__onetime_consume(struct store *st, int kind, const unsigned char *hash, int64_t now_ms,
