@@ -51,7 +51,7 @@ static const struct opt opts[] = {
     I("threads", threads, "0", 0, 256, "HTTP threads (0: one per core)"),
     I("hash-threads", hash_threads, "0", 0, 256, "password-hash workers (0: one per core)"),
     I("hash-queue", hash_queue, "0", 0, 100000,
-      "password hashes allowed to wait (0: 4 x hash-threads); beyond it GATEWAY_CODE_004"),
+      "hard cap on password hashes waiting (0: 4096); admission is by hash-max-wait-ms"),
     I("write-threads", write_threads, "0", 0, 256,
       "workers that run writing routes off the HTTP threads (0: one per core, at least 2)"),
     I("write-queue", write_queue, "0", 0, 100000,
@@ -126,6 +126,10 @@ static const struct opt opts[] = {
     I("fund-fail-max", fund_fail_max, "5", 1, 1000, "wrong fund passwords before a lock (C23)"),
     I("fund-fail-window-s", fund_fail_window_s, "900", 1, 86400, "window of those failures"),
     I("fund-lock-s", fund_lock_s, "900", 1, 86400, "how long a fund-password lock lasts"),
+    I("sealed-window-s", sealed_window_s, "300", 1, 86400,
+      "encrypted bodies: allowed clock difference of the timestamp header, and replay window"),
+    I("sealed-max-pieces", sealed_max_pieces, "64", 1, 4096,
+      "encrypted bodies: most RSA pieces in one body (each costs one private-key operation)"),
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])

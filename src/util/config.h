@@ -17,7 +17,7 @@ struct config {
     char *cors_origins;
     int threads;        /* HTTP threads; 0 = one per core */
     int hash_threads;   /* argon2id workers; 0 = one per core */
-    int hash_queue;     /* waiting hashes; 0 = 4 x hash_threads */
+    int hash_queue;     /* hard cap on waiting hashes; 0 = 4096 */
     int write_threads;  /* workers of writing routes; 0 = one per core, at least 2 */
     int write_queue;    /* waiting writes; 0 = 32 x write_threads */
     int db_busy_ms;     /* a request's whole wait for database locks */
@@ -74,6 +74,9 @@ struct config {
     int fund_fail_max;
     int fund_fail_window_s;
     int fund_lock_s;
+    /* encrypted request bodies (contract C19) */
+    int sealed_window_s;   /* |timestamp header - now| allowed, and how long a signature counts */
+    int sealed_max_pieces; /* RSA pieces per body: bounds the CPU one request can cost */
 };
 
 /* Fills cfg with the defaults of the table. Free with config_cleanup. */
