@@ -150,7 +150,8 @@ ta_err app_start(struct app *app)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     size_t hash_threads =
         cfg->hash_threads > 0 ? (size_t)cfg->hash_threads : (size_t)(cores > 0 ? cores : 1);
-    size_t queue = cfg->hash_queue > 0 ? (size_t)cfg->hash_queue : 4 * hash_threads;
+    /* Admission is by expected wait (hash-max-wait-ms); hash-queue only caps memory. */
+    size_t queue = cfg->hash_queue > 0 ? (size_t)cfg->hash_queue : 4096;
 
     ta_err e = delivery_worker_start(cfg, &app->delivery);
     if (e != TA_OK)
@@ -161,6 +162,7 @@ ta_err app_start(struct app *app)
     app->hash_pool = workpool_new(hash_threads, queue, hash_thread_init, NULL, app);
     if (app->hash_pool == NULL)
         return TA_FAIL(TA_E_INTERNAL);
+    workpool_set_max_wait(app->hash_pool, cfg->hash_max_wait_ms);
     /* At least two writers: one waiting out a lock held elsewhere must not stop the rest. */
     size_t write_threads =
         cfg->write_threads > 0 ? (size_t)cfg->write_threads : (size_t)(cores > 2 ? cores : 2);

@@ -275,17 +275,62 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *
             rc = curl_easy_setopt(h, opt, val);                                                    \
     } while (0)
 
+static CURLcode smtp_options(const struct smtp_transport *st, CURL *h, struct curl_slist *rcpt,
+                             struct upload *up, struct transport__answer *answer, char *errbuf)
+{
+    CURLcode rc = transport__curl_setup(h, "smtp,smtps", (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS),
+                                        SMTP_CONNECT_TIMEOUT_MS, SMTP_TOTAL_TIMEOUT_MS, errbuf);
+    SET(CURLOPT_URL, st->url);
+    SET(CURLOPT_MAIL_FROM, st->mail_from);
+    SET(CURLOPT_MAIL_RCPT, rcpt);
+    SET(CURLOPT_UPLOAD, 1L);
+    SET(CURLOPT_READFUNCTION, on_read);
+    SET(CURLOPT_READDATA, up);
+    SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)up->len);
+    if (st->starttls)
+        SET(CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+    if (st->user != NULL) {
+        SET(CURLOPT_USERNAME, st->user);
+        SET(CURLOPT_PASSWORD, st->password != NULL ? st->password : "");
+    }
+    SET(CURLOPT_DEBUGFUNCTION, on_debug);
+    SET(CURLOPT_DEBUGDATA, answer);
+    SET(CURLOPT_VERBOSE, 1L); /* feeds on_debug; nothing goes to stderr */
+    return rc;
+}
+
+#undef SET
+
+/* A failed transfer, classified and logged. A server's 4xx/5xx is the most precise answer
+ * there is (RFC 5321 4.2.1): 4yz "try again later", 5yz "do not repeat". Without one, the
+ * kind of libcurl failure decides. */
+static ta_err smtp_failure(CURL *h, CURLcode rc, const struct delivery_msg *m,
+                           struct transport__answer *answer, const char *errbuf)
+{
+    long status = 0;
+    ta_err err;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 500 && status <= 599)
+        err = TA_E_INTERNAL;
+    else if (status >= 400 && status <= 499)
+        err = TA_E_RETRY;
+    else
+        err = transport__curl_class(rc);
+    transport__answer_scrub(answer, m->code);
+    log_at(err == TA_E_RETRY ? LOG_WARN : LOG_ERROR, NULL,
+           "delivery smtp: outbox id %lld: %s: %s (curl %d), server: %s", (long long)m->id,
+           err == TA_E_RETRY ? "will retry" : "rejected",
+           errbuf[0] ? errbuf : curl_easy_strerror(rc), (int)rc,
+           answer->len > 0 ? answer->text : "-");
+    return err;
+}
+
 static ta_err smtp_send(struct transport *t, const struct delivery_msg *m)
 {
     struct smtp_transport *st = (struct smtp_transport *)t;
-    struct buf msg = {0};
-    struct buf rcpt_addr = {0};
-    struct curl_slist *rcpt = NULL;
+    struct buf msg = {0}, rcpt_addr = {0};
     struct transport__answer answer = {.len = 0};
     char errbuf[CURL_ERROR_SIZE] = "";
-    CURL *h = NULL;
-    CURLcode rc = CURLE_OK;
-    long status = 0;
     ta_err err = TA_OK;
 
     if (strcmp(m->channel, "email") != 0) {
@@ -298,82 +343,30 @@ static ta_err smtp_send(struct transport *t, const struct delivery_msg *m)
                   (long long)m->id);
         return TA_FAIL(TA_E_INTERNAL);
     }
-
     build_message(st, m, &msg);
     buf_str(&rcpt_addr, "<");
     buf_str(&rcpt_addr, m->to);
     buf_str(&rcpt_addr, ">");
-    rcpt = curl_slist_append(NULL, rcpt_addr.p);
-    h = curl_easy_init();
+    struct curl_slist *rcpt = curl_slist_append(NULL, rcpt_addr.p);
+    CURL *h = curl_easy_init();
     if (rcpt == NULL || h == NULL) {
         log_error(NULL, "delivery smtp: outbox id %lld: cannot set up libcurl", (long long)m->id);
         err = TA_E_RETRY;
-        goto out;
     }
-
     struct upload up = {.data = msg.p, .len = msg.len, .off = 0};
-#if LIBCURL_VERSION_NUM >= 0x075500
-    SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-#else
-    SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
-#endif
-    SET(CURLOPT_URL, st->url);
-    SET(CURLOPT_MAIL_FROM, st->mail_from);
-    SET(CURLOPT_MAIL_RCPT, rcpt);
-    SET(CURLOPT_UPLOAD, 1L);
-    SET(CURLOPT_READFUNCTION, on_read);
-    SET(CURLOPT_READDATA, &up);
-    SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg.len);
-    if (st->starttls)
-        SET(CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-    if (st->user != NULL) {
-        SET(CURLOPT_USERNAME, st->user);
-        SET(CURLOPT_PASSWORD, st->password != NULL ? st->password : "");
-    }
-    SET(CURLOPT_CONNECTTIMEOUT_MS, SMTP_CONNECT_TIMEOUT_MS);
-    SET(CURLOPT_TIMEOUT_MS, SMTP_TOTAL_TIMEOUT_MS);
-    SET(CURLOPT_NOSIGNAL, 1L); /* worker threads: no SIGALRM for DNS timeouts */
-    SET(CURLOPT_ERRORBUFFER, errbuf);
-    SET(CURLOPT_DEBUGFUNCTION, on_debug);
-    SET(CURLOPT_DEBUGDATA, &answer);
-    SET(CURLOPT_VERBOSE, 1L); /* feeds on_debug; nothing goes to stderr */
-    if (rc != CURLE_OK) {
-        log_error(NULL, "delivery smtp: outbox id %lld: libcurl option: %s", (long long)m->id,
-                  curl_easy_strerror(rc));
-        err = TA_FAIL(TA_E_INTERNAL);
-        goto out;
-    }
-
-    rc = curl_easy_perform(h);
-    if (rc == CURLE_OK)
-        goto out; /* err is TA_OK: delivered */
-
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    /* A server's 4xx/5xx is the most precise answer there is (RFC 5321 4.2.1):
-     * 4yz "try again later", 5yz "do not repeat". Without one, the kind of libcurl
-     * failure decides. */
-    if (status >= 500 && status <= 599)
-        err = TA_E_INTERNAL;
-    else if (status >= 400 && status <= 499)
-        err = TA_E_RETRY;
-    else
-        err = transport__curl_class(rc);
-    transport__answer_scrub(&answer, m->code);
-    log_at(err == TA_E_RETRY ? LOG_WARN : LOG_ERROR, NULL,
-           "delivery smtp: outbox id %lld: %s: %s (curl %d), server: %s", (long long)m->id,
-           err == TA_E_RETRY ? "will retry" : "rejected",
-           errbuf[0] ? errbuf : curl_easy_strerror(rc), (int)rc,
-           answer.len > 0 ? answer.text : "-");
-
-out:
+    CURLcode rc = CURLE_OK;
+    if (err == TA_OK)
+        rc = smtp_options(st, h, rcpt, &up, &answer, errbuf);
+    if (err == TA_OK && rc != CURLE_OK)
+        err = transport__curl_option_failed("smtp", (long long)m->id, rc);
+    if (err == TA_OK && (rc = curl_easy_perform(h)) != CURLE_OK)
+        err = smtp_failure(h, rc, m, &answer, errbuf);
     curl_easy_cleanup(h);
     curl_slist_free_all(rcpt);
     buf_wipe(&rcpt_addr);
     buf_wipe(&msg);
     return err;
 }
-
-#undef SET
 
 /*---- Lifecycle -------------------------------------------------------------*/
 

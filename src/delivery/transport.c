@@ -81,6 +81,34 @@ static const CURLcode permanent[] = {
     CURLE_UNKNOWN_OPTION,       CURLE_SSL_ENGINE_NOTFOUND,
 };
 
+CURLcode transport__curl_setup(CURL *h, const char *protocols, long mask, long connect_ms,
+                               long total_ms, char *errbuf)
+{
+#if LIBCURL_VERSION_NUM >= 0x075500
+    (void)mask;
+    CURLcode rc = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols);
+#else
+    (void)protocols;
+    CURLcode rc = curl_easy_setopt(h, CURLOPT_PROTOCOLS, mask);
+#endif
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, total_ms);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    return rc;
+}
+
+ta_err transport__curl_option_failed(const char *transport, long long id, CURLcode rc)
+{
+    log_error(NULL, "delivery %s: outbox id %lld: libcurl option: %s", transport, id,
+              curl_easy_strerror(rc));
+    return TA_FAIL(TA_E_INTERNAL);
+}
+
 ta_err transport__curl_class(CURLcode rc)
 {
     if (rc == CURLE_OK)

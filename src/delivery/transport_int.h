@@ -44,4 +44,13 @@ void transport__answer_scrub(struct transport__answer *a, const char *code);
  * will never work (bad URL, unsupported protocol, TLS required but refused). */
 ta_err transport__curl_class(CURLcode rc);
 
+/* What every transfer of a transport shares, set on h: only the protocols named (libcurl's
+ * list syntax, e.g. "smtp,smtps"; mask for libcurl before 7.85), the connect and total
+ * timeouts, no signals (worker threads: no SIGALRM for DNS timeouts) and errbuf
+ * (CURL_ERROR_SIZE bytes) for the failure text. CURLE_OK or the first failing option. */
+CURLcode transport__curl_setup(CURL *h, const char *protocols, long mask, long connect_ms,
+                               long total_ms, char *errbuf);
+/* Logs a failure of curl_easy_setopt for outbox row id and answers TA_E_INTERNAL. */
+ta_err transport__curl_option_failed(const char *transport, long long id, CURLcode rc);
+
 #endif

@@ -65,79 +65,61 @@ static ta_err status_class(long status)
     return TA_E_INTERNAL;
 }
 
+/* The JSON body of a message (malloc; holds the code), or NULL after a log line. */
+static char *webhook_body(const struct delivery_msg *m)
+{
+    json_t *o =
+        json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:s?,s:I,s:s}", "id", (json_int_t)m->id, "to", m->to,
+                  "text", m->text, "subject", m->subject, "bizType", m->biz_type, "lang", m->lang,
+                  "companyId", (json_int_t)m->company_id, "channel", m->channel);
+    if (o == NULL) {
+        log_error(NULL, "delivery webhook: outbox id %lld: message is not valid UTF-8",
+                  (long long)m->id);
+        return NULL;
+    }
+    char *body = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return body;
+}
+
+/* The request headers; false when an append failed (the list is freed by the caller).
+ * curl_slist_append copies, and a NULL from it leaves the list as it was. */
+static bool webhook_headers(const struct webhook_transport *wt, const struct delivery_msg *m,
+                            const char *body, size_t body_len, struct curl_slist **headers)
+{
+    char idem[64], sig[128];
+    snprintf(idem, sizeof idem, "X-Idempotency-Key: %lld", (long long)m->id);
+    const char *lines[5] = {"Content-Type: application/json", "Expect:" /* no 100-continue */, idem,
+                            wt->auth_header, NULL};
+    if (wt->hmac_key != NULL) {
+        signature_header(wt, body, body_len, sig, sizeof sig);
+        lines[4] = sig;
+    }
+    for (size_t i = 0; i < 5; i++) {
+        if (lines[i] == NULL)
+            continue;
+        struct curl_slist *next = curl_slist_append(*headers, lines[i]);
+        if (next == NULL)
+            return false;
+        *headers = next;
+    }
+    return true;
+}
+
 #define SET(opt, val)                                                                              \
     do {                                                                                           \
         if (rc == CURLE_OK)                                                                        \
             rc = curl_easy_setopt(h, opt, val);                                                    \
     } while (0)
 
-static ta_err webhook_send(struct transport *t, const struct delivery_msg *m)
+static CURLcode webhook_options(const struct webhook_transport *wt, CURL *h, const char *body,
+                                size_t body_len, struct curl_slist *headers,
+                                struct transport__answer *answer, char *errbuf)
 {
-    struct webhook_transport *wt = (struct webhook_transport *)t;
-    struct transport__answer answer = {.len = 0};
-    struct curl_slist *headers = NULL;
-    char errbuf[CURL_ERROR_SIZE] = "";
-    char line[128];
-    json_t *o = NULL;
-    char *body = NULL;
-    size_t body_len = 0;
-    CURL *h = NULL;
-    CURLcode rc = CURLE_OK;
-    long status = 0;
-    ta_err err = TA_OK;
-
-    o = json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:s?,s:I,s:s}", "id", (json_int_t)m->id, "to", m->to,
-                  "text", m->text, "subject", m->subject, "bizType", m->biz_type, "lang", m->lang,
-                  "companyId", (json_int_t)m->company_id, "channel", m->channel);
-    if (o == NULL) {
-        log_error(NULL, "delivery webhook: outbox id %lld: message is not valid UTF-8",
-                  (long long)m->id);
-        err = TA_FAIL(TA_E_INTERNAL);
-        goto out;
-    }
-    body = json_dumps(o, JSON_COMPACT);
-    if (body == NULL) {
-        err = TA_FAIL(TA_E_INTERNAL);
-        goto out;
-    }
-    body_len = strlen(body);
-
-    /* curl_slist_append copies; a NULL from any step leaves the list as it was,
-     * so one check at the end covers every append. */
-    bool ok = true;
-    struct curl_slist *next;
-#define ADD(s)                                                                                     \
-    do {                                                                                           \
-        next = curl_slist_append(headers, (s));                                                    \
-        if (next == NULL)                                                                          \
-            ok = false;                                                                            \
-        else                                                                                       \
-            headers = next;                                                                        \
-    } while (0)
-    ADD("Content-Type: application/json");
-    ADD("Expect:"); /* no 100-continue round trip */
-    snprintf(line, sizeof line, "X-Idempotency-Key: %lld", (long long)m->id);
-    ADD(line);
-    if (wt->auth_header != NULL)
-        ADD(wt->auth_header);
-    if (wt->hmac_key != NULL) {
-        signature_header(wt, body, body_len, line, sizeof line);
-        ADD(line);
-    }
-#undef ADD
-    h = curl_easy_init();
-    if (!ok || h == NULL) {
-        log_error(NULL, "delivery webhook: outbox id %lld: cannot set up libcurl",
-                  (long long)m->id);
-        err = TA_E_RETRY;
-        goto out;
-    }
-
-#if LIBCURL_VERSION_NUM >= 0x075500
-    SET(CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
+    long connect_ms =
+        wt->timeout_ms < WEBHOOK_CONNECT_TIMEOUT_MS ? wt->timeout_ms : WEBHOOK_CONNECT_TIMEOUT_MS;
+    CURLcode rc = transport__curl_setup(h, "http,https", (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS),
+                                        connect_ms, wt->timeout_ms, errbuf);
     SET(CURLOPT_URL, wt->url);
     SET(CURLOPT_POST, 1L);
     SET(CURLOPT_POSTFIELDS, body);
@@ -145,52 +127,71 @@ static ta_err webhook_send(struct transport *t, const struct delivery_msg *m)
     SET(CURLOPT_HTTPHEADER, headers);
     SET(CURLOPT_USERAGENT, "tradeauth");
     SET(CURLOPT_WRITEFUNCTION, on_write);
-    SET(CURLOPT_WRITEDATA, &answer);
-    SET(CURLOPT_CONNECTTIMEOUT_MS,
-        wt->timeout_ms < WEBHOOK_CONNECT_TIMEOUT_MS ? wt->timeout_ms : WEBHOOK_CONNECT_TIMEOUT_MS);
-    SET(CURLOPT_TIMEOUT_MS, wt->timeout_ms);
-    SET(CURLOPT_NOSIGNAL, 1L); /* worker threads: no SIGALRM for DNS timeouts */
-    SET(CURLOPT_ERRORBUFFER, errbuf);
-    if (rc != CURLE_OK) {
-        log_error(NULL, "delivery webhook: outbox id %lld: libcurl option: %s", (long long)m->id,
-                  curl_easy_strerror(rc));
-        err = TA_FAIL(TA_E_INTERNAL);
-        goto out;
-    }
+    SET(CURLOPT_WRITEDATA, answer);
+    return rc;
+}
 
-    rc = curl_easy_perform(h);
+#undef SET
+
+/* The outcome of a performed request, logged when it is not a success. */
+static ta_err webhook_outcome(CURL *h, CURLcode rc, const struct delivery_msg *m,
+                              struct transport__answer *answer, const char *errbuf)
+{
     if (rc != CURLE_OK) {
         /* Even a timeout after the receiver got the body is a retry: the
          * idempotency key lets it drop the second copy. */
-        err = transport__curl_class(rc);
+        ta_err err = transport__curl_class(rc);
         log_at(err == TA_E_RETRY ? LOG_WARN : LOG_ERROR, NULL,
                "delivery webhook: outbox id %lld: %s: %s (curl %d)", (long long)m->id,
                err == TA_E_RETRY ? "will retry" : "failed",
                errbuf[0] ? errbuf : curl_easy_strerror(rc), (int)rc);
-        goto out;
+        return err;
     }
+    long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    err = status_class(status);
+    ta_err err = status_class(status);
     if (err != TA_OK) {
-        transport__answer_scrub(&answer, m->code);
+        transport__answer_scrub(answer, m->code);
         log_at(err == TA_E_RETRY ? LOG_WARN : LOG_ERROR, NULL,
                "delivery webhook: outbox id %lld: %s: HTTP %ld, server: %s", (long long)m->id,
                err == TA_E_RETRY ? "will retry" : "rejected", status,
-               answer.len > 0 ? answer.text : "-");
+               answer->len > 0 ? answer->text : "-");
     }
-
-out:
-    curl_easy_cleanup(h);
-    curl_slist_free_all(headers);
-    if (body != NULL) {
-        sodium_memzero(body, body_len); /* holds the code */
-        free(body);
-    }
-    json_decref(o);
     return err;
 }
 
-#undef SET
+static ta_err webhook_send(struct transport *t, const struct delivery_msg *m)
+{
+    struct webhook_transport *wt = (struct webhook_transport *)t;
+    struct transport__answer answer = {.len = 0};
+    struct curl_slist *headers = NULL;
+    char errbuf[CURL_ERROR_SIZE] = "";
+    CURL *h = NULL;
+    ta_err err = TA_OK;
+    char *body = webhook_body(m);
+    size_t body_len = body != NULL ? strlen(body) : 0;
+    if (body == NULL)
+        return TA_FAIL(TA_E_INTERNAL);
+    bool ok = webhook_headers(wt, m, body, body_len, &headers);
+    h = curl_easy_init();
+    if (!ok || h == NULL) {
+        log_error(NULL, "delivery webhook: outbox id %lld: cannot set up libcurl",
+                  (long long)m->id);
+        err = TA_E_RETRY;
+    }
+    CURLcode rc = CURLE_OK;
+    if (err == TA_OK)
+        rc = webhook_options(wt, h, body, body_len, headers, &answer, errbuf);
+    if (err == TA_OK && rc != CURLE_OK)
+        err = transport__curl_option_failed("webhook", (long long)m->id, rc);
+    if (err == TA_OK)
+        err = webhook_outcome(h, curl_easy_perform(h), m, &answer, errbuf);
+    curl_easy_cleanup(h);
+    curl_slist_free_all(headers);
+    sodium_memzero(body, body_len); /* holds the code */
+    free(body);
+    return err;
+}
 
 /*---- Lifecycle -------------------------------------------------------------*/
 

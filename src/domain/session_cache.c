@@ -11,6 +11,7 @@
 #include "util/config.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/stats.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -88,7 +89,6 @@ struct cache {
 static struct cache *cache;
 static atomic_bool trusted;
 static _Atomic uint64_t epoch;
-static _Atomic uint64_t n_hits, n_misses, n_entries, n_flushes, n_touched;
 
 /* ---- entries ---- */
 
@@ -196,7 +196,7 @@ static void sweep(bool (*drop)(const struct entry *e, int64_t ref), int64_t ref)
                     *p = e->next;
                     entry_free(e);
                     sh->n--;
-                    atomic_fetch_sub(&n_entries, 1);
+                    stats_add(STAT_CACHE_ENTRIES, (uint64_t)-1);
                 } else {
                     p = &e->next;
                 }
@@ -235,7 +235,7 @@ void session_cache_on_event(const struct store_event *ev)
     else if (ev->scope == EVENT_CUSTOMER)
         sweep(by_customer, ev->ref);
     else {
-        atomic_fetch_add(&n_flushes, 1);
+        stats_add(STAT_CACHE_FLUSHES, 1);
         sweep(every, 0);
     }
 }
@@ -296,7 +296,7 @@ enum session_cache_answer session_cache_get(const unsigned char *hash, int64_t c
         *p = e->next; /* the database decides (another instance may have touched it) */
         entry_free(e);
         sh->n--;
-        atomic_fetch_sub(&n_entries, 1);
+        stats_add(STAT_CACHE_ENTRIES, (uint64_t)-1);
     } else if (e != NULL && entry_copy_out(e, a, out)) {
         ans = CACHE_HIT;
         if (now_ms - e->s.last_used_ms >= touch_ms && touch_push(e->s.id, now_ms)) {
@@ -306,7 +306,7 @@ enum session_cache_answer session_cache_get(const unsigned char *hash, int64_t c
         }
     }
     pthread_mutex_unlock(&sh->lock);
-    atomic_fetch_add(ans == CACHE_MISS ? &n_misses : &n_hits, 1);
+    stats_add(ans == CACHE_MISS ? STAT_CACHE_MISSES : STAT_CACHE_HITS, 1);
     return ans;
 }
 
@@ -343,24 +343,24 @@ void session_cache_put(uint64_t ep, const unsigned char *hash, const struct sess
             next = x->next;
             entry_free(x);
             sh->n--;
-            atomic_fetch_sub(&n_entries, 1);
+            stats_add(STAT_CACHE_ENTRIES, (uint64_t)-1);
         }
         sh->b[b] = NULL;
     }
     e->next = sh->b[b];
     sh->b[b] = e;
     sh->n++;
-    atomic_fetch_add(&n_entries, 1);
+    stats_add(STAT_CACHE_ENTRIES, 1);
     pthread_mutex_unlock(&sh->lock);
 }
 
 void session_cache_stats(struct session_cache_stats *out)
 {
-    out->hits = atomic_load(&n_hits);
-    out->misses = atomic_load(&n_misses);
-    out->entries = atomic_load(&n_entries);
-    out->flushes = atomic_load(&n_flushes);
-    out->touches_written = atomic_load(&n_touched);
+    out->hits = stats_get(STAT_CACHE_HITS);
+    out->misses = stats_get(STAT_CACHE_MISSES);
+    out->entries = stats_get(STAT_CACHE_ENTRIES);
+    out->flushes = stats_get(STAT_CACHE_FLUSHES);
+    out->touches_written = stats_get(STAT_CACHE_TOUCHES);
 }
 
 /* ---- background threads ---- */
@@ -393,7 +393,7 @@ static void write_touches(struct store *st, struct touch *batch, size_t n)
     struct dctx ctx = {.st = st};
     struct touch_batch b = {batch, n};
     if (dctx_tx(&ctx, touch_body, &b) == TA_OK)
-        atomic_fetch_add(&n_touched, n);
+        stats_add(STAT_CACHE_TOUCHES, n);
 }
 
 static void *toucher_main(void *arg)

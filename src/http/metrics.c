@@ -122,6 +122,26 @@ char *metrics_render(size_t hash_depth, int64_t live_sessions)
         "# TYPE tradeauth_hash_rejected_total counter\ntradeauth_hash_rejected_total %llu\n",
         (unsigned long long)stats_get(STAT_HASH_JOBS), (double)stats_get(STAT_HASH_WAIT_US) / 1e6,
         (unsigned long long)stats_get(STAT_HASH_REJECTED));
+    put(&b,
+        "# HELP tradeauth_session_cache_hits_total Token reads answered from memory.\n"
+        "# TYPE tradeauth_session_cache_hits_total counter\n"
+        "tradeauth_session_cache_hits_total %llu\n"
+        "# HELP tradeauth_session_cache_misses_total Token reads that went to the database.\n"
+        "# TYPE tradeauth_session_cache_misses_total counter\n"
+        "tradeauth_session_cache_misses_total %llu\n"
+        "# HELP tradeauth_session_cache_entries Live sessions held in memory.\n"
+        "# TYPE tradeauth_session_cache_entries gauge\ntradeauth_session_cache_entries %llu\n"
+        "# HELP tradeauth_session_cache_flushes_total Whole cache forgotten (company change, "
+        "lost change feed).\n"
+        "# TYPE tradeauth_session_cache_flushes_total counter\n"
+        "tradeauth_session_cache_flushes_total %llu\n"
+        "# HELP tradeauth_session_touches_total Idle-life writes done in the background.\n"
+        "# TYPE tradeauth_session_touches_total counter\ntradeauth_session_touches_total %llu\n",
+        (unsigned long long)stats_get(STAT_CACHE_HITS),
+        (unsigned long long)stats_get(STAT_CACHE_MISSES),
+        (unsigned long long)stats_get(STAT_CACHE_ENTRIES),
+        (unsigned long long)stats_get(STAT_CACHE_FLUSHES),
+        (unsigned long long)stats_get(STAT_CACHE_TOUCHES));
     put(&b, "# HELP tradeauth_codes_total Verification messages by channel and result.\n"
             "# TYPE tradeauth_codes_total counter\n");
     static const struct {

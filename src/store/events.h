@@ -51,7 +51,7 @@ struct store_watch *store_watch_open(const char *url);
 bool store_watch_poll(struct store_watch *w, int timeout_ms, store_event_sink sink);
 void store_watch_close(struct store_watch *w);
 
-/* Backend parts (store/sqlite/sqlite_events.c, store/pg/pg_events.c). */
+/* Backend parts (store/sqlite/events.c, store/pg/events.c). */
 struct store_event_backend {
     const char *scheme;
     ta_err (*publish)(struct store *st, uint64_t origin, const struct store_event *ev);

@@ -51,7 +51,7 @@ static const struct opt opts[] = {
     I("threads", threads, "0", 0, 256, "HTTP threads (0: one per core)"),
     I("hash-threads", hash_threads, "0", 0, 256, "password-hash workers (0: one per core)"),
     I("hash-queue", hash_queue, "0", 0, 100000,
-      "password hashes allowed to wait (0: 4 x hash-threads); beyond it GATEWAY_CODE_004"),
+      "hard cap on password hashes waiting (0: 4096); admission is by hash-max-wait-ms"),
     I("write-threads", write_threads, "0", 0, 256,
       "workers that run writing routes off the HTTP threads (0: one per core, at least 2)"),
     I("write-queue", write_queue, "0", 0, 100000,

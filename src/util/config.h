@@ -17,7 +17,7 @@ struct config {
     char *cors_origins;
     int threads;        /* HTTP threads; 0 = one per core */
     int hash_threads;   /* argon2id workers; 0 = one per core */
-    int hash_queue;     /* waiting hashes; 0 = 4 x hash_threads */
+    int hash_queue;     /* hard cap on waiting hashes; 0 = 4096 */
     int write_threads;  /* workers of writing routes; 0 = one per core, at least 2 */
     int write_queue;    /* waiting writes; 0 = 32 x write_threads */
     int db_busy_ms;     /* a request's whole wait for database locks */

@@ -15,6 +15,11 @@ enum stat_id {
     STAT_HASH_JOBS,     /* jobs that ran on the hash pool */
     STAT_HASH_WAIT_US,  /* their summed wait in the queue */
     STAT_HASH_REJECTED, /* refused because the queue was full */
+    STAT_CACHE_HITS,    /* token reads answered by the session cache */
+    STAT_CACHE_MISSES,  /* token reads that went to the database */
+    STAT_CACHE_ENTRIES, /* a gauge: sessions held (bumped by +1 / -1 as uint64) */
+    STAT_CACHE_FLUSHES, /* the whole cache forgotten (company change, lost change feed) */
+    STAT_CACHE_TOUCHES, /* idle-life writes done by the background writer */
     STAT_COUNT_
 };
 

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct workpool;
 
@@ -15,7 +16,11 @@ typedef void (*workpool_fn)(void *thread_state, void *arg);
  * before its first job, thread_done(state) after its last. */
 struct workpool *workpool_new(size_t threads, size_t queue_max, void *(*thread_init)(void *ud),
                               void (*thread_done)(void *state), void *ud);
-/* Queues fn(state, arg); false when the queue is full (the caller answers "busy"). */
+/* From now on a job is refused when its expected wait (its position in the queue × the
+ * measured run time of a job ÷ threads) exceeds max_wait_ms; 0 turns that off. */
+void workpool_set_max_wait(struct workpool *p, int64_t max_wait_ms);
+/* Queues fn(state, arg); false when the queue is full or the wait would be too long (the
+ * caller answers "busy"). */
 bool workpool_submit(struct workpool *p, workpool_fn fn, void *arg);
 /* Jobs waiting (not yet running). */
 size_t workpool_depth(struct workpool *p);

@@ -1,4 +1,4 @@
-/* store/pg/pg_events.c — cache events between instances sharing one PostgreSQL database:
+/* store/pg/events.c — cache events between instances sharing one PostgreSQL database:
  * NOTIFY inside the changing transaction (delivered at its commit, dropped by rollback),
  * and a watcher that LISTENs on a connection of its own. */
 #include "store/events.h"

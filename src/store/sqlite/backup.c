@@ -1,4 +1,4 @@
-/* store/sqlite/sqlite_backup.c — tradeauth backup/restore on SQLite: the online backup API
+/* store/sqlite/backup.c — tradeauth backup/restore on SQLite: the online backup API
  * for a consistent copy without stopping, and a check that nobody has the database open
  * before a restore replaces it. */
 #include "store/backup.h"

@@ -1,4 +1,4 @@
-/* store/sqlite/sqlite_events.c — cache events between processes sharing one SQLite file
+/* store/sqlite/events.c — cache events between processes sharing one SQLite file
  * (a second server, the admin CLI). A change inserts a row in its own transaction; a
  * watcher checks PRAGMA data_version (a counter local to its connection that moves when
  * any other connection commits) every 50 ms and reads the rows it has not seen yet. */
