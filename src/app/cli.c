@@ -479,7 +479,11 @@ static int company_show_cmd(struct cli_env *env)
     int rc = take_company_id(env, &id);
     if (rc == 0)
         rc = cli_open(env);
-    return rc != 0 ? rc : company_one(env, id);
+    if (rc == 0)
+        rc = company_one(env, id);
+    if (rc == 0)
+        cli_sealed_print(env, id);
+    return rc;
 }
 
 static int company_add_cmd(struct cli_env *env)
@@ -522,6 +526,9 @@ static int company_set_cmd(struct cli_env *env)
     int rc = take_company_id(env, &id);
     if (rc != 0)
         return rc;
+    struct cli_sealed sealed;
+    if ((rc = cli_sealed_take(env, &sealed)) != 0)
+        return rc;
     cli_keep(env, company_flag_names, sizeof company_flag_names / sizeof company_flag_names[0]);
     if ((rc = cli_open(env)) != 0)
         return rc;
@@ -536,7 +543,11 @@ static int company_set_cmd(struct cli_env *env)
         fprintf(stderr, "tradeauth: could not update company %" PRId64 "\n", id);
         return 1;
     }
-    return company_one(env, id);
+    if ((rc = cli_sealed_apply(env, id, &sealed)) != 0)
+        return rc;
+    rc = company_one(env, id);
+    cli_sealed_print(env, id);
+    return rc;
 }
 
 /* ---- customer commands --------------------------------------------------------------- */
@@ -751,7 +762,8 @@ static const struct cli_command commands[] = {
     {"company", "list", company_list_cmd, "[--json]"},
     {"company", "show", company_show_cmd, "ID [--json]"},
     {"company", "add", company_add_cmd, "--name NAME [--id ID] [--no-twin] [--twin-id ID] [flags]"},
-    {"company", "set", company_set_cmd, "ID [flags]"},
+    {"company", "set", company_set_cmd,
+     "ID [flags] [--rsa-private-key FILE] [--require-encryption on|off]"},
     {"customer", "list", customer_list_cmd, "--company ID [--json] [--after ID] [--limit N]"},
     {"customer", "show", customer_show_cmd, "--company ID CUSTOMER [--json]"},
     {"customer", "disable", customer_status_cmd, "--company ID CUSTOMER"},
@@ -787,6 +799,8 @@ static const struct {
      "register)\n"
      "  --group ID[:default]                              (repeat)\n"
      "  --session-idle-s N  --session-absolute-s N  --refresh-s N   (0: server default)\n"
+     "  set only: --rsa-private-key FILE (PEM or base64 PKCS#8 DER, 1024-4096 bits)\n"
+     "            --require-encryption on|off   (encrypted request bodies, contract C19)\n"
      "Without --asset/--trade-type/--group, add uses USDT(13,4,100000) and BTC(16,8,1) spot "
      "accounts and group 1.\n"},
     {"customer", "CUSTOMER is a customerNo, or #ID.\n"},

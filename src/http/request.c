@@ -312,6 +312,7 @@ static ta_err fill_api_req(struct request *rq)
     rq->req.body = rq->json;
     rq->req.company_hdr = company != NULL && strcmp(company, "null") != 0 ? company : NULL;
     rq->req.token = token != NULL && token[0] != '\0' && strcmp(token, "null") != 0 ? token : NULL;
+    rq->req.timestamp_hdr = header(rq, "timestamp"); /* encrypted bodies (C19) sign it */
     /* Stored with the session: only printable ASCII reaches the database. */
     rq->req.ctx.user_agent = ua != NULL && printable(ua) ? ua : NULL;
     return TA_OK;

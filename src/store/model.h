@@ -221,6 +221,14 @@ struct security_summary {
 /* device_seen's answers. */
 enum device_state { DEVICE_KNOWN = 0, DEVICE_NEW = 1, DEVICE_FIRST = 2 };
 
+/* A company's settings for encrypted request bodies (contract C19). */
+struct company_key {
+    int64_t company_id;
+    char *rsa_key; /* base64 PKCS#8 DER of the private key; NULL: none */
+    bool require_encryption;
+    int64_t updated_ms;
+};
+
 /* A counter window: count hits since window_start_ms. */
 struct counter {
     int64_t count;

@@ -129,6 +129,10 @@ static const struct opt opts[] = {
     I("fund-fail-max", fund_fail_max, "5", 1, 1000, "wrong fund passwords before a lock (C23)"),
     I("fund-fail-window-s", fund_fail_window_s, "900", 1, 86400, "window of those failures"),
     I("fund-lock-s", fund_lock_s, "900", 1, 86400, "how long a fund-password lock lasts"),
+    I("sealed-window-s", sealed_window_s, "300", 1, 86400,
+      "encrypted bodies: allowed clock difference of the timestamp header, and replay window"),
+    I("sealed-max-pieces", sealed_max_pieces, "64", 1, 4096,
+      "encrypted bodies: most RSA pieces in one body (each costs one private-key operation)"),
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])

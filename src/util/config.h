@@ -75,6 +75,9 @@ struct config {
     int fund_fail_max;
     int fund_fail_window_s;
     int fund_lock_s;
+    /* encrypted request bodies (contract C19) */
+    int sealed_window_s;   /* |timestamp header - now| allowed, and how long a signature counts */
+    int sealed_max_pieces; /* RSA pieces per body: bounds the CPU one request can cost */
 };
 
 /* Fills cfg with the defaults of the table. Free with config_cleanup. */

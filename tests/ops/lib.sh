@@ -34,7 +34,9 @@ t_serve() {
     T_PIDS+=($!)
     local i
     for i in $(seq 1 200); do
-        T_URL=$(sed -n 's|^tradeauth: listening on \(http://[^ ]*\) .*|\1|p' "$T_DIR/$name.out")
+        # The background shell may not have opened NAME.out yet.
+        T_URL=$(sed -n 's|^tradeauth: listening on \(http://[^ ]*\) .*|\1|p' "$T_DIR/$name.out" \
+            2>/dev/null || true)
         [ -n "$T_URL" ] && return 0
         kill -0 "${T_PIDS[-1]}" 2>/dev/null || { cat "$T_DIR/$name.err" >&2; fail "server $name exited"; }
         sleep 0.05
