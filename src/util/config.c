@@ -56,6 +56,9 @@ static const struct opt opts[] = {
       "workers that run writing routes off the HTTP threads (0: one per core, at least 2)"),
     I("write-queue", write_queue, "0", 0, 100000,
       "writing requests allowed to wait (0: 32 x write-threads); beyond it GATEWAY_CODE_004"),
+    I("read-timeout-s", read_timeout_s, "10", 0, 3600,
+      "a request (head and body) must arrive whole within this, or its connection is closed "
+      "(0: no limit)"),
     I("db-busy-ms", db_busy_ms, "2000", 0, 600000,
       "longest a request waits for a database lock, retries included; then GATEWAY_CODE_500"),
     I("argon2-ops", argon2_ops, "2", 1, 100, "argon2id time cost t"),
