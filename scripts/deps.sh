@@ -4,10 +4,10 @@
 # an SMTP receiver); `deps.sh bench` — also wrk.
 set -euo pipefail
 need=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev
-      libsqlite3-dev libpq-dev liboath-dev libcurl4-openssl-dev libinih-dev)
+      libsqlite3-dev libpq-dev liboath-dev libcurl4-openssl-dev libinih-dev libssl-dev)
 case "${1:-}" in
   test)  need+=(libcmocka-dev postgresql python3 python3-aiosmtpd curl prometheus sqlite3 jq
-               python3-jsonschema nodejs)
+               python3-jsonschema nodejs nginx-light)
          command -v npm >/dev/null || need+=(npm) ;;  # nodesource's nodejs bundles npm
   bench) need+=(libcmocka-dev wrk curl python3) ;;
 esac

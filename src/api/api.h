@@ -15,10 +15,11 @@ struct api_req {
      * is queued), now_ms, client_addr, user_agent, lang (canonical tag), trace. co by
      * api_dispatch; ctx.detail: the msgParams value of the answer. */
     struct dctx ctx;
-    json_t *body;            /* the request object (borrowed) */
-    bool ints_as_real;       /* body had an integer beyond 64 bits: numbers parsed as reals */
-    const char *company_hdr; /* companyId header as sent, NULL when missing */
-    const char *token;       /* token header, NULL when missing or empty */
+    json_t *body;              /* the request object (borrowed) */
+    bool ints_as_real;         /* body had an integer beyond 64 bits: numbers parsed as reals */
+    const char *company_hdr;   /* companyId header as sent, NULL when missing */
+    const char *token;         /* token header, NULL when missing or empty */
+    const char *timestamp_hdr; /* timestamp header as sent, NULL when missing */
     /* Filled by api_dispatch. */
     struct auth *auth; /* the signed-in customer on token routes */
     ta_err auth_err;   /* why auth is NULL on a ROUTE_TOKEN_OPTIONAL route */
@@ -50,7 +51,14 @@ const struct route *api_route_find(const char *path);
 /* All routes, terminated by a NULL path (metrics, docs). */
 extern const struct route api_routes[];
 
-/* Resolves the company, authenticates token routes, runs the handler. */
+/* The body-decrypt step (contract C19, api/sealed.c): for a company with a key, replaces an
+ * encrypted body {"data": "..."} by the object it carries (signature and timestamp
+ * checked, then removed); refuses a plain body when the company requires encryption. Any
+ * failure is TA_E_BAD_REQUEST (GATEWAY_CODE_003) and changes nothing. */
+ta_err api_unseal(struct api_req *req);
+
+/* Resolves the company, opens an encrypted body, authenticates token routes, runs the
+ * handler. */
 ta_err api_dispatch(const struct route *r, struct api_req *req, json_t **data_out);
 
 #endif

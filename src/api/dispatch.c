@@ -51,6 +51,8 @@ ta_err api_dispatch(const struct route *r, struct api_req *req, json_t **data_ou
     req->auth = NULL;
     req->auth_err = TA_E_TOKEN;
     ta_err err = resolve_company(req);
+    if (err == TA_OK)
+        err = api_unseal(req);
     if (err != TA_OK)
         return err;
     if ((r->flags & ROUTE_READ) != 0 && (r->flags & ROUTE_TOKEN) != 0)

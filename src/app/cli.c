@@ -479,7 +479,11 @@ static int company_show_cmd(struct cli_env *env)
     int rc = take_company_id(env, &id);
     if (rc == 0)
         rc = cli_open(env);
-    return rc != 0 ? rc : company_one(env, id);
+    if (rc == 0)
+        rc = company_one(env, id);
+    if (rc == 0)
+        cli_sealed_print(env, id);
+    return rc;
 }
 
 static int company_add_cmd(struct cli_env *env)
@@ -522,6 +526,9 @@ static int company_set_cmd(struct cli_env *env)
     int rc = take_company_id(env, &id);
     if (rc != 0)
         return rc;
+    struct cli_sealed sealed;
+    if ((rc = cli_sealed_take(env, &sealed)) != 0)
+        return rc;
     cli_keep(env, company_flag_names, sizeof company_flag_names / sizeof company_flag_names[0]);
     if ((rc = cli_open(env)) != 0)
         return rc;
@@ -536,7 +543,11 @@ static int company_set_cmd(struct cli_env *env)
         fprintf(stderr, "tradeauth: could not update company %" PRId64 "\n", id);
         return 1;
     }
-    return company_one(env, id);
+    if ((rc = cli_sealed_apply(env, id, &sealed)) != 0)
+        return rc;
+    rc = company_one(env, id);
+    cli_sealed_print(env, id);
+    return rc;
 }
 
 /* ---- customer commands --------------------------------------------------------------- */
@@ -649,6 +660,23 @@ static int customer_status_cmd(struct cli_env *env)
     return customer_failed(env, e);
 }
 
+/* Cancels a destroy inside its grace period (C24). */
+static int customer_undelete_cmd(struct cli_env *env)
+{
+    struct customer c;
+    int rc = find_customer(env, &c);
+    if (rc != 0)
+        return rc;
+    ta_err e = admin_customer_undelete(env->st, &c, clock_now_ms());
+    if (e == TA_OK)
+        printf("customer %s undeleted\n", c.customer_no);
+    else if (e == TA_E_CONFLICT)
+        fprintf(stderr, "tradeauth: customer %s has no deletion pending\n", c.customer_no);
+    else if (e == TA_E_DELETED)
+        fprintf(stderr, "tradeauth: customer %s was already erased\n", c.customer_no);
+    return e == TA_E_CONFLICT || e == TA_E_DELETED ? 1 : customer_failed(env, e);
+}
+
 static int customer_kyc_cmd(struct cli_env *env)
 {
     const char *status_text = cli_take(env->args, "status");
@@ -751,12 +779,14 @@ static const struct cli_command commands[] = {
     {"company", "list", company_list_cmd, "[--json]"},
     {"company", "show", company_show_cmd, "ID [--json]"},
     {"company", "add", company_add_cmd, "--name NAME [--id ID] [--no-twin] [--twin-id ID] [flags]"},
-    {"company", "set", company_set_cmd, "ID [flags]"},
+    {"company", "set", company_set_cmd,
+     "ID [flags] [--rsa-private-key FILE] [--require-encryption on|off]"},
     {"customer", "list", customer_list_cmd, "--company ID [--json] [--after ID] [--limit N]"},
     {"customer", "show", customer_show_cmd, "--company ID CUSTOMER [--json]"},
     {"customer", "disable", customer_status_cmd, "--company ID CUSTOMER"},
     {"customer", "enable", customer_status_cmd, "--company ID CUSTOMER"},
     {"customer", "unlock", customer_unlock_cmd, "--company ID CUSTOMER"},
+    {"customer", "undelete", customer_undelete_cmd, "--company ID CUSTOMER"},
     {"customer", "kyc", customer_kyc_cmd, "--company ID CUSTOMER --status 0|1|2|3 [--remark TEXT]"},
     {"customer", "audit", customer_audit_cmd, "--company ID CUSTOMER [--json] [--limit N]"},
     {"customer", "seed", customer_seed_cmd, "--company ID --count N [--password MD5HEX]"},
@@ -787,6 +817,8 @@ static const struct {
      "register)\n"
      "  --group ID[:default]                              (repeat)\n"
      "  --session-idle-s N  --session-absolute-s N  --refresh-s N   (0: server default)\n"
+     "  set only: --rsa-private-key FILE (PEM or base64 PKCS#8 DER, 1024-4096 bits)\n"
+     "            --require-encryption on|off   (encrypted request bodies, contract C19)\n"
      "Without --asset/--trade-type/--group, add uses USDT(13,4,100000) and BTC(16,8,1) spot "
      "accounts and group 1.\n"},
     {"customer", "CUSTOMER is a customerNo, or #ID.\n"},

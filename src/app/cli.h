@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "util/config.h"
@@ -76,6 +77,18 @@ int cli_restore_cmd(struct cli_env *env); /* app/cli_backup.c */
 int cli_man_cmd(struct cli_env *env);     /* app/docgen.c */
 int cli_ini_cmd(struct cli_env *env);     /* app/docgen.c */
 int cli_openapi_cmd(struct cli_env *env); /* app/docgen.c */
+
+/* company set's flags for encrypted bodies (app/cli_sealed.c, contract C19). */
+struct cli_sealed {
+    const char *key_path; /* --rsa-private-key FILE, or NULL */
+    int require;          /* --require-encryption: -1 unchanged, 0 off, 1 on */
+};
+/* Takes the two flags out of env->args (before the settings are read); 0 or a usage error. */
+int cli_sealed_take(struct cli_env *env, struct cli_sealed *s);
+/* Reads, checks and stores the key and the switch; 0 or the exit status after a message. */
+int cli_sealed_apply(struct cli_env *env, int64_t company_id, const struct cli_sealed *s);
+/* One line on the company's encrypted bodies (not with --json). */
+void cli_sealed_print(struct cli_env *env, int64_t company_id);
 
 /* Loads settings from what is left of args; prints the error and returns -1 if bad. */
 int cli_settings(struct cli_args *args, struct config *cfg);

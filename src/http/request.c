@@ -195,6 +195,16 @@ static const char *strip_prefixes(const char *url)
     return url;
 }
 
+/* The route of a path. Envoy's ext_authz appends the original path to the check's
+ * (/auth/check/trade/order), so everything under the gateway check is the check. */
+static const struct route *find_route(const char *path)
+{
+    const struct route *r = api_route_find(path);
+    if (r == NULL && strncmp(path, "/auth/check/", 12) == 0)
+        r = api_route_find("/auth/check");
+    return r;
+}
+
 void request_init(struct request *rq, const struct config *cfg, const struct http_hooks *hooks,
                   struct arena *a, request_header_fn header_fn, void *header_ud)
 {
@@ -217,7 +227,7 @@ enum request_next request_begin(struct request *rq, const char *method, const ch
         preflight(rq);
         return REQ_ANSWERED;
     }
-    rq->route = api_route_find(strip_prefixes(url));
+    rq->route = find_route(strip_prefixes(url));
     rq->req.ctx.client_addr = arena_strdup(rq->a, client_addr != NULL ? client_addr : "");
     make_trace(rq);
     rq->req.ctx.lang = i18n_lang(header(rq, "lang"));
@@ -226,7 +236,7 @@ enum request_next request_begin(struct request *rq, const char *method, const ch
     if (rq->route == NULL)
         e = TA_E_NO_ROUTE;
     else if (is_gateway(rq))
-        e = strcmp(method, "POST") == 0 || strcmp(method, "GET") == 0 ? TA_OK : TA_E_METHOD;
+        e = TA_OK; /* proxies ask with the client's method (Envoy) or GET (nginx, Traefik) */
     else if (strcmp(method, "POST") != 0)
         e = TA_E_METHOD;
     else if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)rq->cfg->body_max_bytes)
@@ -312,6 +322,7 @@ static ta_err fill_api_req(struct request *rq)
     rq->req.body = rq->json;
     rq->req.company_hdr = company != NULL && strcmp(company, "null") != 0 ? company : NULL;
     rq->req.token = token != NULL && token[0] != '\0' && strcmp(token, "null") != 0 ? token : NULL;
+    rq->req.timestamp_hdr = header(rq, "timestamp"); /* encrypted bodies (C19) sign it */
     /* Stored with the session: only printable ASCII reaches the database. */
     rq->req.ctx.user_agent = ua != NULL && printable(ua) ? ua : NULL;
     return TA_OK;

@@ -4,6 +4,7 @@
  * the hash pool runs them, so an HTTP thread never waits on argon2id; writing routes the
  * same way on the write pool, so it never waits on a database lock either. */
 #include "http/server.h"
+#include "http/read_deadline.h"
 #include "http/request.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -33,6 +34,7 @@ struct http_server {
     const struct config *cfg;
     struct http_hooks hooks;
     struct net_cidr_list *proxies;
+    struct read_deadline *rd;
     uint16_t port;
     atomic_int in_flight;
 };
@@ -267,7 +269,7 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
 {
     (void)cls;
     (void)uri;
-    (void)con;
+    read_deadline_begin(con);
     struct conn_req *cr = xcalloc(1, sizeof *cr);
     cr->first_ns = clock_mono_ns();
     return cr;
@@ -294,6 +296,7 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
     } else if (next == REQ_READ_BODY) {
         return MHD_YES;
     }
+    read_deadline_done(con);
     atomic_store(&cr->state, ST_DONE);
     return queue_reply(cr);
 }
@@ -321,6 +324,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         *upload_size = 0;
         return MHD_YES;
     }
+    read_deadline_done(con);
     switch (request_body_done(&cr->rq)) {
     case REQ_SLOW:
         run_pooled(cr, cr->srv->hooks.hash_pool, on_hash_job);
@@ -373,6 +377,7 @@ ta_err http_server_start(const struct config *cfg, const struct http_hooks *hook
         free(srv);
         return TA_FAIL(TA_E_INTERNAL);
     }
+    srv->rd = read_deadline_new(cfg->read_timeout_s);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads =
         cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(cores > 0 ? cores : 1);
@@ -386,11 +391,13 @@ ta_err http_server_start(const struct config *cfg, const struct http_hooks *hook
         (unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, srv, MHD_OPTION_NOTIFY_CONNECTION,
+        read_deadline_notify, srv->rd, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_kib * 1024u,
         MHD_OPTION_END);
     if (srv->d == NULL) {
         log_error(NULL, "cannot listen on %s", cfg->listen);
+        read_deadline_free(srv->rd);
         net_cidr_list_free(srv->proxies);
         free(srv);
         return TA_E_INTERNAL;
@@ -429,6 +436,7 @@ void http_server_stop(struct http_server *s)
     if (s == NULL)
         return;
     MHD_stop_daemon(s->d);
+    read_deadline_free(s->rd);
     net_cidr_list_free(s->proxies);
     free(s);
 }

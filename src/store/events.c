@@ -25,6 +25,8 @@
  *   customer_erase_due     erasure after the deletion grace period: everything is forgotten
  * Not invalidating: security_get, session_list, audit_page, device_seen (reads, or a row
  * no token read looks at).
+ * Not in the list: company_key_get/set and signature_remember (encrypted bodies, C19) decide
+ * how a body is read, never what a token read answers.
  * Idle and absolute expiry need no event: every cache checks them on each read.
  * Session touches need none either: they only make a session live longer. */
 #include "store/events.h"
@@ -42,7 +44,7 @@
 #define COUNT_METHOD(ret, name, args) +1
 enum { STORE_METHOD_COUNT = 0 STORE_METHODS(COUNT_METHOD) };
 #undef COUNT_METHOD
-_Static_assert(STORE_METHOD_COUNT == 67, "a store method was added or removed: classify it in "
+_Static_assert(STORE_METHOD_COUNT == 70, "a store method was added or removed: classify it in "
                                          "store/events.c (does it change what a token read "
                                          "answers?) and update this count");
 

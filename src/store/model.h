@@ -150,7 +150,12 @@ struct ticket {
     bool consumed; /* used, or replaced by a newer send */
 };
 
-enum onetime_kind { ONETIME_EXCHANGE = 1, ONETIME_PROOF = 2, ONETIME_MFA_PENDING = 3 };
+enum onetime_kind {
+    ONETIME_EXCHANGE = 1,
+    ONETIME_PROOF = 2,
+    ONETIME_MFA_PENDING = 3,
+    ONETIME_NOT_ME = 4 /* the "this wasn't me" code of a new-device alert (C24) */
+};
 
 /* Single-use secrets with a TTL: randomKey hand-off tokens, verifyCodeCheck proofs,
  * pending authenticator secrets. Only the hash of the secret is stored; `data`
@@ -220,6 +225,14 @@ struct security_summary {
 
 /* device_seen's answers. */
 enum device_state { DEVICE_KNOWN = 0, DEVICE_NEW = 1, DEVICE_FIRST = 2 };
+
+/* A company's settings for encrypted request bodies (contract C19). */
+struct company_key {
+    int64_t company_id;
+    char *rsa_key; /* base64 PKCS#8 DER of the private key; NULL: none */
+    bool require_encryption;
+    int64_t updated_ms;
+};
 
 /* A counter window: count hits since window_start_ms. */
 struct counter {

@@ -87,6 +87,19 @@ struct store; /* one per thread, never shared */
      * whose customerNo, email or phone is taken in the twin stay unpaired. *paired_out: how      \
      * many real customers got their twin. */                                                     \
     X(ta_err, customer_pair_missing, (struct store *st, int64_t *paired_out))                      \
+                                                                                                   \
+    /* ---- encrypted bodies (C19) ---- */                                                         \
+    /* The company's key row; TA_E_NOT_FOUND when it has none. */                                  \
+    X(ta_err, company_key_get,                                                                     \
+      (struct store *st, int64_t company_id, struct arena *a, struct company_key *out))            \
+    /* Inserts or replaces the company's key row. */                                               \
+    X(ta_err, company_key_set, (struct store *st, const struct company_key *k))                    \
+    /* Remembers a request signature until expires_ms, first forgetting every one that has         \
+     * expired by now_ms; TA_E_CONFLICT when the company has seen it and it has not expired        \
+     * (a replay; of two concurrent callers exactly one gets TA_OK). */                            \
+    X(ta_err, signature_remember,                                                                  \
+      (struct store *st, int64_t company_id, const char *signature, int64_t now_ms,               \
+       int64_t expires_ms))                                                                        \
     /* secret NULL and mfa_id -1 turn MFA off. Resets the last step to 0. */                       \
     X(ta_err, customer_set_mfa,                                                                    \
       (struct store *st, int64_t id, const char *secret, int64_t mfa_id))                          \

@@ -56,6 +56,9 @@ static const struct opt opts[] = {
       "workers that run writing routes off the HTTP threads (0: one per core, at least 2)"),
     I("write-queue", write_queue, "0", 0, 100000,
       "writing requests allowed to wait (0: 32 x write-threads); beyond it GATEWAY_CODE_004"),
+    I("read-timeout-s", read_timeout_s, "10", 0, 3600,
+      "a request (head and body) must arrive whole within this, or its connection is closed "
+      "(0: no limit)"),
     I("db-busy-ms", db_busy_ms, "2000", 0, 600000,
       "longest a request waits for a database lock, retries included; then GATEWAY_CODE_500"),
     I("argon2-ops", argon2_ops, "2", 1, 100, "argon2id time cost t"),
@@ -126,6 +129,10 @@ static const struct opt opts[] = {
     I("fund-fail-max", fund_fail_max, "5", 1, 1000, "wrong fund passwords before a lock (C23)"),
     I("fund-fail-window-s", fund_fail_window_s, "900", 1, 86400, "window of those failures"),
     I("fund-lock-s", fund_lock_s, "900", 1, 86400, "how long a fund-password lock lasts"),
+    I("sealed-window-s", sealed_window_s, "300", 1, 86400,
+      "encrypted bodies: allowed clock difference of the timestamp header, and replay window"),
+    I("sealed-max-pieces", sealed_max_pieces, "64", 1, 4096,
+      "encrypted bodies: most RSA pieces in one body (each costs one private-key operation)"),
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])

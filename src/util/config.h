@@ -21,6 +21,7 @@ struct config {
     int write_threads;  /* workers of writing routes; 0 = one per core, at least 2 */
     int write_queue;    /* waiting writes; 0 = 32 x write_threads */
     int db_busy_ms;     /* a request's whole wait for database locks */
+    int read_timeout_s; /* a request must arrive whole within this (slowloris); 0 = off */
     int argon2_ops;     /* argon2id t */
     int argon2_mem_kib; /* argon2id m, KiB */
     int body_max_bytes;
@@ -74,6 +75,9 @@ struct config {
     int fund_fail_max;
     int fund_fail_window_s;
     int fund_lock_s;
+    /* encrypted request bodies (contract C19) */
+    int sealed_window_s;   /* |timestamp header - now| allowed, and how long a signature counts */
+    int sealed_max_pieces; /* RSA pieces per body: bounds the CPU one request can cost */
 };
 
 /* Fills cfg with the defaults of the table. Free with config_cleanup. */

@@ -6,7 +6,7 @@
 
 /* X(name, http_status, wire_code).
  * Append only: clients already branch on wire codes. The message for each code
- * lives in http/i18n.c, keyed by the wire code. Internal answers (NOT_FOUND,
+ * lives in util/i18n.c, keyed by the wire code. Internal answers (NOT_FOUND,
  * CONFLICT, RETRY) never reach the wire: the edge maps them to GATEWAY_CODE_500. */
 #define TA_ERR_LIST(X)                                                                             \
     X(OK, 200, "0")                                                                                \

@@ -1,5 +1,6 @@
 /* tests/e2e/test_gateway_check.c — the gateway check of contract C20 over real HTTP: GET and
- * POST under every prefix, the customer headers of a live token, and for every dead token
+ * POST (and any method, any path below it: Envoy) under every prefix, the customer headers
+ * of a live token, and for every dead token
  * (none, unknown, other company, logged out, switched away, disabled from the CLI, unknown
  * company) HTTP 401 with exactly the envelope findCustomerInfo answers. Never a 2xx for a no. */
 #include "support/e2e.h"
@@ -149,13 +150,19 @@ static void dead_tokens__401_with_the_envelope_of_find_customer_info(void **stat
     expect_dead(s, w.token, "1", "GATEWAY_CODE_001");
 }
 
-static void other_methods__never_a_2xx(void **state)
+/* Envoy asks with the client's method and path appended: /auth/check/<path>. */
+static void any_method_and_path_below__answered_by_the_token(void **state)
 {
     struct e2e_server *s = *state;
     struct who w;
     fresh(s, &w, "gwput");
-    struct e2e_resp r = check(s, CHECK, "PUT", w.token, "1");
-    E2E_EXPECT(r, 401, "GATEWAY_CODE_003");
+    expect_alive(s, CHECK "/trade/order", "PUT", &w, "1", "real");
+    expect_alive(s, "/api" CHECK "/x", "DELETE", &w, "1", "real");
+    struct e2e_resp r = check(s, CHECK "/trade/order", "PUT", "dead", "1");
+    E2E_EXPECT(r, 401, "GATEWAY_CODE_001");
+    e2e_resp_free(&r);
+    r = check(s, "/auth/checkout", "GET", w.token, "1"); /* not under it */
+    E2E_EXPECT(r, 404, "GATEWAY_CODE_404");
     e2e_resp_free(&r);
     /* A proxy may forward the client's body: it is not judged. */
     struct e2e_opts o = {.token = w.token, .content_type = "text/plain"};
@@ -233,7 +240,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(live_token__200_with_customer_headers_on_every_prefix),
         cmocka_unit_test(dead_tokens__401_with_the_envelope_of_find_customer_info),
-        cmocka_unit_test(other_methods__never_a_2xx),
+        cmocka_unit_test(any_method_and_path_below__answered_by_the_token),
         cmocka_unit_test(switch_account__old_token_dead_new_one_demo),
         cmocka_unit_test(cli_disable__005_within_a_second),
         cmocka_unit_test(touch__at_most_once_per_interval),

@@ -250,6 +250,19 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (customer_id, device_key));"
     "CREATE INDEX sessions_customer_used ON sessions (customer_id, last_used_ms)"
     "  WHERE ended_ms = 0;",
+    /* 6: encrypted bodies (contract C19): a company's private key and switch, apart from the
+     * company row; the request signatures seen while they could still be replayed. */
+    "CREATE TABLE company_keys ("
+    "  company_id bigint PRIMARY KEY REFERENCES companies (id) ON DELETE CASCADE,"
+    "  rsa_key text,"
+    "  require_encryption boolean NOT NULL DEFAULT false,"
+    "  updated_ms bigint NOT NULL);"
+    "CREATE TABLE seen_signatures ("
+    "  company_id bigint NOT NULL,"
+    "  signature text NOT NULL,"
+    "  expires_ms bigint NOT NULL,"
+    "  PRIMARY KEY (company_id, signature));"
+    "CREATE INDEX seen_signatures_expiry ON seen_signatures (expires_ms);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -251,15 +251,29 @@ static const char migration_004[] =
     /* session_list: the customer's live sessions. */
     "CREATE INDEX sessions_customer_used ON sessions (customer_id, last_used_ms)"
     "  WHERE ended_ms = 0;";
+/* Encrypted bodies (contract C19): a company's private key and switch, kept apart from the
+ * company row so that listing or caching companies never copies key material; and the
+ * request signatures seen while they could still be replayed. */
+static const char migration_005[] =
+    "CREATE TABLE company_keys ("
+    "  company_id         INTEGER PRIMARY KEY REFERENCES companies (id) ON DELETE CASCADE,"
+    "  rsa_key            TEXT,"
+    "  require_encryption INTEGER NOT NULL DEFAULT 0,"
+    "  updated_ms         INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE seen_signatures ("
+    "  company_id INTEGER NOT NULL,"
+    "  signature  TEXT NOT NULL,"
+    "  expires_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (company_id, signature)" /* signature_remember */
+    ") WITHOUT ROWID;"
+    "CREATE INDEX seen_signatures_expiry ON seen_signatures (expires_ms);";
 
 /* 3: twins are made at registration now (contract C9); the real customers from before get
  * theirs. The text is twin.c's customer_pair_missing as of version 3: should that
  * method ever change, this entry keeps the old text. */
 static const char *const migrations[] = {
-    migration_001,
-    migration_002,
-    sq__pair_missing_sql,
-    migration_004,
+    migration_001, migration_002, sq__pair_missing_sql, migration_004, migration_005,
 };
 
 static const size_t migration_count = sizeof migrations / sizeof migrations[0];

@@ -92,6 +92,10 @@ enum sq_slot {
 
     SQ_AUDIT_INSERT,
     SQ_AUDIT_LIST,
+    SQ_COMPANY_KEY_GET,
+    SQ_COMPANY_KEY_SET,
+    SQ_SIGNATURE_EXPIRE,
+    SQ_SIGNATURE_INSERT,
 
     /* security.c */
     SQ_SEC_SET_EMAIL,
