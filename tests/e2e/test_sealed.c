@@ -174,6 +174,11 @@ static void required__base64_der_key__encrypted_served_plain_refused(void **stat
                          json_object_get(json_object_get(r.json, "data"), "associationCompanyId")),
                      4);
     e2e_resp_free(&r);
+    /* The gateway check (C20) is a proxy's sub-request without a body: never encrypted. */
+    struct e2e_opts g = {.method = "GET", .company = "3", .token = token};
+    r = e2e_call(srv, "/auth/check", NULL, &g);
+    assert_int_equal(r.status, 200);
+    e2e_resp_free(&r);
     /* Company 1's key does not open company 3's bodies. */
     r = call_sealed(E2E_INFO, "3", key1, token, json_object());
     E2E_EXPECT(r, 200, "GATEWAY_CODE_003");
