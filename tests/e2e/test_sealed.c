@@ -324,6 +324,34 @@ static void log__nothing_of_the_decrypted_body(void **state)
     }
 }
 
+static void cli__bad_keys_and_required_without_key__refused(void **state)
+{
+    (void)state;
+    static char out[4096];
+    char path[600], pem[512], b64[512];
+    snprintf(path, sizeof path, "%s/junk.pem", srv->dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n", f);
+    fclose(f);
+    assert_int_equal(
+        e2e_cli(srv, out, sizeof out, E2E_ARGS("company", "set", "2", "--rsa-private-key", path)),
+        2);
+    EVP_PKEY *small = sealed_keygen(512, srv->dir, "small", pem, b64); /* below 1024 bits */
+    EVP_PKEY_free(small);
+    assert_int_equal(
+        e2e_cli(srv, out, sizeof out, E2E_ARGS("company", "set", "2", "--rsa-private-key", pem)),
+        2);
+    assert_int_equal(e2e_cli(srv, out, sizeof out,
+                             E2E_ARGS("company", "set", "2", "--require-encryption", "on")),
+                     2);
+    assert_int_equal(e2e_cli(srv, out, sizeof out,
+                             E2E_ARGS("company", "set", "2", "--require-encryption", "maybe")),
+                     2);
+    assert_int_equal(e2e_cli(srv, out, sizeof out, E2E_ARGS("company", "show", "2")), 0);
+    assert_non_null(strstr(out, "encrypted bodies: no key"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +360,7 @@ int main(void)
         cmocka_unit_test(failures__each_003__nothing_changed__code_still_usable),
         cmocka_unit_test(replay__login__second_refused_no_second_session),
         cmocka_unit_test(log__nothing_of_the_decrypted_body),
+        cmocka_unit_test(cli__bad_keys_and_required_without_key__refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
