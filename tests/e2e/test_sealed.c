@@ -155,7 +155,9 @@ static void required__base64_der_key__encrypted_served_plain_refused(void **stat
     E2E_EXPECT(r, 200, "GATEWAY_CODE_003");
     e2e_resp_free(&r);
     sealed_code("3", key3, email, tok, code);
-    char *plain = json_dumps(register_params(email, tok, code), JSON_COMPACT);
+    json_t *params = register_params(email, tok, code);
+    char *plain = json_dumps(params, JSON_COMPACT);
+    json_decref(params);
     r = call_raw(E2E_REGISTER, "3", NULL, plain, -1);
     free(plain);
     E2E_EXPECT(r, 200, "GATEWAY_CODE_003");
