@@ -38,5 +38,12 @@ ta_err api_fund_bind(struct api_req *req, json_t **data_out);
 ta_err api_fund_update(struct api_req *req, json_t **data_out);
 ta_err api_fund_forget(struct api_req *req, json_t **data_out);
 ta_err api_fund_verify(struct api_req *req, json_t **data_out);
+ta_err api_list_sessions(struct api_req *req, json_t **data_out);
+ta_err api_end_session(struct api_req *req, json_t **data_out);
+ta_err api_end_other_sessions(struct api_req *req, json_t **data_out);
+ta_err api_security_history(struct api_req *req, json_t **data_out);
+ta_err api_destroy(struct api_req *req, json_t **data_out);
+ta_err api_not_me(struct api_req *req, json_t **data_out);
+ta_err api_set_anti_phishing(struct api_req *req, json_t **data_out);
 
 #endif

@@ -29,4 +29,17 @@ extern const struct field *const api_doc_code_send,
                                                                  *const api_doc_forget_pwd,
                                                                      *const api_doc_mfa_change;
 
+/* The security center's routes (api/security_doc.c: body and step-up fields together). */
+extern const struct field *const api_doc_bind_phone,
+    *const api_doc_bind_email, *const api_doc_change_country,
+                                   *const api_doc_fund_bind,
+                                       *const api_doc_fund_update,
+                                           *const api_doc_fund_forget,
+                                               *const api_doc_fund_verify,
+                                                   *const api_doc_end_session,
+                                                       *const api_doc_history,
+                                                           *const api_doc_destroy,
+                                                               *const api_doc_not_me,
+                                                                   *const api_doc_anti_phishing;
+
 #endif

@@ -50,6 +50,15 @@ const struct route api_routes[] = {
      "forgetAssertsPwd"},
     {"/global/" CWS "forgetAssertsPwdV1v1v2", api_fund_forget, ROUTE_TOKEN | ROUTE_SLOW,
      "forgetAssertsPwdV1v1v2"},
+    /* C16, C24: named by the server in the clients' style; destroy is the clients' own. */
+    {"/global/" CWS "destroy", api_destroy, ROUTE_TOKEN, "destroy"},
+    {"/global/" CWS "listSessions", api_list_sessions, ROUTE_TOKEN, "listSessions"},
+    {"/global/" CWS "endSession", api_end_session, ROUTE_TOKEN, "endSession"},
+    {"/global/" CWS "endOtherSessions", api_end_other_sessions, ROUTE_TOKEN, "endOtherSessions"},
+    {"/global/" CWS "securityHistory", api_security_history, ROUTE_TOKEN, "securityHistory"},
+    {"/global/" CWS "setAntiPhishingCode", api_set_anti_phishing, ROUTE_TOKEN,
+     "setAntiPhishingCode"},
+    {"/global/" CWS "reportNotMe", api_not_me, ROUTE_GUEST, "reportNotMe"},
     {"/auth/fund-password/verify", api_fund_verify, ROUTE_TOKEN | ROUTE_SLOW, "fundPasswordVerify"},
     {NULL, NULL, 0, NULL},
 };

@@ -660,6 +660,23 @@ static int customer_status_cmd(struct cli_env *env)
     return customer_failed(env, e);
 }
 
+/* Cancels a destroy inside its grace period (C24). */
+static int customer_undelete_cmd(struct cli_env *env)
+{
+    struct customer c;
+    int rc = find_customer(env, &c);
+    if (rc != 0)
+        return rc;
+    ta_err e = admin_customer_undelete(env->st, &c, clock_now_ms());
+    if (e == TA_OK)
+        printf("customer %s undeleted\n", c.customer_no);
+    else if (e == TA_E_CONFLICT)
+        fprintf(stderr, "tradeauth: customer %s has no deletion pending\n", c.customer_no);
+    else if (e == TA_E_DELETED)
+        fprintf(stderr, "tradeauth: customer %s was already erased\n", c.customer_no);
+    return e == TA_E_CONFLICT || e == TA_E_DELETED ? 1 : customer_failed(env, e);
+}
+
 static int customer_kyc_cmd(struct cli_env *env)
 {
     const char *status_text = cli_take(env->args, "status");
@@ -769,6 +786,7 @@ static const struct cli_command commands[] = {
     {"customer", "disable", customer_status_cmd, "--company ID CUSTOMER"},
     {"customer", "enable", customer_status_cmd, "--company ID CUSTOMER"},
     {"customer", "unlock", customer_unlock_cmd, "--company ID CUSTOMER"},
+    {"customer", "undelete", customer_undelete_cmd, "--company ID CUSTOMER"},
     {"customer", "kyc", customer_kyc_cmd, "--company ID CUSTOMER --status 0|1|2|3 [--remark TEXT]"},
     {"customer", "audit", customer_audit_cmd, "--company ID CUSTOMER [--json] [--limit N]"},
     {"customer", "seed", customer_seed_cmd, "--company ID --count N [--password MD5HEX]"},

@@ -118,6 +118,11 @@ static void maybe_purge(struct delivery_worker *w, int64_t *last_ms)
     int64_t n = 0;
     if (STORE(w->st, purge, now, PURGE_KEEP_MS, idle_max, &n) == TA_OK && n > 0)
         log_info(NULL, "purged %lld expired rows", (long long)n);
+    /* Deletions past their grace period (C24): contacts and password hashes erased. */
+    int64_t grace_ms = (int64_t)w->cfg->deletion_grace_s * 1000;
+    n = 0;
+    if (STORE(w->st, customer_erase_due, now - grace_ms, now, &n) == TA_OK && n > 0)
+        log_info(NULL, "erased %lld deleted customers", (long long)n);
     /* Give freed memory back: a burst of 10,000 connections otherwise leaves ~100 MiB of
      * free heap resident for good. */
     malloc_trim(0);

@@ -191,3 +191,50 @@ ta_err admin_customer_seed(struct store *st, int64_t company_id, int64_t count,
         *created_out = made;
     return e;
 }
+
+struct undelete_args {
+    const struct customer *c;
+};
+
+/* One customer of the pair back to normal; TA_E_CONFLICT / TA_E_DELETED as documented. */
+static ta_err undelete_one(struct dctx *ctx, int64_t id)
+{
+    struct customer_security s;
+    struct customer now;
+    ta_err e = STORE(ctx->st, customer_lock, id);
+    if (e == TA_OK)
+        e = STORE(ctx->st, customer_get, id, ctx->a, &now);
+    if (e == TA_OK)
+        e = STORE(ctx->st, security_get, id, ctx->a, &s);
+    if (e == TA_E_NOT_FOUND || (e == TA_OK && now.status != CUSTOMER_DELETING))
+        return TA_E_CONFLICT;
+    if (e != TA_OK)
+        return e;
+    if (s.erased_ms != 0)
+        return TA_E_DELETED;
+    s.delete_requested_ms = 0;
+    e = STORE(ctx->st, security_put, &s);
+    return e == TA_OK ? STORE(ctx->st, customer_set_status, id, CUSTOMER_NORMAL) : e;
+}
+
+static ta_err undelete_body(struct dctx *ctx, void *arg)
+{
+    const struct customer *c = ((struct undelete_args *)arg)->c;
+    ta_err e = undelete_one(ctx, c->id);
+    if (e != TA_OK || c->relation_customer_id <= 0)
+        return e;
+    e = undelete_one(ctx, c->relation_customer_id);
+    return e == TA_E_CONFLICT ? TA_OK : e; /* a twin from before destroy existed: fine */
+}
+
+ta_err admin_customer_undelete(struct store *st, const struct customer *c, int64_t now_ms)
+{
+    struct arena *a = arena_new(64 * 1024);
+    if (a == NULL)
+        return TA_FAIL(TA_E_INTERNAL);
+    struct dctx ctx = {.st = st, .now_ms = now_ms, .a = a};
+    struct undelete_args args = {c};
+    ta_err e = dctx_tx(&ctx, undelete_body, &args);
+    arena_free(a);
+    return e;
+}

@@ -41,6 +41,9 @@ ta_err admin_customer_status(struct store *st, const struct customer *c, int sta
 ta_err admin_customer_kyc(struct store *st, const struct customer *c, int audit_status,
                           const char *remark);
 ta_err admin_customer_unlock(struct store *st, const struct customer *c);
+/* Cancels a deletion request (destroy, C24) inside its grace period: TA_E_CONFLICT when
+ * none is pending, TA_E_DELETED when the customer was already erased. */
+ta_err admin_customer_undelete(struct store *st, const struct customer *c, int64_t now_ms);
 /* count customers seed<N>@seed.invalid sharing one hash of password (benchmarks). */
 ta_err admin_customer_seed(struct store *st, int64_t company_id, int64_t count,
                            const char *password_md5, unsigned long long ops, size_t mem_bytes,

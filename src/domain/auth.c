@@ -3,6 +3,7 @@
  * accounts take the same time. */
 #include "domain/auth.h"
 #include "crypto/totp.h"
+#include "domain/alerts.h"
 #include "domain/audit.h"
 #include "domain/codes.h"
 #include "domain/company.h"
@@ -157,8 +158,15 @@ ta_err auth_login(struct dctx *ctx, const struct login_cmd *cmd, struct customer
         return err;
     if (c.status == CUSTOMER_DISABLED)
         return TA_E_DISABLED;
+    if (c.status == CUSTOMER_DELETING)
+        return TA_E_DELETED;
     if (c.status == CUSTOMER_PENDING)
         return TA_E_PENDING_REVIEW;
+    if (!by_code) {
+        err = alerts_password_allowed(ctx, &c); /* "this wasn't me" until a reset (C24) */
+        if (err != TA_OK)
+            return err;
+    }
     if (by_code) {
         err = auth_check_mfa(ctx, &c, cmd->google_code);
         if (err != TA_OK)
@@ -167,6 +175,8 @@ ta_err auth_login(struct dctx *ctx, const struct login_cmd *cmd, struct customer
     err = open_session(ctx, &c, (int)cmd->device, v);
     if (err == TA_OK)
         audit_record(ctx, c.id, "login_ok", TA_OK, (int)cmd->device, by_code ? "code" : "password");
+    if (err == TA_OK)
+        alerts_sign_in(ctx, &c, (int)cmd->device);
     return err;
 }
 
@@ -310,6 +320,7 @@ ta_err auth_register(struct dctx *ctx, const struct register_cmd *cmd, struct cu
         return err;
     }
     audit_record(ctx, v->c.id, "register", TA_OK, (int)cmd->register_source, NULL);
+    alerts_device_known(ctx, &v->c); /* the sign-up device never raises a new-device alert */
     if (v->c.pw_hash != NULL)
         audit_record(ctx, v->c.id, "password_set", TA_OK, (int)cmd->register_source, NULL);
     if (v->c.status == CUSTOMER_PENDING)

@@ -64,8 +64,10 @@ static ta_err set_body(struct dctx *ctx, void *arg)
     const char *lang = security_lang(ctx, c);
     const char *kind =
         i18n_text(lang, cmd->channel == CHANNEL_EMAIL ? "notice.kind.email" : "notice.kind.phone");
-    return security_notice(ctx, c, cmd->channel, s->old, "NOTICE_CONTACT_CHANGED",
-                           "notice.contact_changed", kind, NULL, NOTICE_TTL_MS);
+    struct notice n = {
+        cmd->channel, s->old,       "NOTICE_CONTACT_CHANGED", "notice.contact_changed", kind, NULL,
+        NULL,         NOTICE_TTL_MS};
+    return security_notice(ctx, c, &n);
 }
 
 ta_err contacts_set(struct dctx *ctx, const struct auth *au, const struct contact_cmd *cmd)

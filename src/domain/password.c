@@ -6,6 +6,7 @@
 #include "domain/auth.h"
 #include "domain/limits.h"
 #include "domain/login_lock.h"
+#include "domain/security.h"
 #include "store/store.h"
 #include "util/arena.h"
 
@@ -187,6 +188,8 @@ static ta_err reset_body(struct dctx *ctx, void *arg)
         e = set_password(ctx, a->c->id, a->hash, 0, SESSION_PASSWORD);
     if (e == TA_OK)
         login_lock_clear(ctx, a->c);
+    if (e == TA_OK)
+        e = security_password_reset(ctx, a->c); /* hold; "this wasn't me" lock lifted */
     return e;
 }
 

@@ -100,9 +100,7 @@ void security_phish_append(const char *lang, const char *phrase, char *text, siz
     i18n_format(lang, "notice.anti_phish", phrase, text + n, size - n);
 }
 
-ta_err security_notice(struct dctx *ctx, const struct customer *c, enum code_channel ch,
-                       const char *rcpt, const char *biz, const char *key, const char *p0,
-                       const char *p1, int64_t ttl_ms)
+ta_err security_notice(struct dctx *ctx, const struct customer *c, const struct notice *n)
 {
     struct customer_security s;
     ta_err err = security_load(ctx, c, &s);
@@ -110,26 +108,44 @@ ta_err security_notice(struct dctx *ctx, const struct customer *c, enum code_cha
         return err;
     const char *lang = security_lang(ctx, c);
     char text[768];
-    if (p1 != NULL)
-        i18n_format2(lang, key, p0 ? p0 : "", p1, text, sizeof text);
+    if (n->p1 != NULL)
+        i18n_format2(lang, n->key, n->p0 ? n->p0 : "", n->p1, text, sizeof text);
     else
-        i18n_format(lang, key, p0, text, sizeof text);
+        i18n_format(lang, n->key, n->p0, text, sizeof text);
     security_phish_append(lang, s.anti_phish, text, sizeof text);
 
     struct outbox_row o;
     memset(&o, 0, sizeof o);
     o.company_id = ctx->co->id;
-    snprintf(o.channel, sizeof o.channel, "%s", ch == CHANNEL_SMS ? "sms" : "email");
-    o.to = (char *)rcpt;
-    o.biz_type = (char *)biz;
+    snprintf(o.channel, sizeof o.channel, "%s", n->ch == CHANNEL_SMS ? "sms" : "email");
+    o.to = (char *)n->rcpt;
+    o.biz_type = (char *)n->biz;
+    o.code = (char *)n->secret;
     o.lang = (char *)lang;
     o.subject = (char *)i18n_text(lang, "notice.subject");
     o.text = text;
     o.next_at_ms = ctx->now_ms;
-    o.expires_ms = ctx->now_ms + ttl_ms;
+    o.expires_ms = ctx->now_ms + n->ttl_ms;
     o.created_ms = ctx->now_ms;
     int64_t id;
     err = STORE(ctx->st, outbox_insert, &o, &id);
     sodium_memzero(text, sizeof text);
     return err;
+}
+
+ta_err security_password_reset(struct dctx *ctx, const struct customer *c)
+{
+    struct customer_security s;
+    ta_err err = security_load(ctx, c, &s);
+    if (err != TA_OK)
+        return err;
+    int64_t ms = security_hold_ms(ctx);
+    if (ms > 0 && ctx->now_ms + ms > s.hold_until_ms) {
+        s.hold_until_ms = ctx->now_ms + ms;
+        snprintf(s.hold_reason, sizeof s.hold_reason, "%s", HOLD_PASSWORD_RESET);
+    } else if (ms <= 0 && !s.pw_login_blocked) {
+        return TA_OK; /* nothing to write */
+    }
+    s.pw_login_blocked = false;
+    return security_save(ctx, &s);
 }

@@ -35,11 +35,20 @@ const char *security_lang(const struct dctx *ctx, const struct customer *c);
 /* Appends the anti-phishing line of lang for phrase (NULL: nothing) to text. */
 void security_phish_append(const char *lang, const char *phrase, char *text, size_t size);
 
-/* Inside the caller's transaction: an outbox row to rcpt on ch with the catalogue text key
- * ({0} p0, {1} p1; both may be NULL), in c's language, carrying its anti-phishing phrase,
- * deliverable for ttl_ms. biz names the notice in the delivery log. */
-ta_err security_notice(struct dctx *ctx, const struct customer *c, enum code_channel ch,
-                       const char *rcpt, const char *biz, const char *key, const char *p0,
-                       const char *p1, int64_t ttl_ms);
+/* A notice of a security center flow. */
+struct notice {
+    enum code_channel ch;
+    const char *rcpt;
+    const char *biz; /* names the notice in the delivery log */
+    const char *key; /* catalogue text: {0} p0, {1} p1 (both may be NULL) */
+    const char *p0, *p1;
+    const char *secret; /* a code inside the text (scrubbed from transport answers), or NULL */
+    int64_t ttl_ms;     /* deliverable for this long */
+};
+/* Inside the caller's transaction: the notice into the outbox, in c's language, carrying
+ * its anti-phishing phrase. */
+ta_err security_notice(struct dctx *ctx, const struct customer *c, const struct notice *n);
+/* After a password reset (C13): the hold starts and password sign-in is allowed again. */
+ta_err security_password_reset(struct dctx *ctx, const struct customer *c);
 
 #endif

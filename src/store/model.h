@@ -150,7 +150,12 @@ struct ticket {
     bool consumed; /* used, or replaced by a newer send */
 };
 
-enum onetime_kind { ONETIME_EXCHANGE = 1, ONETIME_PROOF = 2, ONETIME_MFA_PENDING = 3 };
+enum onetime_kind {
+    ONETIME_EXCHANGE = 1,
+    ONETIME_PROOF = 2,
+    ONETIME_MFA_PENDING = 3,
+    ONETIME_NOT_ME = 4 /* the "this wasn't me" code of a new-device alert (C24) */
+};
 
 /* Single-use secrets with a TTL: randomKey hand-off tokens, verifyCodeCheck proofs,
  * pending authenticator secrets. Only the hash of the secret is stored; `data`

@@ -285,20 +285,13 @@ void e2e_server_dump(const struct e2e_server *s)
 
 void e2e_server_start(struct e2e_server *s, const char *const *extra)
 {
-    const char *base[] = {binary(),
-                          "serve",
-                          "--listen",
-                          "127.0.0.1:0",
-                          "--db",
-                          s->db_url,
-                          "--delivery-log",
-                          s->delivery_log,
-                          "--delivery-poll-ms",
-                          "20",
-                          "--argon2-ops",
-                          "1",
-                          "--argon2-mem-kib",
-                          "1024"};
+    const char *base[] = {binary(), "serve", "--listen", "127.0.0.1:0", "--db", s->db_url,
+                          "--delivery-log", s->delivery_log, "--delivery-poll-ms", "20",
+                          "--argon2-ops", "1", "--argon2-mem-kib", "1024",
+                          /* Every test call comes from a fresh address: new-device alerts
+                           * would land between the codes tests wait for. Their own tests
+                           * (test_security_devices.c) turn them on. */
+                          "--new-device-alert", "false"};
     /* On PostgreSQL every HTTP and hash thread holds a connection: a fixed two of each (what
      * a 2-core CI machine gets by default) keeps parallel tests on a big machine within the
      * shared cluster's max_connections. The test's own flags still win. */
@@ -327,6 +320,9 @@ void e2e_server_start(struct e2e_server *s, const char *const *extra)
     pthread_mutex_unlock(&reg_lock);
     assert_true(slot < MAX_SERVERS);
 
+    /* A restart: the previous run's "listening on" line must not be read before the child
+     * truncates the file (the port would be the old one). */
+    (void)unlink(s->out_path);
     pid_t pid = spawn(argv, s->out_path, s->err_path);
     free(argv);
     if (pid < 0) {

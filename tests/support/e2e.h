@@ -78,7 +78,8 @@ struct e2e_server *e2e_server_new(void);
  * which the harness neither creates nor drops: for several servers on one database. */
 struct e2e_server *e2e_server_new_db(const char *db_url);
 /* Starts the binary: serve --listen 127.0.0.1:0 --db ... --delivery-log ...
- * --delivery-poll-ms 20 --argon2-ops 1 --argon2-mem-kib 1024 (on a postgres:// database
+ * --delivery-poll-ms 20 --argon2-ops 1 --argon2-mem-kib 1024 --new-device-alert false
+ * (on a postgres:// database
  * also --threads 2 --hash-threads 2: each thread holds a connection), then extra
  * (NULL-terminated, may be NULL; later flags win). Waits for the "listening on" line; fails
  * the test if it does not come within 10 s. */
