@@ -4,7 +4,8 @@
 # an SMTP receiver); `deps.sh bench` — also wrk.
 set -euo pipefail
 need=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev
-      libsqlite3-dev libpq-dev liboath-dev libcurl4-openssl-dev libinih-dev libssl-dev)
+      libsqlite3-dev libpq-dev liboath-dev libcurl4-openssl-dev libinih-dev libssl-dev
+      libcrypt-dev)
 case "${1:-}" in
   test)  need+=(libcmocka-dev postgresql python3 python3-aiosmtpd curl prometheus sqlite3 jq
                python3-jsonschema nodejs nginx-light)

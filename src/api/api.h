@@ -23,6 +23,9 @@ struct api_req {
     /* Filled by api_dispatch. */
     struct auth *auth; /* the signed-in customer on token routes */
     ta_err auth_err;   /* why auth is NULL on a ROUTE_TOKEN_OPTIONAL route */
+    /* Set by a handler instead of *data_out: the data already written as JSON text
+     * (malloc; the edge embeds it in the envelope and frees it). The token path's way. */
+    char *data_text;
 };
 
 /* On TA_OK *data_out holds one new reference (or NULL for JSON null); the edge consumes it.

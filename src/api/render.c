@@ -1,10 +1,14 @@
 /* api/render.c — the customer payload. Field types are part of the wire contract (clients
- * compare several with ===), so every field is built explicitly, never from a generic map. */
+ * compare several with ===), so every field is written explicitly, never from a generic map.
+ * Written once, with the streaming writer (the token path embeds the text in the envelope);
+ * handlers that return a jansson tree get that text parsed. */
 #include "api/render.h"
 #include "util/i18n.h"
+#include "util/jsonw.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void render_money(int64_t minor, int digits, char *buf, size_t size)
@@ -63,169 +67,212 @@ const char *render_source(int register_source)
     return register_source >= 1 && register_source <= 9 ? names[register_source] : "Other";
 }
 
-static json_t *str_or_null(const char *s)
+/* ---- written with the streaming writer: one pass, no tree ---------------------------- */
+
+static void ms_or_null(struct jsonw *w, const char *k, int64_t ms)
 {
-    return s != NULL ? json_string(s) : json_null();
+    jsonw_key(w, k);
+    if (ms != 0)
+        jsonw_int(w, ms);
+    else
+        jsonw_null(w);
 }
 
-static json_t *money(int64_t minor, int digits)
+static void kmoney(struct jsonw *w, const char *k, int64_t minor, int digits)
 {
-    char buf[48];
-    render_money(minor, digits, buf, sizeof buf);
-    return json_string(buf);
+    jsonw_key(w, k);
+    jsonw_money(w, minor, digits);
 }
 
-static json_t *ms_or_null(int64_t ms)
-{
-    return ms != 0 ? json_integer(ms) : json_null();
-}
-
-static json_t *account(const struct customer_view *v, const struct account *a)
+static void account(struct jsonw *w, const struct customer_view *v, const struct account *a)
 {
     int64_t available = a->balance - a->frozen;
-    json_t *o = json_object();
-    json_object_set_new_nocheck(o, "accountId", json_integer(a->id));
-    json_object_set_new_nocheck(o, "customerId", json_integer(a->customer_id));
-    json_object_set_new_nocheck(o, "companyId", json_integer(a->company_id));
-    json_object_set_new_nocheck(o, "assetsId", json_integer(a->assets_id));
-    json_object_set_new_nocheck(o, "customerNo", json_string(v->c.customer_no));
-    json_object_set_new_nocheck(o, "currency", json_string(a->currency));
-    json_object_set_new_nocheck(o, "tradeType", json_integer(a->trade_type));
-    json_object_set_new_nocheck(o, "digits", json_integer(a->digits));
-    json_object_set_new_nocheck(o, "type", json_integer(1));
-    json_object_set_new_nocheck(o, "status", json_integer(2));
-    json_object_set_new_nocheck(o, "activateStatus", json_integer(2));
-    json_object_set_new_nocheck(o, "openAccountStatus", json_true());
-    json_object_set_new_nocheck(o, "balance", money(a->balance, a->digits));
-    json_object_set_new_nocheck(o, "frozen", money(a->frozen, a->digits));
-    json_object_set_new_nocheck(o, "available", money(available, a->digits));
-    json_object_set_new_nocheck(o, "equity", money(available, a->digits));
-    json_object_set_new_nocheck(o, "netAssets", money(available - a->liabilities, a->digits));
-    json_object_set_new_nocheck(o, "withdrawAmount", money(available - a->not_withdraw, a->digits));
-    json_object_set_new_nocheck(o, "lockAmount", money(a->frozen, a->digits));
-    json_object_set_new_nocheck(o, "lockMargin", money(0, a->digits));
-    json_object_set_new_nocheck(o, "interest", money(a->interest, a->digits));
-    json_object_set_new_nocheck(o, "liabilities", money(a->liabilities, a->digits));
-    json_object_set_new_nocheck(o, "liabilitiesPrincipal", money(0, a->digits));
-    json_object_set_new_nocheck(o, "collateralFrozen", money(0, a->digits));
-    json_object_set_new_nocheck(o, "notWithdrawAmount", money(a->not_withdraw, a->digits));
-    json_object_set_new_nocheck(o, "profit", json_string("0"));
-    json_object_set_new_nocheck(o, "freeMargin", json_string("0"));
-    json_object_set_new_nocheck(o, "margin", json_string("0"));
-    json_object_set_new_nocheck(o, "createTime", json_integer(a->created_ms));
-    json_object_set_new_nocheck(o, "activateTime", json_integer(a->activated_ms));
-    json_object_set_new_nocheck(o, "firstDepositTime", ms_or_null(a->first_deposit_ms));
-    json_object_set_new_nocheck(o, "firstWithdrawTime", ms_or_null(a->first_withdraw_ms));
+    int d = a->digits;
+    jsonw_obj_begin(w);
+    jsonw_kint(w, "accountId", a->id);
+    jsonw_kint(w, "customerId", a->customer_id);
+    jsonw_kint(w, "companyId", a->company_id);
+    jsonw_kint(w, "assetsId", a->assets_id);
+    jsonw_kstr(w, "customerNo", v->c.customer_no);
+    jsonw_kstr(w, "currency", a->currency);
+    jsonw_kint(w, "tradeType", a->trade_type);
+    jsonw_kint(w, "digits", a->digits);
+    jsonw_kint(w, "type", 1);
+    jsonw_kint(w, "status", 2);
+    jsonw_kint(w, "activateStatus", 2);
+    jsonw_key(w, "openAccountStatus");
+    jsonw_bool(w, true);
+    kmoney(w, "balance", a->balance, d);
+    kmoney(w, "frozen", a->frozen, d);
+    kmoney(w, "available", available, d);
+    kmoney(w, "equity", available, d);
+    kmoney(w, "netAssets", available - a->liabilities, d);
+    kmoney(w, "withdrawAmount", available - a->not_withdraw, d);
+    kmoney(w, "lockAmount", a->frozen, d);
+    kmoney(w, "lockMargin", 0, d);
+    kmoney(w, "interest", a->interest, d);
+    kmoney(w, "liabilities", a->liabilities, d);
+    kmoney(w, "liabilitiesPrincipal", 0, d);
+    kmoney(w, "collateralFrozen", 0, d);
+    kmoney(w, "notWithdrawAmount", a->not_withdraw, d);
+    jsonw_kstr(w, "profit", "0");
+    jsonw_kstr(w, "freeMargin", "0");
+    jsonw_kstr(w, "margin", "0");
+    jsonw_kint(w, "createTime", a->created_ms);
+    jsonw_kint(w, "activateTime", a->activated_ms);
+    ms_or_null(w, "firstDepositTime", a->first_deposit_ms);
+    ms_or_null(w, "firstWithdrawTime", a->first_withdraw_ms);
     static const char *const nulls[] = {
         "remark",      "wholeWarehouseBalance", "wholeWarehouseRate", "interestProportion",
         "marginRadio", "availableLoan"};
     for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
-        json_object_set_new_nocheck(o, nulls[i], json_null());
-    return o;
+        jsonw_knull(w, nulls[i]);
+    jsonw_obj_end(w);
 }
 
-json_t *render_accounts(const struct customer_view *v)
+void render_accounts_w(struct jsonw *w, const struct customer_view *v)
 {
-    json_t *list = json_array();
+    jsonw_arr_begin(w);
     for (size_t i = 0; i < v->n_accounts; i++)
-        json_array_append_new(list, account(v, &v->accounts[i]));
-    return list;
+        account(w, v, &v->accounts[i]);
+    jsonw_arr_end(w);
 }
 
-static void contacts(json_t *o, const struct customer *c)
+static void contacts(struct jsonw *w, const struct customer *c)
 {
     char buf[192];
+    jsonw_key(w, "email");
     if (c->email != NULL) {
         render_mask_email(c->email, buf, sizeof buf);
-        json_object_set_new_nocheck(o, "email", json_string(buf));
+        jsonw_str(w, buf);
     } else {
-        json_object_set_new_nocheck(o, "email", json_null());
+        jsonw_null(w);
     }
+    jsonw_key(w, "phone");
     if (c->phone != NULL) {
         render_mask_phone(c->phone, buf, sizeof buf);
-        json_object_set_new_nocheck(o, "phone", json_string(buf));
+        jsonw_str(w, buf);
     } else {
-        json_object_set_new_nocheck(o, "phone", json_null());
+        jsonw_null(w);
     }
-    json_object_set_new_nocheck(o, "phoneArea", str_or_null(c->phone_area));
+    jsonw_kstr(w, "phoneArea", c->phone_area);
 }
 
 /* Fields shared by the full payload and the register subset. */
-static void common(json_t *o, const struct customer_view *v)
+static void common(struct jsonw *w, const struct customer_view *v)
 {
     const struct customer *c = &v->c;
-    json_object_set_new_nocheck(o, "id", json_integer(c->id));
-    json_object_set_new_nocheck(o, "customerNo", json_string(c->customer_no));
-    json_object_set_new_nocheck(o, "companyId", json_integer(v->co->id));
-    json_object_set_new_nocheck(o, "companyType",
-                                json_string(v->co->type == COMPANY_DEMO ? "demo" : "real"));
-    json_object_set_new_nocheck(o, "associationCompanyId",
-                                v->co->twin_id != 0 ? json_integer(v->co->twin_id) : json_null());
-    json_object_set_new_nocheck(o, "customerGroupId", json_integer(c->group_id));
-    contacts(o, c);
-    json_object_set_new_nocheck(o, "country", json_string(c->country ? c->country : ""));
-    json_object_set_new_nocheck(o, "name", json_null());
-    json_object_set_new_nocheck(o, "loginPassStatus", json_string(c->pw_hash ? "2" : "1"));
-    json_object_set_new_nocheck(o, "payPassStatus", json_string("1"));
-    json_object_set_new_nocheck(o, "optional", json_integer(1));
-    json_object_set_new_nocheck(o, "companyKycStatus", json_integer(v->co->kyc_on ? 1 : 2));
-    json_object_set_new_nocheck(o, "thirdServerCode",
-                                json_string(c->third_server_code ? c->third_server_code : ""));
-    json_object_set_new_nocheck(o, "source", json_string(render_source(c->register_source)));
-    json_object_set_new_nocheck(o, "openAccountType", json_integer(c->open_account_type));
-    json_object_set_new_nocheck(o, "registerTime", json_integer(c->created_ms));
-    json_object_set_new_nocheck(o, "token", str_or_null(v->token));
-    json_object_set_new_nocheck(o, "rToken", str_or_null(v->rtoken));
+    jsonw_kint(w, "id", c->id);
+    jsonw_kstr(w, "customerNo", c->customer_no ? c->customer_no : "");
+    jsonw_kint(w, "companyId", v->co->id);
+    jsonw_kstr(w, "companyType", v->co->type == COMPANY_DEMO ? "demo" : "real");
+    jsonw_key(w, "associationCompanyId");
+    if (v->co->twin_id != 0)
+        jsonw_int(w, v->co->twin_id);
+    else
+        jsonw_null(w);
+    jsonw_kint(w, "customerGroupId", c->group_id);
+    contacts(w, c);
+    jsonw_kstr(w, "country", c->country ? c->country : "");
+    jsonw_knull(w, "name");
+    jsonw_kstr(w, "loginPassStatus", c->pw_hash ? "2" : "1");
+    jsonw_kstr(w, "payPassStatus", "1");
+    jsonw_kint(w, "optional", 1);
+    jsonw_kint(w, "companyKycStatus", v->co->kyc_on ? 1 : 2);
+    jsonw_kstr(w, "thirdServerCode", c->third_server_code ? c->third_server_code : "");
+    jsonw_kstr(w, "source", render_source(c->register_source));
+    jsonw_kint(w, "openAccountType", c->open_account_type);
+    jsonw_kint(w, "registerTime", c->created_ms);
+    jsonw_kstr(w, "token", v->token);
+    jsonw_kstr(w, "rToken", v->rtoken);
 }
 
-json_t *render_customer(const struct customer_view *v, const char *lang)
+void render_customer_w(struct jsonw *w, const struct customer_view *v, const char *lang)
 {
     const struct customer *c = &v->c;
-    json_t *o = json_object();
-    common(o, v);
-    json_object_set_new_nocheck(o, "relationCustomerId", json_integer(c->relation_customer_id));
-    json_object_set_new_nocheck(o, "type", json_integer(c->type));
-    json_object_set_new_nocheck(o, "status", json_integer(c->status));
+    jsonw_obj_begin(w);
+    common(w, v);
+    jsonw_kint(w, "relationCustomerId", c->relation_customer_id);
+    jsonw_kint(w, "type", c->type);
+    jsonw_kint(w, "status", c->status);
     static const char *const nulls[] = {
         "firstName",    "lastName",      "idCard",      "idCardType",       "activateStatus",
         "activateTime", "accountRemark", "thirdUserId", "thirdLoginSource", "thirdIntactMsg"};
     for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
-        json_object_set_new_nocheck(o, nulls[i], json_null());
-    json_object_set_new_nocheck(o, "assertPassStatus", json_string(v->sum.fund_set ? "2" : "1"));
+        jsonw_knull(w, nulls[i]);
+    jsonw_kstr(w, "assertPassStatus", v->sum.fund_set ? "2" : "1");
     /* The hold shows while it runs (C24); the clock is the request's, kept in the view. */
     bool hold = v->sum.hold_until_ms > v->now_ms;
-    json_object_set_new_nocheck(o, "securityHoldUntil",
-                                hold ? json_integer(v->sum.hold_until_ms) : json_null());
-    json_object_set_new_nocheck(o, "securityHoldReason",
-                                hold ? json_string(v->sum.hold_reason) : json_null());
-    int audit = v->co->kyc_on ? c->kyc_audit_status : 2;
-    json_object_set_new_nocheck(o, "kycAuditStatus", json_integer(audit));
-    if (!v->co->kyc_on)
-        json_object_set_new_nocheck(o, "kycAuditRemark",
-                                    json_string(i18n_text(lang, "kyc.off_remark")));
+    jsonw_key(w, "securityHoldUntil");
+    if (hold)
+        jsonw_int(w, v->sum.hold_until_ms);
     else
-        json_object_set_new_nocheck(o, "kycAuditRemark", str_or_null(c->kyc_audit_remark));
-    json_object_set_new_nocheck(o, "kycStatus", json_integer(1));
-    json_object_set_new_nocheck(o, "kycRemark", json_string(i18n_text(lang, "kyc.unverified")));
-    json_object_set_new_nocheck(o, "googleId", json_integer(c->mfa_id > 0 ? c->mfa_id : -1));
-    json_object_set_new_nocheck(o, "isFund", json_integer(0));
-    json_object_set_new_nocheck(o, "deposit", json_integer(1));
-    json_object_set_new_nocheck(o, "withdraw", json_integer(1));
-    json_object_set_new_nocheck(o, "registerSource", json_integer(c->register_source));
-    json_object_set_new_nocheck(o, "createTime", json_integer(c->created_ms));
-    json_object_set_new_nocheck(o, "loginTime", json_integer(v->login_ms));
-    json_object_set_new_nocheck(o, "accountList", render_accounts(v));
-    return o;
+        jsonw_null(w);
+    jsonw_kstr(w, "securityHoldReason", hold ? v->sum.hold_reason : NULL);
+    int audit = v->co->kyc_on ? c->kyc_audit_status : 2;
+    jsonw_kint(w, "kycAuditStatus", audit);
+    jsonw_kstr(w, "kycAuditRemark",
+               !v->co->kyc_on ? i18n_text(lang, "kyc.off_remark") : c->kyc_audit_remark);
+    jsonw_kint(w, "kycStatus", 1);
+    jsonw_kstr(w, "kycRemark", i18n_text(lang, "kyc.unverified"));
+    jsonw_kint(w, "googleId", c->mfa_id > 0 ? c->mfa_id : -1);
+    jsonw_kint(w, "isFund", 0);
+    jsonw_kint(w, "deposit", 1);
+    jsonw_kint(w, "withdraw", 1);
+    jsonw_kint(w, "registerSource", c->register_source);
+    jsonw_kint(w, "createTime", c->created_ms);
+    jsonw_kint(w, "loginTime", v->login_ms);
+    jsonw_key(w, "accountList");
+    render_accounts_w(w, v);
+    jsonw_obj_end(w);
+}
+
+static void register_w(struct jsonw *w, const struct customer_view *v)
+{
+    jsonw_obj_begin(w);
+    common(w, v);
+    jsonw_key(w, "list");
+    jsonw_arr_begin(w);
+    jsonw_arr_end(w);
+    jsonw_kint(w, "capitalInStatus", 0);
+    jsonw_key(w, "apiCheckSwitch");
+    jsonw_bool(w, false);
+    jsonw_knull(w, "apiCheckRule");
+    jsonw_obj_end(w);
+}
+
+/* ---- the same as jansson values, for handlers that return a tree ---------------------- */
+
+static json_t *parsed(struct jsonw *w)
+{
+    size_t len;
+    char *text = jsonw_take(w, &len);
+    json_t *j = json_loadb(text, len, 0, NULL);
+    free(text);
+    return j;
+}
+
+json_t *render_customer(const struct customer_view *v, const char *lang)
+{
+    struct jsonw w;
+    jsonw_init(&w, 2048);
+    render_customer_w(&w, v, lang);
+    return parsed(&w);
 }
 
 json_t *render_register(const struct customer_view *v, const char *lang)
 {
     (void)lang;
-    json_t *o = json_object();
-    common(o, v);
-    json_object_set_new_nocheck(o, "list", json_array());
-    json_object_set_new_nocheck(o, "capitalInStatus", json_integer(0));
-    json_object_set_new_nocheck(o, "apiCheckSwitch", json_false());
-    json_object_set_new_nocheck(o, "apiCheckRule", json_null());
-    return o;
+    struct jsonw w;
+    jsonw_init(&w, 1024);
+    register_w(&w, v);
+    return parsed(&w);
+}
+
+json_t *render_accounts(const struct customer_view *v)
+{
+    struct jsonw w;
+    jsonw_init(&w, 1024);
+    render_accounts_w(&w, v);
+    return parsed(&w);
 }

@@ -14,6 +14,10 @@ json_t *render_customer(const struct customer_view *v, const char *lang);
 /* The register subset (contract C3) plus token and rToken. */
 json_t *render_register(const struct customer_view *v, const char *lang);
 json_t *render_accounts(const struct customer_view *v);
+/* The same, written into w (the token path: no tree at all). */
+struct jsonw;
+void render_customer_w(struct jsonw *w, const struct customer_view *v, const char *lang);
+void render_accounts_w(struct jsonw *w, const struct customer_view *v);
 
 /* Minor units as a decimal string with exactly digits decimals ("-1.5000"). */
 void render_money(int64_t minor, int digits, char *buf, size_t size);

@@ -790,6 +790,8 @@ static const struct cli_command commands[] = {
     {"customer", "kyc", customer_kyc_cmd, "--company ID CUSTOMER --status 0|1|2|3 [--remark TEXT]"},
     {"customer", "audit", customer_audit_cmd, "--company ID CUSTOMER [--json] [--limit N]"},
     {"customer", "seed", customer_seed_cmd, "--company ID --count N [--password MD5HEX]"},
+    {"customer", "import", cli_import_cmd,
+     "FILE [settings] — bring customers over from JSON lines (docs/operations.md)"},
     {"backup", NULL, cli_backup_cmd,
      "FILE [settings] — copy the SQLite database to FILE while servers run"},
     {"restore", NULL, cli_restore_cmd,

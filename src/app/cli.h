@@ -74,6 +74,7 @@ const struct cli_command *cli_command_at(size_t i);
 /* Commands kept in their own files (rows of cli.c's table). */
 int cli_backup_cmd(struct cli_env *env);  /* app/cli_backup.c */
 int cli_restore_cmd(struct cli_env *env); /* app/cli_backup.c */
+int cli_import_cmd(struct cli_env *env);  /* app/cli_import.c */
 int cli_man_cmd(struct cli_env *env);     /* app/docgen.c */
 int cli_ini_cmd(struct cli_env *env);     /* app/docgen.c */
 int cli_openapi_cmd(struct cli_env *env); /* app/docgen.c */

@@ -17,6 +17,8 @@ ta_err passwd_verify(const char *hash, const char *password)
 {
     if (hash == NULL)
         return TA_E_CREDENTIALS;
+    if (strncmp(hash, "$argon2", 7) != 0)
+        return passwd_legacy_verify(hash, password);
     return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 ? TA_OK
                                                                            : TA_E_CREDENTIALS;
 }

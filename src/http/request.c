@@ -11,6 +11,7 @@
 #include "util/clock.h"
 #include "util/config.h"
 #include "util/i18n.h"
+#include "util/jsonw.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/workpool.h"
@@ -112,7 +113,7 @@ static void finish_reply(struct request *rq, ta_err e, json_t *data)
     if (is_gateway(rq) && status < 500)
         status = 401;
     answer(rq, status, "application/json;charset=UTF-8",
-           respond_envelope(e, data, rq->req.ctx.detail, lang, trace, tm));
+           respond_envelope(e, data, rq->req.data_text, rq->req.ctx.detail, lang, trace, tm));
 }
 
 static void make_trace(struct request *rq)
@@ -403,21 +404,24 @@ void request_log(const struct request *rq)
     if (LOG_INFO < log_threshold || rq->req.ctx.trace == NULL)
         return;
     const struct dctx *c = &rq->req.ctx;
-    json_t *o =
-        json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:s,s:i,s:f,s:s}", "time", (json_int_t)clock_now_ms(),
-                  "level", "info", "kind", "access", "trace", c->trace ? c->trace : "", "route",
-                  rq->route ? rq->route->name : "-", "company", (json_int_t)rq->company_log,
-                  "outcome", ta_err_name(rq->outcome), "status", (int)rq->status, "ms",
-                  (double)(clock_mono_ns() - rq->started_ns) / 1e6, "client",
-                  c->client_addr ? c->client_addr : "");
-    if (o == NULL)
-        return;
-    char *line = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    if (line != NULL) {
-        log_json_line(line);
-        free(line);
-    }
+    struct jsonw w; /* written in one pass: this line is part of every request */
+    jsonw_init(&w, 320);
+    jsonw_obj_begin(&w);
+    jsonw_kint(&w, "time", clock_now_ms());
+    jsonw_kstr(&w, "level", "info");
+    jsonw_kstr(&w, "kind", "access");
+    jsonw_kstr(&w, "trace", c->trace);
+    jsonw_kstr(&w, "route", rq->route ? rq->route->name : "-");
+    jsonw_kint(&w, "company", rq->company_log);
+    jsonw_kstr(&w, "outcome", ta_err_name(rq->outcome));
+    jsonw_kint(&w, "status", (int64_t)rq->status);
+    jsonw_key(&w, "ms");
+    jsonw_ms(&w, (double)(clock_mono_ns() - rq->started_ns) / 1e6);
+    jsonw_kstr(&w, "client", c->client_addr ? c->client_addr : "");
+    jsonw_obj_end(&w);
+    char *line = jsonw_take(&w, NULL);
+    log_json_line(line);
+    free(line);
 }
 
 char *request_take_reply(struct request *rq, size_t *len)
@@ -430,6 +434,8 @@ char *request_take_reply(struct request *rq, size_t *len)
 
 void request_free(struct request *rq)
 {
+    free(rq->req.data_text);
+    rq->req.data_text = NULL;
     json_decref(rq->json);
     rq->json = NULL;
     free(rq->reply);

@@ -9,9 +9,11 @@
 
 #include "util/err.h"
 
-/* The envelope as text (caller frees with free()). Takes ownership of data (may be NULL).
- * detail, when set, is the msgParams value and is embedded into msg. */
-char *respond_envelope(ta_err e, json_t *data, const char *detail, const char *lang,
-                       const char *trace, int64_t tm_ns);
+/* The envelope as text (caller frees with free()), written in one pass without a tree.
+ * Takes ownership of data (may be NULL); data_text, when set, is the data already written
+ * as JSON (the token path) and wins over data. detail, when set, is the msgParams value
+ * and is embedded into msg. */
+char *respond_envelope(ta_err e, json_t *data, const char *data_text, const char *detail,
+                       const char *lang, const char *trace, int64_t tm_ns);
 
 #endif

@@ -51,6 +51,8 @@ struct store; /* one per thread, never shared */
       (struct store *st, struct arena *a, struct company **out, size_t *n_out))                    \
     /* Atomically increments and returns the company's customer-number sequence (first is 1). */   \
     X(ta_err, company_next_no, (struct store *st, int64_t company_id, int64_t *seq_out))          \
+    /* Moves the sequence up to at_least when it is below (customer import). */                   \
+    X(ta_err, company_raise_no, (struct store *st, int64_t company_id, int64_t at_least))         \
                                                                                                    \
     /* ---- customers ---- */                                                                      \
     /* Inserts c (c->id ignored). TA_E_CONFLICT when email, (phone_area, phone) or                 \

@@ -28,6 +28,10 @@ t_serve() {
     local db=(--db "sqlite:$T_DIR/$name.db")
     local a
     for a in "$@"; do [ "$a" = --db ] && db=(); done
+    # Made here, not by the background shell's redirection: under load the sed below can
+    # otherwise run before the child has opened them (set -e would end the test).
+    : >"$T_DIR/$name.out"
+    : >"$T_DIR/$name.err"
     "$TA_BINARY" serve --listen 127.0.0.1:0 "${db[@]}" --delivery-log "$T_DIR/$name.outbox.jsonl" \
         --argon2-ops 1 --argon2-mem-kib 1024 --log-level warn "$@" \
         >"$T_DIR/$name.out" 2>"$T_DIR/$name.err" &

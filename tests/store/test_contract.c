@@ -2022,6 +2022,53 @@ static void customer__lock__known_inside_tx_unknown_not_found(void **state)
     store_rollback(f->st);
 }
 
+/* ------------------------------------------------------------------------------------------
+ * Encrypted bodies (C19): company keys and seen signatures
+ * ---------------------------------------------------------------------------------------- */
+
+static void company_key__none_then_set_and_replace(void **state)
+{
+    struct fx *f = *state;
+    int64_t co = new_company(f);
+    struct company_key k;
+    set_sentinel(&k, sizeof k);
+    assert_int_equal(STORE(f->st, company_key_get, co, f->a, &k), TA_E_NOT_FOUND);
+    assert_untouched(&k, sizeof k);
+    struct company_key w = {co, (char *)"TUlJQ2RR", true, T0};
+    assert_int_equal(STORE(f->st, company_key_set, &w), TA_OK);
+    assert_int_equal(STORE(f->st, company_key_get, co, f->a, &k), TA_OK);
+    assert_int_equal(k.company_id, co);
+    assert_string_equal(k.rsa_key, "TUlJQ2RR");
+    assert_true(k.require_encryption);
+    assert_int_equal(k.updated_ms, T0);
+    w.rsa_key = NULL; /* a company may require encryption without a key (refuses all) */
+    w.require_encryption = false;
+    w.updated_ms = T0 + 1;
+    assert_int_equal(STORE(f->st, company_key_set, &w), TA_OK);
+    assert_int_equal(STORE(f->st, company_key_get, co, f->a, &k), TA_OK);
+    assert_null(k.rsa_key);
+    assert_false(k.require_encryption);
+    assert_int_equal(k.updated_ms, T0 + 1);
+}
+
+static void signature__seen_is_conflict_until_expiry__per_company(void **state)
+{
+    struct fx *f = *state;
+    int64_t a = new_company(f), b = new_company(f);
+    const char *sig = uniq(f, "SIG");
+    assert_int_equal(STORE(f->st, signature_remember, a, sig, T0, T0 + 1000), TA_OK);
+    assert_int_equal(STORE(f->st, signature_remember, a, sig, T0 + 999, T0 + 2000), TA_E_CONFLICT);
+    assert_int_equal(STORE(f->st, signature_remember, b, sig, T0 + 1, T0 + 1000), TA_OK);
+    /* Expired: forgotten on the next call, so the same text counts as new again. */
+    assert_int_equal(STORE(f->st, signature_remember, a, sig, T0 + 1000, T0 + 3000), TA_OK);
+    assert_int_equal(STORE(f->st, signature_remember, a, sig, T0 + 2000, T0 + 4000), TA_E_CONFLICT);
+    /* Inside a transaction a replay leaves the transaction usable. */
+    assert_int_equal(store_begin(f->st), TA_OK);
+    assert_int_equal(STORE(f->st, signature_remember, a, sig, T0 + 2001, T0 + 5000), TA_E_CONFLICT);
+    assert_int_equal(STORE(f->st, meta_put_new, uniq(f, "after-replay-"), "v"), TA_OK);
+    assert_int_equal(store_commit(f->st), TA_OK);
+}
+
 int main(void)
 {
     /* Runs sharing a database must not collide: wall clock and pid make the run id. */
@@ -2076,6 +2123,8 @@ int main(void)
         T(concurrency__two_stores_consume_one_secret__exactly_one_wins),
         T(purge__removes_only_what_can_never_matter_again),
         T(customer__lock__known_inside_tx_unknown_not_found),
+        T(company_key__none_then_set_and_replace),
+        T(signature__seen_is_conflict_until_expiry__per_company),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
