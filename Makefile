@@ -20,10 +20,11 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS) --target tradeauth
 
 # Installs what is missing, builds a release binary, serves on 127.0.0.1:8080 with
-# SQLite at var/tradeauth.db and the default company (real 1, demo twin 2).
+# SQLite at var/tradeauth.db and the default company (real 1, demo twin 2); the try-it
+# page on http://127.0.0.1:8080/console/.
 run: build
 	@mkdir -p var
-	./$(BUILD)/tradeauth serve $(RUN_FLAGS)
+	./$(BUILD)/tradeauth serve --console on $(RUN_FLAGS)
 
 # The binary, tradeauth(1), /etc/tradeauth/tradeauth.ini (kept if present) and
 # tradeauth.service under $(DESTDIR)$(PREFIX); docs/operations.md "Installing as a service".
