@@ -138,7 +138,8 @@ static ta_err update_one(struct sq_store *sq, sqlite3_stmt *q, const char *what)
     return err;
 }
 
-/* The setters: ?1 the id, ?2 (and ?3) the values; s NULL binds NULL. */
+/* The setters: ?1 the id, ?2 the value (and ?3 the text of a two-value setter); s NULL
+ * binds NULL. */
 static ta_err set_text(struct store *st, enum sq_slot slot, const char *sql, int64_t id,
                        const char *s, const char *what)
 {
@@ -160,7 +161,8 @@ static ta_err set_i64(struct store *st, enum sq_slot slot, const char *sql, int6
         return TA_FAIL(TA_E_INTERNAL);
     sqlite3_bind_int64(q, 1, id);
     sqlite3_bind_int64(q, 2, v);
-    sq__bind_str(q, 3, s); /* ignored by statements with two parameters */
+    if (sqlite3_bind_parameter_count(q) == 3)
+        sq__bind_str(q, 3, s);
     return update_one(sq, q, what);
 }
 
