@@ -67,28 +67,29 @@ static const char *route_name(size_t i)
     return i == MAX_ROUTES ? "none" : api_routes[i].name;
 }
 
-char *metrics_render(size_t hash_depth, int64_t live_sessions)
+/* Answers by route and envelope code; routes without answers are left out. */
+static void put_answers(struct buf *b, size_t n_routes)
 {
-    struct buf b = {xmalloc(8192), 0, 8192};
-    size_t n_routes = 0;
-    while (api_routes[n_routes].path != NULL && n_routes < MAX_ROUTES)
-        n_routes++;
-
-    put(&b, "# HELP tradeauth_requests_total Answers by route and envelope code.\n"
-            "# TYPE tradeauth_requests_total counter\n");
+    put(b, "# HELP tradeauth_requests_total Answers by route and envelope code.\n"
+           "# TYPE tradeauth_requests_total counter\n");
     for (size_t i = 0; i <= MAX_ROUTES; i++) {
         if (i >= n_routes && i != MAX_ROUTES)
             continue;
         for (unsigned k = 0; k < TA_ERR_COUNT_; k++) {
             uint64_t v = atomic_load_explicit(&answers[i][k], memory_order_relaxed);
             if (v != 0)
-                put(&b, "tradeauth_requests_total{route=\"%s\",code=\"%s\",outcome=\"%s\"} %llu\n",
+                put(b, "tradeauth_requests_total{route=\"%s\",code=\"%s\",outcome=\"%s\"} %llu\n",
                     route_name(i), ta_err_wire((ta_err)k), ta_err_name((ta_err)k),
                     (unsigned long long)v);
         }
     }
-    put(&b, "# HELP tradeauth_request_duration_seconds Time from first byte to answer.\n"
-            "# TYPE tradeauth_request_duration_seconds histogram\n");
+}
+
+/* The latency histogram of each route. */
+static void put_durations(struct buf *b, size_t n_routes)
+{
+    put(b, "# HELP tradeauth_request_duration_seconds Time from first byte to answer.\n"
+           "# TYPE tradeauth_request_duration_seconds histogram\n");
     for (size_t i = 0; i <= MAX_ROUTES; i++) {
         if (i >= n_routes && i != MAX_ROUTES)
             continue;
@@ -96,23 +97,26 @@ char *metrics_render(size_t hash_depth, int64_t live_sessions)
         for (size_t k = 0; k <= NB; k++) {
             cum += atomic_load_explicit(&buckets[i][k], memory_order_relaxed);
             if (k < NB)
-                put(&b, "tradeauth_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+                put(b, "tradeauth_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
                     route_name(i), bounds_ms[k] / 1000.0, (unsigned long long)cum);
             else
-                put(&b,
-                    "tradeauth_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+                put(b, "tradeauth_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
                     route_name(i), (unsigned long long)cum);
         }
-        put(&b, "tradeauth_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_name(i),
+        put(b, "tradeauth_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_name(i),
             (double)atomic_load_explicit(&sum_us[i], memory_order_relaxed) / 1e6);
-        put(&b, "tradeauth_request_duration_seconds_count{route=\"%s\"} %llu\n", route_name(i),
+        put(b, "tradeauth_request_duration_seconds_count{route=\"%s\"} %llu\n", route_name(i),
             (unsigned long long)cum);
     }
-    put(&b,
+}
+
+static void put_hash_pool(struct buf *b, size_t hash_depth)
+{
+    put(b,
         "# HELP tradeauth_hash_queue_depth Password hashes waiting for a worker.\n"
         "# TYPE tradeauth_hash_queue_depth gauge\ntradeauth_hash_queue_depth %zu\n",
         hash_depth);
-    put(&b,
+    put(b,
         "# HELP tradeauth_hash_jobs_total Slow requests run on the hash pool.\n"
         "# TYPE tradeauth_hash_jobs_total counter\ntradeauth_hash_jobs_total %llu\n"
         "# HELP tradeauth_hash_wait_seconds_total Time those jobs waited in the queue.\n"
@@ -122,7 +126,11 @@ char *metrics_render(size_t hash_depth, int64_t live_sessions)
         "# TYPE tradeauth_hash_rejected_total counter\ntradeauth_hash_rejected_total %llu\n",
         (unsigned long long)stats_get(STAT_HASH_JOBS), (double)stats_get(STAT_HASH_WAIT_US) / 1e6,
         (unsigned long long)stats_get(STAT_HASH_REJECTED));
-    put(&b,
+}
+
+static void put_session_cache(struct buf *b)
+{
+    put(b,
         "# HELP tradeauth_session_cache_hits_total Token reads answered from memory.\n"
         "# TYPE tradeauth_session_cache_hits_total counter\n"
         "tradeauth_session_cache_hits_total %llu\n"
@@ -142,8 +150,12 @@ char *metrics_render(size_t hash_depth, int64_t live_sessions)
         (unsigned long long)stats_get(STAT_CACHE_ENTRIES),
         (unsigned long long)stats_get(STAT_CACHE_FLUSHES),
         (unsigned long long)stats_get(STAT_CACHE_TOUCHES));
-    put(&b, "# HELP tradeauth_codes_total Verification messages by channel and result.\n"
-            "# TYPE tradeauth_codes_total counter\n");
+}
+
+static void put_codes(struct buf *b)
+{
+    put(b, "# HELP tradeauth_codes_total Verification messages by channel and result.\n"
+           "# TYPE tradeauth_codes_total counter\n");
     static const struct {
         const char *channel, *result;
         enum stat_id id;
@@ -151,8 +163,21 @@ char *metrics_render(size_t hash_depth, int64_t live_sessions)
                  {"sms", "failed", STAT_SMS_FAILED},       {"email", "sent", STAT_EMAIL_SENT},
                  {"email", "retried", STAT_EMAIL_RETRIED}, {"email", "failed", STAT_EMAIL_FAILED}};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
-        put(&b, "tradeauth_codes_total{channel=\"%s\",result=\"%s\"} %llu\n", codes[i].channel,
+        put(b, "tradeauth_codes_total{channel=\"%s\",result=\"%s\"} %llu\n", codes[i].channel,
             codes[i].result, (unsigned long long)stats_get(codes[i].id));
+}
+
+char *metrics_render(size_t hash_depth, int64_t live_sessions)
+{
+    struct buf b = {xmalloc(8192), 0, 8192};
+    size_t n_routes = 0;
+    while (api_routes[n_routes].path != NULL && n_routes < MAX_ROUTES)
+        n_routes++;
+    put_answers(&b, n_routes);
+    put_durations(&b, n_routes);
+    put_hash_pool(&b, hash_depth);
+    put_session_cache(&b);
+    put_codes(&b);
     if (live_sessions >= 0)
         put(&b,
             "# HELP tradeauth_active_sessions Sessions used within the idle lifetime.\n"

@@ -6,7 +6,7 @@
 # import within a minute on SQLite (the time is printed).
 . "$TA_SOURCE_DIR/tests/ops/lib.sh"
 DB="sqlite:$T_DIR/import.db"
-python3 -W ignore "$TA_SOURCE_DIR/tests/ops/make_import.py" mixed "$T_DIR/mixed.jsonl"
+"$T_PY" -W ignore "$TA_SOURCE_DIR/tests/ops/make_import.py" mixed "$T_DIR/mixed.jsonl"
 set +e
 "$TA_BINARY" customer import "$T_DIR/mixed.jsonl" --db "$DB" >"$T_DIR/first.out" 2>"$T_DIR/first.err"
 rc=$?
@@ -55,7 +55,7 @@ t_post /api/register/customer.app.CustomerWebApiService.register "{\"type\":1,\"
 [ "$(jq -r .data.customerNo "$T_DIR/reg.json")" = 86500006 ] || fail "register after import: $(cat "$T_DIR/reg.json")"
 
 # 100,000 customers.
-python3 -W ignore "$TA_SOURCE_DIR/tests/ops/make_import.py" bulk 100000 "$T_DIR/bulk.jsonl"
+"$T_PY" -W ignore "$TA_SOURCE_DIR/tests/ops/make_import.py" bulk 100000 "$T_DIR/bulk.jsonl"
 start=$EPOCHREALTIME
 "$TA_BINARY" customer import "$T_DIR/bulk.jsonl" --db "sqlite:$T_DIR/bulk.db" >"$T_DIR/bulk.out" || fail "bulk import"
 secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
