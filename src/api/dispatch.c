@@ -51,7 +51,7 @@ ta_err api_dispatch(const struct route *r, struct api_req *req, json_t **data_ou
     req->auth = NULL;
     req->auth_err = TA_E_TOKEN;
     ta_err err = resolve_company(req);
-    if (err == TA_OK)
+    if (err == TA_OK && (r->flags & ROUTE_GATEWAY) == 0) /* a proxy's sub-request has no body */
         err = api_unseal(req);
     if (err != TA_OK)
         return err;

@@ -4,6 +4,7 @@
 #include "app/app.h"
 #include "app/ready.h"
 #include "crypto/passwd.h"
+#include "delivery/log_lookup.h"
 #include "delivery/worker.h"
 #include "domain/company.h"
 #include "domain/keys.h"
@@ -97,6 +98,12 @@ static bool hook_outbox_counts(void *ud, int64_t *pending, int64_t *failed)
            STORE(st, outbox_count, OUTBOX_FAILED, failed) == TA_OK;
 }
 
+static bool hook_last_code(void *ud, const char *to, char *code, size_t size)
+{
+    struct app *app = ud;
+    return delivery_log_last_code(app->cfg->delivery_log, to, code, size);
+}
+
 /* Hash workers run at nice 10: token reads on the HTTP threads preempt argon2id, yet when
  * reads saturate every core, logins still get about a tenth of it instead of starving
  * (SCHED_IDLE, measured first, let login p99 reach 10 s in bench/REPORT.md scenario 3). On
@@ -177,6 +184,7 @@ ta_err app_start(struct app *app)
                                .ready = hook_ready,
                                .live_sessions = hook_live_sessions,
                                .outbox_counts = hook_outbox_counts,
+                               .last_code = hook_last_code,
                                .ud = app,
                                .hash_pool = app->hash_pool,
                                .write_pool = app->write_pool};

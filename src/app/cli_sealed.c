@@ -65,6 +65,13 @@ int cli_sealed_apply(struct cli_env *env, int64_t company_id, const struct cli_s
                 s->key_path != NULL ? s->key_path : "the stored key");
         return 2;
     }
+    if (e == TA_E_NOT_FOUND) {
+        fprintf(stderr,
+                "tradeauth: company %" PRId64 " has no key: --require-encryption on needs "
+                "--rsa-private-key FILE\n",
+                company_id);
+        return 2;
+    }
     if (e != TA_OK) {
         fprintf(stderr, "tradeauth: could not set the key of company %" PRId64 "\n", company_id);
         return 1;
@@ -79,8 +86,7 @@ void cli_sealed_print(struct cli_env *env, int64_t company_id)
     if (env->json || sealed_describe(env->st, company_id, &bits, &required) != TA_OK)
         return;
     if (bits == 0)
-        printf("encrypted bodies: no key%s\n",
-               required ? " (required: every request refused)" : "");
+        printf("encrypted bodies: no key\n");
     else
         printf("encrypted bodies: RSA %d-bit key, %s\n", bits,
                required ? "required" : "plain bodies accepted too");

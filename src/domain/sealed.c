@@ -212,6 +212,8 @@ ta_err sealed_configure(struct store *st, int64_t company_id, const char *key_te
     }
     if (e == TA_OK && require >= 0)
         k.require_encryption = require != 0;
+    if (e == TA_OK && k.require_encryption && key == NULL)
+        e = TA_E_NOT_FOUND; /* required without a key would refuse every request */
     k.updated_ms = now_ms;
     if (e == TA_OK)
         e = STORE(st, company_key_set, &k);

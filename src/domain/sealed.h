@@ -35,7 +35,8 @@ ta_err sealed_accept(struct dctx *ctx, const char *sign_text, size_t n, const ch
 
 /* Admin (CLI): sets the company's key from key_text (PEM or base64 PKCS#8 DER; NULL keeps
  * the current one) and require (-1 keeps it, 0 off, 1 on). TA_E_FIELD for a bad key,
- * TA_E_NO_COMPANY for an unknown company. *bits_out: the key's size (0 when none). */
+ * TA_E_NO_COMPANY for an unknown company, TA_E_NOT_FOUND for "required" without a key. *bits_out:
+ * the key's size (0 when none). */
 ta_err sealed_configure(struct store *st, int64_t company_id, const char *key_text, size_t len,
                         int require, int64_t now_ms, int *bits_out);
 /* Admin: whether the company has a key (*bits_out its size, 0 none) and requires it. */

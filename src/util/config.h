@@ -45,6 +45,7 @@ struct config {
     int delivery_backoff_ms;
     int delivery_poll_ms;
     char *totp_issuer;
+    bool console; /* GET /console/: the try-it page (development, log transport only) */
     /* verification codes (contract B5, D) */
     int code_ttl_s;
     int code_attempts;

@@ -155,7 +155,9 @@ static void required__base64_der_key__encrypted_served_plain_refused(void **stat
     E2E_EXPECT(r, 200, "GATEWAY_CODE_003");
     e2e_resp_free(&r);
     sealed_code("3", key3, email, tok, code);
-    char *plain = json_dumps(register_params(email, tok, code), JSON_COMPACT);
+    json_t *params = register_params(email, tok, code);
+    char *plain = json_dumps(params, JSON_COMPACT);
+    json_decref(params);
     r = call_raw(E2E_REGISTER, "3", NULL, plain, -1);
     free(plain);
     E2E_EXPECT(r, 200, "GATEWAY_CODE_003");
@@ -173,6 +175,11 @@ static void required__base64_der_key__encrypted_served_plain_refused(void **stat
     assert_int_equal(json_integer_value(
                          json_object_get(json_object_get(r.json, "data"), "associationCompanyId")),
                      4);
+    e2e_resp_free(&r);
+    /* The gateway check (C20) is a proxy's sub-request without a body: never encrypted. */
+    struct e2e_opts g = {.method = "GET", .company = "3", .token = token};
+    r = e2e_call(srv, "/auth/check", NULL, &g);
+    assert_int_equal(r.status, 200);
     e2e_resp_free(&r);
     /* Company 1's key does not open company 3's bodies. */
     r = call_sealed(E2E_INFO, "3", key1, token, json_object());
@@ -319,6 +326,34 @@ static void log__nothing_of_the_decrypted_body(void **state)
     }
 }
 
+static void cli__bad_keys_and_required_without_key__refused(void **state)
+{
+    (void)state;
+    static char out[4096];
+    char path[600], pem[512], b64[512];
+    snprintf(path, sizeof path, "%s/junk.pem", srv->dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n", f);
+    fclose(f);
+    assert_int_equal(
+        e2e_cli(srv, out, sizeof out, E2E_ARGS("company", "set", "2", "--rsa-private-key", path)),
+        2);
+    EVP_PKEY *small = sealed_keygen(512, srv->dir, "small", pem, b64); /* below 1024 bits */
+    EVP_PKEY_free(small);
+    assert_int_equal(
+        e2e_cli(srv, out, sizeof out, E2E_ARGS("company", "set", "2", "--rsa-private-key", pem)),
+        2);
+    assert_int_equal(e2e_cli(srv, out, sizeof out,
+                             E2E_ARGS("company", "set", "2", "--require-encryption", "on")),
+                     2);
+    assert_int_equal(e2e_cli(srv, out, sizeof out,
+                             E2E_ARGS("company", "set", "2", "--require-encryption", "maybe")),
+                     2);
+    assert_int_equal(e2e_cli(srv, out, sizeof out, E2E_ARGS("company", "show", "2")), 0);
+    assert_non_null(strstr(out, "encrypted bodies: no key"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +362,7 @@ int main(void)
         cmocka_unit_test(failures__each_003__nothing_changed__code_still_usable),
         cmocka_unit_test(replay__login__second_refused_no_second_session),
         cmocka_unit_test(log__nothing_of_the_decrypted_body),
+        cmocka_unit_test(cli__bad_keys_and_required_without_key__refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
