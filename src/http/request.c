@@ -125,7 +125,7 @@ static void make_trace(struct request *rq)
         return;
     }
     char uuid[37];
-    token_uuid_new(uuid);
+    token_trace_new(uuid);
     rq->req.ctx.trace = arena_printf(rq->a, "x-%s-%lld", uuid, (long long)clock_now_ms());
 }
 
@@ -274,6 +274,8 @@ enum request_next request_begin(struct request *rq, const char *method, const ch
 void request_body(struct request *rq, const char *data, size_t n)
 {
     size_t max = (size_t)rq->cfg->body_max_bytes;
+    if (n == 0)
+        return; /* nothing to copy, and no buffer yet to copy to */
     if (rq->too_large || rq->body_len + n > max) {
         rq->too_large = true;
         return;

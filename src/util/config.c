@@ -56,6 +56,9 @@ static const struct opt opts[] = {
       "workers that run writing routes off the HTTP threads (0: one per core, at least 2)"),
     I("write-queue", write_queue, "0", 0, 100000,
       "writing requests allowed to wait (0: 32 x write-threads); beyond it GATEWAY_CODE_004"),
+    S("instance-id", instance_id, "",
+      "this instance's name on the outbox rows it claims, so that it takes them back at once "
+      "after a crash (empty: host:listen, none when the port is 0)"),
     I("read-timeout-s", read_timeout_s, "10", 0, 3600,
       "a request (head and body) must arrive whole within this, or its connection is closed "
       "(0: no limit)"),

@@ -60,5 +60,8 @@ start=$EPOCHREALTIME
 "$TA_BINARY" customer import "$T_DIR/bulk.jsonl" --db "sqlite:$T_DIR/bulk.db" >"$T_DIR/bulk.out" || fail "bulk import"
 secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 grep -q "100000 lines, 100000 imported, 0 already there, 0 rejected" "$T_DIR/bulk.out" || fail "$(cat "$T_DIR/bulk.out")"
-awk -v s="$secs" 'BEGIN { exit !(s < 60) }' || fail "100,000 customers took $secs s"
+# The bound is for the release build; under AddressSanitizer everything runs ~3x slower.
+limit=60
+ldd "$TA_BINARY" | grep -q libasan && limit=240
+awk -v s="$secs" -v l="$limit" 'BEGIN { exit !(s < l) }' || fail "100,000 customers took $secs s (limit $limit)"
 echo "ok: every hash kind logs in and is rehashed; bad lines reported; 100,000 customers in $secs s"
