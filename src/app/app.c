@@ -4,6 +4,7 @@
 #include "app/app.h"
 #include "app/ready.h"
 #include "crypto/passwd.h"
+#include "delivery/log_lookup.h"
 #include "delivery/worker.h"
 #include "domain/company.h"
 #include "domain/keys.h"
@@ -97,6 +98,12 @@ static bool hook_outbox_counts(void *ud, int64_t *pending, int64_t *failed)
            STORE(st, outbox_count, OUTBOX_FAILED, failed) == TA_OK;
 }
 
+static bool hook_last_code(void *ud, const char *to, char *code, size_t size)
+{
+    struct app *app = ud;
+    return delivery_log_last_code(app->cfg->delivery_log, to, code, size);
+}
+
 /* Hash workers run at nice 10: token reads on the HTTP threads preempt argon2id, yet when
  * reads saturate every core, logins still get about a tenth of it instead of starving
  * (SCHED_IDLE, measured first, let login p99 reach 10 s in bench/REPORT.md scenario 3). On
@@ -113,6 +120,19 @@ static void *write_thread_init(void *ud)
     return app_thread_store(ud);
 }
 
+/* The outbox claims' owner: the setting, else host:listen; none with an ephemeral port,
+ * whose next run would not be the same instance. */
+static void set_instance_id(const struct config *cfg)
+{
+    char host[64] = "";
+    const char *port = strrchr(cfg->listen, ':');
+    store_instance_id[0] = '\0';
+    if (cfg->instance_id[0] != '\0')
+        snprintf(store_instance_id, sizeof store_instance_id, "%s", cfg->instance_id);
+    else if (port != NULL && strcmp(port, ":0") != 0 && gethostname(host, sizeof host - 1) == 0)
+        snprintf(store_instance_id, sizeof store_instance_id, "%s/%s", host, cfg->listen);
+}
+
 ta_err app_open(const struct config *cfg, struct app **out)
 {
     if (sodium_init() < 0)
@@ -120,6 +140,7 @@ ta_err app_open(const struct config *cfg, struct app **out)
     struct app *app = xcalloc(1, sizeof *app);
     app->cfg = cfg;
     store_busy_ms = cfg->db_busy_ms;
+    set_instance_id(cfg);
     app->generation = atomic_fetch_add(&generations, 1) + 1;
     pthread_mutex_init(&app->lock, NULL);
     ta_err e = store_open(cfg->db, &app->main_store);
@@ -177,6 +198,7 @@ ta_err app_start(struct app *app)
                                .ready = hook_ready,
                                .live_sessions = hook_live_sessions,
                                .outbox_counts = hook_outbox_counts,
+                               .last_code = hook_last_code,
                                .ud = app,
                                .hash_pool = app->hash_pool,
                                .write_pool = app->write_pool};

@@ -5,6 +5,7 @@
 #include "api/check.h"
 #include "api/openapi.h"
 #include "crypto/token.h"
+#include "http/console.h"
 #include "http/metrics.h"
 #include "http/respond.h"
 #include "util/arena.h"
@@ -124,7 +125,7 @@ static void make_trace(struct request *rq)
         return;
     }
     char uuid[37];
-    token_uuid_new(uuid);
+    token_trace_new(uuid);
     rq->req.ctx.trace = arena_printf(rq->a, "x-%s-%lld", uuid, (long long)clock_now_ms());
 }
 
@@ -141,6 +142,26 @@ void request_fail(struct request *rq, ta_err e, const char *detail)
 
 /* ---- the request line ------------------------------------------------------------- */
 
+/* GET /console/ and /console/code (setting console): the page, and the last code the log
+ * transport wrote to the address in the X-Console-To header. */
+static void console(struct request *rq, const char *rest)
+{
+    char code[32];
+    const char *to = header(rq, "X-Console-To");
+    if (rest[0] == '\0' || strcmp(rest, "/") == 0) {
+        answer(rq, 200, "text/html; charset=utf-8", xstrdup((const char *)console_page));
+        add_header(rq, "Content-Security-Policy",
+                   "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+    } else if (strcmp(rest, "/code") == 0 && to != NULL && strlen(to) <= HEADER_MAX &&
+               printable(to) && rq->hooks->last_code != NULL &&
+               rq->hooks->last_code(rq->hooks->ud, to, code, sizeof code)) {
+        answer(rq, 200, "application/json",
+               xstrdup(arena_printf(rq->a, "{\"code\":\"%s\"}", code)));
+    } else {
+        answer(rq, 404, "application/json", xstrdup("{}"));
+    }
+}
+
 /* GET /healthz, /readyz, /metrics, /openapi.json (outside the prefixes). False: not one of
  * them. */
 static bool ops(struct request *rq, const char *url)
@@ -153,6 +174,8 @@ static bool ops(struct request *rq, const char *url)
         bool ok = h->ready != NULL && h->ready(h->ud);
         answer(rq, ok ? 200 : 503, json,
                xstrdup(ok ? "{\"status\":\"ready\"}" : "{\"status\":\"database unavailable\"}"));
+    } else if (rq->cfg->console && strncmp(url, "/console", 8) == 0) {
+        console(rq, url + 8);
     } else if (strcmp(url, "/openapi.json") == 0) {
         answer(rq, 200, json, openapi_text());
     } else if (strcmp(url, "/metrics") == 0) {
@@ -251,6 +274,8 @@ enum request_next request_begin(struct request *rq, const char *method, const ch
 void request_body(struct request *rq, const char *data, size_t n)
 {
     size_t max = (size_t)rq->cfg->body_max_bytes;
+    if (n == 0)
+        return; /* nothing to copy, and no buffer yet to copy to */
     if (rq->too_large || rq->body_len + n > max) {
         rq->too_large = true;
         return;

@@ -25,6 +25,9 @@ struct http_hooks {
     int64_t (*live_sessions)(void *ud);
     /* GET /metrics: outbox rows waiting and given up on; false when unknown. */
     bool (*outbox_counts)(void *ud, int64_t *pending, int64_t *failed);
+    /* GET /console/code (setting console): the newest code the log transport wrote for an
+     * address; false when none. May be NULL. */
+    bool (*last_code)(void *ud, const char *to, char *code, size_t size);
     void *ud;
     /* Runs slow routes; its workers' state is their struct store *. May be NULL. */
     struct workpool *hash_pool;

@@ -5,7 +5,9 @@
 #ifndef TA_STORE_ROWS_H
 #define TA_STORE_ROWS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store/model.h"
 
@@ -187,6 +189,25 @@ union row_any {
     struct outbox_row outbox;
     struct audit_row audit;
 };
+
+/* The integer kinds (COL_I64, COL_INT, COL_BOOL) as one int64_t, for backends whose
+ * databases hand integers over as 64-bit values either way. */
+static inline int64_t row_get_int(const struct col *c, const void *field)
+{
+    if (c->kind == COL_I64)
+        return *(const int64_t *)field;
+    return c->kind == COL_INT ? *(const int *)field : *(const bool *)field;
+}
+
+static inline void row_put_int(const struct col *c, void *field, int64_t v)
+{
+    if (c->kind == COL_I64)
+        *(int64_t *)field = v;
+    else if (c->kind == COL_INT)
+        *(int *)field = v < INT32_MIN || v > INT32_MAX ? 0 : (int)v; /* as pg__int */
+    else
+        *(bool *)field = v != 0;
+}
 
 extern const struct row_desc row_company, row_customer, row_account, row_session, row_ticket,
     row_onetime, row_outbox, row_audit;

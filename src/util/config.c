@@ -56,6 +56,9 @@ static const struct opt opts[] = {
       "workers that run writing routes off the HTTP threads (0: one per core, at least 2)"),
     I("write-queue", write_queue, "0", 0, 100000,
       "writing requests allowed to wait (0: 32 x write-threads); beyond it GATEWAY_CODE_004"),
+    S("instance-id", instance_id, "",
+      "this instance's name on the outbox rows it claims, so that it takes them back at once "
+      "after a crash (empty: host:listen, none when the port is 0)"),
     I("read-timeout-s", read_timeout_s, "10", 0, 3600,
       "a request (head and body) must arrive whole within this, or its connection is closed "
       "(0: no limit)"),
@@ -88,6 +91,8 @@ static const struct opt opts[] = {
     I("delivery-backoff-ms", delivery_backoff_ms, "1000", 1, 3600000,
       "first retry delay; doubles each time"),
     I("delivery-poll-ms", delivery_poll_ms, "200", 1, 60000, "how often the outbox is polled"),
+    B("console", console, "false",
+      "serve the try-it page /console/ (on|off; development: needs the log transports)"),
     S("totp-issuer", totp_issuer, "tradeauth", "issuer shown in authenticator apps"),
     I("code-ttl-s", code_ttl_s, "300", 10, 86400, "verification code lifetime"),
     I("code-attempts", code_attempts, "5", 1, 100, "wrong codes allowed per ticket"),
@@ -153,9 +158,11 @@ static int set(struct config *cfg, const struct opt *o, const char *value, const
     }
     if (o->type == OPT_BOOL) {
         bool *p = field(cfg, o);
-        if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0 || strcmp(value, "yes") == 0)
+        if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0 || strcmp(value, "yes") == 0 ||
+            strcmp(value, "on") == 0)
             *p = true;
-        else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0 || strcmp(value, "no") == 0)
+        else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0 ||
+                 strcmp(value, "no") == 0 || strcmp(value, "off") == 0)
             *p = false;
         else {
             fprintf(err, "tradeauth: %s: %s = '%s' is not a boolean (true or false)\n", source,
@@ -392,6 +399,13 @@ int config_check(const struct config *cfg, FILE *err)
     }
     if (any_hook && cfg->webhook_url[0] == '\0') {
         fprintf(err, "tradeauth: webhook-url is required when a transport is webhook\n");
+        return -1;
+    }
+    /* The console shows the codes the log transport wrote: never beside real delivery. */
+    if (cfg->console && (any_smtp || any_hook || strcmp(cfg->sms_transport, "log") != 0 ||
+                         strcmp(cfg->email_transport, "log") != 0)) {
+        fprintf(err, "tradeauth: console = on is for development: it needs the log transport "
+                     "for every channel and company\n");
         return -1;
     }
     return 0;

@@ -105,9 +105,11 @@ static int parse_one(const char *s, size_t len, struct cidr *c)
 
 int net_cidr_list_parse(const char *s, struct net_cidr_list **out)
 {
+    /* Items are separated by commas or spaces: count both (the fuzzer found "a,b c" writing
+     * past a list sized by commas alone). */
     size_t cap = 1;
     for (const char *p = s; *p; p++)
-        cap += *p == ',';
+        cap += *p == ',' || *p == ' ';
     struct net_cidr_list *l = xcalloc(1, sizeof *l + cap * sizeof(struct cidr));
     const char *p = s;
     while (*p != '\0') {

@@ -3,6 +3,10 @@
 # Sourced; expects TA_BINARY and TA_SOURCE_DIR from ctest (tests/ops/CMakeLists.txt).
 set -euo pipefail
 : "${TA_BINARY:?run through ctest}" "${TA_SOURCE_DIR:?run through ctest}"
+# Debian's python3, whose packages (selenium, jsonschema) scripts/deps.sh installs, even
+# when another python3 comes first in PATH.
+T_PY=/usr/bin/python3
+[ -x "$T_PY" ] || T_PY=$(command -v python3)
 T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ta-ops-XXXXXX")
 T_PIDS=()
 t_cleanup() {

@@ -6,7 +6,7 @@
 t_serve live --delivery-poll-ms 5 --code-resend-s 0 --codes-per-address-hour 1000000 \
     --codes-per-recipient-hour 1000000 --codes-per-company-day 100000000 --lookup-per-address-min 1000000
 LIVE="sqlite:$T_DIR/live.db"
-python3 "$TA_SOURCE_DIR/tests/ops/register_flood.py" --url "$T_URL" --outbox "$T_DIR/live.outbox.jsonl" \
+"$T_PY" "$TA_SOURCE_DIR/tests/ops/register_flood.py" --url "$T_URL" --outbox "$T_DIR/live.outbox.jsonl" \
     --acked "$T_DIR/acked.txt" --seconds 4 --command-at 1.5 \
     -- "$TA_BINARY" backup "$T_DIR/backup.db" --db "$LIVE" || fail "backup during the flood"
 n=$(wc -l <"$T_DIR/acked.txt")

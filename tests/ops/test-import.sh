@@ -6,7 +6,7 @@
 # import within a minute on SQLite (the time is printed).
 . "$TA_SOURCE_DIR/tests/ops/lib.sh"
 DB="sqlite:$T_DIR/import.db"
-python3 -W ignore "$TA_SOURCE_DIR/tests/ops/make_import.py" mixed "$T_DIR/mixed.jsonl"
+"$T_PY" -W ignore "$TA_SOURCE_DIR/tests/ops/make_import.py" mixed "$T_DIR/mixed.jsonl"
 set +e
 "$TA_BINARY" customer import "$T_DIR/mixed.jsonl" --db "$DB" >"$T_DIR/first.out" 2>"$T_DIR/first.err"
 rc=$?
@@ -55,10 +55,13 @@ t_post /api/register/customer.app.CustomerWebApiService.register "{\"type\":1,\"
 [ "$(jq -r .data.customerNo "$T_DIR/reg.json")" = 86500006 ] || fail "register after import: $(cat "$T_DIR/reg.json")"
 
 # 100,000 customers.
-python3 -W ignore "$TA_SOURCE_DIR/tests/ops/make_import.py" bulk 100000 "$T_DIR/bulk.jsonl"
+"$T_PY" -W ignore "$TA_SOURCE_DIR/tests/ops/make_import.py" bulk 100000 "$T_DIR/bulk.jsonl"
 start=$EPOCHREALTIME
 "$TA_BINARY" customer import "$T_DIR/bulk.jsonl" --db "sqlite:$T_DIR/bulk.db" >"$T_DIR/bulk.out" || fail "bulk import"
 secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 grep -q "100000 lines, 100000 imported, 0 already there, 0 rejected" "$T_DIR/bulk.out" || fail "$(cat "$T_DIR/bulk.out")"
-awk -v s="$secs" 'BEGIN { exit !(s < 60) }' || fail "100,000 customers took $secs s"
+# The bound is for the release build; under AddressSanitizer everything runs ~3x slower.
+limit=60
+ldd "$TA_BINARY" | grep -q libasan && limit=240
+awk -v s="$secs" -v l="$limit" 'BEGIN { exit !(s < l) }' || fail "100,000 customers took $secs s (limit $limit)"
 echo "ok: every hash kind logs in and is rehashed; bad lines reported; 100,000 customers in $secs s"

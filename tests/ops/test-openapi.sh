@@ -47,7 +47,7 @@ t_post /api/login/$CWS.login '{"type":"x"}' >"$T_DIR/field.json"
 for f in register login info; do
     [ "$(jq -r .code "$T_DIR/$f.json")" = 0 ] || fail "$f: $(cat "$T_DIR/$f.json")"
 done
-python3 "$TA_SOURCE_DIR/tests/ops/check_payload.py" "$DOC" \
+"$T_PY" "$TA_SOURCE_DIR/tests/ops/check_payload.py" "$DOC" \
     "Registered=$T_DIR/register.json@/register/$CWS.register" \
     "Customer=$T_DIR/login.json@/login/$CWS.login" \
     "Customer=$T_DIR/info.json@/global/$CWS.findCustomerInfo" \

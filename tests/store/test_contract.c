@@ -1800,6 +1800,174 @@ static void concurrency__two_stores_consume_one_secret__exactly_one_wins(void **
 
 /* ------------------------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------------------------
+ * The security center (C21-C24)
+ * ---------------------------------------------------------------------------------------- */
+
+static void security__contacts_and_country__conflict_in_the_company(void **state)
+{
+    struct fx *f = *state;
+    int64_t co = new_company(f), other_co = new_company(f);
+    char *e1 = uniq(f, "s1@"), *e2 = uniq(f, "s2@"), *p2 = uniq(f, "7");
+    int64_t a = new_customer(f, co, e1, NULL, NULL);
+    int64_t b = new_customer(f, co, e2, (char *)"+86", p2);
+    int64_t c = new_customer(f, other_co, NULL, NULL, NULL);
+    assert_int_equal(STORE(f->st, customer_set_email, a, e2), TA_E_CONFLICT);
+    assert_int_equal(STORE(f->st, customer_set_phone, a, "+86", p2), TA_E_CONFLICT);
+    /* Inside a transaction the conflict leaves it usable. */
+    assert_int_equal(store_begin(f->st), TA_OK);
+    assert_int_equal(STORE(f->st, customer_set_email, a, e2), TA_E_CONFLICT);
+    assert_int_equal(STORE(f->st, customer_set_country, a, "SG"), TA_OK);
+    assert_int_equal(store_commit(f->st), TA_OK);
+    assert_int_equal(STORE(f->st, customer_set_email, c, e2), TA_OK); /* another company */
+    assert_int_equal(STORE(f->st, customer_set_phone, a, "+44", p2), TA_OK);
+    assert_int_equal(STORE(f->st, customer_set_email, b, NULL), TA_OK);
+    assert_int_equal(STORE(f->st, customer_set_email, -1, e1), TA_E_NOT_FOUND);
+    struct customer got;
+    assert_int_equal(STORE(f->st, customer_get, a, f->a, &got), TA_OK);
+    assert_string_equal(got.email, e1);
+    assert_string_equal(got.phone_area, "+44");
+    assert_string_equal(got.phone, p2);
+    assert_string_equal(got.country, "SG");
+    assert_int_equal(STORE(f->st, customer_get, b, f->a, &got), TA_OK);
+    assert_null(got.email);
+}
+
+static void security__row__absent_then_round_trips(void **state)
+{
+    struct fx *f = *state;
+    int64_t co = new_company(f);
+    int64_t a = new_customer(f, co, uniq(f, "r@"), NULL, NULL);
+    struct customer_security s;
+    set_sentinel(&s, sizeof s);
+    assert_int_equal(STORE(f->st, security_get, a, f->a, &s), TA_E_NOT_FOUND);
+    assert_untouched(&s, sizeof s);
+    struct customer_security w = {a, co,  (char *)"$argon2id$x", (char *)"Blue7", T0 + 5, "", 7,
+                                  0, true};
+    copy_text(w.hold_reason, sizeof w.hold_reason, "contact_change");
+    assert_int_equal(STORE(f->st, security_put, &w), TA_OK);
+    assert_int_equal(STORE(f->st, security_get, a, f->a, &s), TA_OK);
+    assert_int_equal(s.customer_id, a);
+    assert_int_equal(s.company_id, co);
+    assert_string_equal(s.fund_pw_hash, "$argon2id$x");
+    assert_string_equal(s.anti_phish, "Blue7");
+    assert_int_equal(s.hold_until_ms, T0 + 5);
+    assert_string_equal(s.hold_reason, "contact_change");
+    assert_int_equal(s.delete_requested_ms, 7);
+    assert_true(s.pw_login_blocked);
+    w.fund_pw_hash = NULL;
+    w.pw_login_blocked = false;
+    assert_int_equal(STORE(f->st, security_put, &w), TA_OK); /* replaces the whole row */
+    assert_int_equal(STORE(f->st, security_get, a, f->a, &s), TA_OK);
+    assert_null(s.fund_pw_hash);
+    assert_false(s.pw_login_blocked);
+}
+
+static void security__device_seen__first_known_new(void **state)
+{
+    struct fx *f = *state;
+    int64_t a = new_customer(f, new_company(f), uniq(f, "d@"), NULL, NULL);
+    unsigned char k1[TA_HASH_BYTES], k2[TA_HASH_BYTES];
+    make_hash(k1);
+    make_hash(k2);
+    int st = -1;
+    assert_int_equal(STORE(f->st, device_seen, a, k1, T0, &st), TA_OK);
+    assert_int_equal(st, DEVICE_FIRST);
+    assert_int_equal(STORE(f->st, device_seen, a, k1, T0 + 1, &st), TA_OK);
+    assert_int_equal(st, DEVICE_KNOWN);
+    assert_int_equal(STORE(f->st, device_seen, a, k2, T0 + 2, &st), TA_OK);
+    assert_int_equal(st, DEVICE_NEW);
+    assert_int_equal(STORE(f->st, device_seen, a, k2, T0 + 3, &st), TA_OK);
+    assert_int_equal(st, DEVICE_KNOWN);
+}
+
+static void security__session_list__live_only_most_recent_first(void **state)
+{
+    struct fx *f = *state;
+    int64_t co = new_company(f);
+    int64_t a = new_customer(f, co, uniq(f, "l@"), NULL, NULL);
+    int64_t b = new_customer(f, co, uniq(f, "l@"), NULL, NULL);
+    struct session s1 = session_template(a, co, 1), s2 = session_template(a, co, 2),
+                   s3 = session_template(a, co, 3), sb = session_template(b, co, 2);
+    s2.last_used_ms = T0 + 10;
+    int64_t id1 = new_session(f, &s1), id2 = new_session(f, &s2), id3 = new_session(f, &s3);
+    new_session(f, &sb);
+    assert_int_equal(STORE(f->st, session_end, id3, T0 + 1, SESSION_LOGOUT), TA_OK);
+    struct session *list = NULL;
+    size_t n = 0;
+    assert_int_equal(STORE(f->st, session_list, a, f->a, &list, &n), TA_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(list[0].id, id2);
+    assert_int_equal(list[1].id, id1);
+    assert_int_equal(list[0].device, 2);
+    assert_string_equal(list[0].user_agent, "Mozilla/5.0 (test)");
+    assert_string_equal(list[0].client_addr, "203.0.113.7");
+    assert_int_equal(list[0].last_used_ms, T0 + 10);
+    assert_int_equal(list[0].customer_id, a);
+}
+
+static void security__audit_page__since_offset_limit(void **state)
+{
+    struct fx *f = *state;
+    int64_t co = new_company(f);
+    int64_t a = new_customer(f, co, uniq(f, "h@"), NULL, NULL);
+    for (int i = 0; i < 5; i++) {
+        struct audit_row r;
+        memset(&r, 0, sizeof r);
+        r.time_ms = T0 + i;
+        r.company_id = co;
+        r.customer_id = a;
+        copy_text(r.event, sizeof r.event, "login_ok");
+        copy_text(r.outcome, sizeof r.outcome, "OK");
+        r.device = i;
+        assert_int_equal(STORE(f->st, audit_insert, &r), TA_OK);
+    }
+    struct audit_row *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(STORE(f->st, audit_page, a, T0 + 1, 1, 2, f->a, &rows, &n), TA_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(rows[0].time_ms, T0 + 3);
+    assert_int_equal(rows[1].time_ms, T0 + 2);
+    assert_int_equal(STORE(f->st, audit_page, a, T0 + 1, 3, 10, f->a, &rows, &n), TA_OK);
+    assert_int_equal(n, 1); /* T0 + 0 is before since */
+    assert_int_equal(rows[0].device, 1);
+}
+
+static void security__erase_due__contacts_gone_rows_kept(void **state)
+{
+    struct fx *f = *state;
+    int64_t co = new_company(f);
+    char *email = uniq(f, "x@");
+    int64_t a = new_customer(f, co, email, (char *)"+86", uniq(f, "9"));
+    int64_t keep = new_customer(f, co, uniq(f, "k@"), NULL, NULL);
+    struct customer_security w = {a, co, (char *)"$argon2id$f", (char *)"p", 0, "", T0, 0, false};
+    assert_int_equal(STORE(f->st, security_put, &w), TA_OK);
+    struct customer_security later = {keep, co, NULL, NULL, 0, "", T0 + 1000, 0, false};
+    assert_int_equal(STORE(f->st, security_put, &later), TA_OK);
+    int64_t n = 0;
+    assert_int_equal(STORE(f->st, customer_erase_due, T0 + 10, T0 + 20, &n), TA_OK);
+    assert_true(n >= 1);
+    struct customer got;
+    assert_int_equal(STORE(f->st, customer_get, a, f->a, &got), TA_OK);
+    assert_null(got.email);
+    assert_null(got.phone);
+    assert_null(got.pw_hash);
+    assert_non_null(got.customer_no);
+    struct customer_security s;
+    assert_int_equal(STORE(f->st, security_get, a, f->a, &s), TA_OK);
+    assert_null(s.fund_pw_hash);
+    assert_null(s.anti_phish);
+    assert_int_equal(s.erased_ms, T0 + 20);
+    assert_int_equal(STORE(f->st, customer_get, keep, f->a, &got), TA_OK);
+    assert_non_null(got.email); /* its grace period runs on */
+    /* Erased once: a second run finds nothing of it. */
+    assert_int_equal(STORE(f->st, customer_erase_due, T0 + 10, T0 + 30, &n), TA_OK);
+    assert_int_equal(STORE(f->st, security_get, a, f->a, &s), TA_OK);
+    assert_int_equal(s.erased_ms, T0 + 20);
+    /* The address is free again in the company. */
+    new_customer(f, co, email, NULL, NULL);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 static void purge__removes_only_what_can_never_matter_again(void **state)
@@ -1908,6 +2076,12 @@ int main(void)
 
     const struct CMUnitTest tests[] = {
         T(open__unknown_scheme__not_found),
+        T(security__contacts_and_country__conflict_in_the_company),
+        T(security__row__absent_then_round_trips),
+        T(security__device_seen__first_known_new),
+        T(security__session_list__live_only_most_recent_first),
+        T(security__audit_page__since_offset_limit),
+        T(security__erase_due__contacts_gone_rows_kept),
         T(migrate__twice_and_from_a_second_store__keeps_data),
         T(meta__put_new_then_get__conflict_keeps_first),
         T(company__insert_get__round_trips_children_in_order),

@@ -308,10 +308,8 @@ ta_err pg__p_row(struct pg_params *pp, const struct row_desc *d, const void *rec
         const char *f = (const char *)rec + c->off;
         switch (c->kind) {
         case COL_I64:
-            pg__p_i64(pp, *(const int64_t *)f);
-            break;
         case COL_INT:
-            pg__p_i64(pp, *(const int *)f);
+            pg__p_i64(pp, row_get_int(c, f));
             break;
         case COL_BOOL:
             pg__p_bool(pp, *(const bool *)f);
@@ -351,13 +349,11 @@ ta_err pg__read_row(const PGresult *res, int row, int first, const struct row_de
         int i = first + (int)k;
         switch (c->kind) {
         case COL_I64:
-            *(int64_t *)f = pg__i64(res, row, i);
-            break;
         case COL_INT:
-            *(int *)f = pg__int(res, row, i);
+            row_put_int(c, f, pg__i64(res, row, i));
             break;
-        case COL_BOOL:
-            *(bool *)f = pg__bool(res, row, i);
+        case COL_BOOL: /* 't' or 'f' in text results */
+            row_put_int(c, f, pg__bool(res, row, i));
             break;
         case COL_STR:
             if (!pg__str(a, res, row, i, (char **)f))

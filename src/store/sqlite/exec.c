@@ -173,13 +173,9 @@ static ta_err bind_col(sqlite3_stmt *q, int i, const struct col *c, const char *
 {
     switch (c->kind) {
     case COL_I64:
-        sqlite3_bind_int64(q, i, *(const int64_t *)f);
-        break;
     case COL_INT:
-        sqlite3_bind_int(q, i, *(const int *)f);
-        break;
     case COL_BOOL:
-        sqlite3_bind_int(q, i, *(const bool *)f);
+        sqlite3_bind_int64(q, i, row_get_int(c, f));
         break;
     case COL_STR:
         sq__bind_str(q, i, *(char *const *)f);
@@ -239,13 +235,9 @@ ta_err sq__read_row(sqlite3_stmt *q, int first, const struct row_desc *d, struct
         int i = first + (int)k;
         switch (c->kind) {
         case COL_I64:
-            *(int64_t *)f = sqlite3_column_int64(q, i);
-            break;
         case COL_INT:
-            *(int *)f = sqlite3_column_int(q, i);
-            break;
         case COL_BOOL:
-            *(bool *)f = sqlite3_column_int(q, i) != 0;
+            row_put_int(c, f, sqlite3_column_int64(q, i));
             break;
         case COL_STR:
             *(char **)f = sq__col_str(q, i, a, &err);

@@ -122,6 +122,20 @@ static void company_transports__override_per_company_and_channel(void **state)
     config_cleanup(&c);
 }
 
+/* Found by tests/fuzz/fuzz_config: a list sized by its commas alone overflowed when items
+ * were also separated by spaces (ASan: heap-buffer-overflow in net_cidr_list_parse). */
+static void trusted_proxies__spaces_and_commas_mixed__parse(void **state)
+{
+    (void)state;
+    struct config c;
+    config_init(&c);
+    FILE *err = tmpfile();
+    const char *argv[] = {"--trusted-proxies", "10.0.0.0/8,::1/128 127.0.0.1 192.168.0.0/16 ::2"};
+    assert_int_equal(load(&c, err, 2, argv), 0);
+    fclose(err);
+    config_cleanup(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +143,7 @@ int main(void)
         cmocka_unit_test(precedence__file_then_env_then_flags),
         cmocka_unit_test(bad_values__stop_with_the_key_named),
         cmocka_unit_test(company_transports__override_per_company_and_channel),
+        cmocka_unit_test(trusted_proxies__spaces_and_commas_mixed__parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
