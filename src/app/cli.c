@@ -653,6 +653,12 @@ static int customer_status_cmd(struct cli_env *env)
     if (rc != 0)
         return rc;
     bool disable = strcmp(env->cmd->name, "disable") == 0;
+    if (!disable && c.status == CUSTOMER_DELETING) {
+        /* enable would leave the deletion request to erase the customer later */
+        fprintf(stderr, "tradeauth: customer %s has a deletion pending: use customer undelete\n",
+                c.customer_no);
+        return 1;
+    }
     ta_err e = admin_customer_status(env->st, &c, disable ? CUSTOMER_DISABLED : CUSTOMER_NORMAL,
                                      clock_now_ms());
     if (e == TA_OK)
