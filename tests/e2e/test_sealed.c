@@ -341,9 +341,11 @@ static void cli__bad_keys_and_required_without_key__refused(void **state)
         2);
     EVP_PKEY *small = sealed_keygen(512, srv->dir, "small", pem, b64); /* below 1024 bits */
     EVP_PKEY_free(small);
-    assert_int_equal(
-        e2e_cli(srv, out, sizeof out, E2E_ARGS("company", "set", "2", "--rsa-private-key", pem)),
-        2);
+    /* With another flag beside it: the refused key leaves the company as it was. */
+    assert_int_equal(e2e_cli(srv, out, sizeof out,
+                             E2E_ARGS("company", "set", "2", "--rsa-private-key", pem,
+                                      "--single-session", "on")),
+                     2);
     assert_int_equal(e2e_cli(srv, out, sizeof out,
                              E2E_ARGS("company", "set", "2", "--require-encryption", "on")),
                      2);
@@ -352,6 +354,7 @@ static void cli__bad_keys_and_required_without_key__refused(void **state)
                      2);
     assert_int_equal(e2e_cli(srv, out, sizeof out, E2E_ARGS("company", "show", "2")), 0);
     assert_non_null(strstr(out, "encrypted bodies: no key"));
+    assert_non_null(strstr(out, "single-session=off"));
 }
 
 int main(void)
