@@ -236,6 +236,11 @@ static void failures__each_003__nothing_changed__code_still_usable(void **state)
     json_object_set_new(cased, "ab", json_string("1"));
     json_object_set_new(cased, "Ab", json_string("2"));
     json_object_set_new(cased, "aB", json_string("3"));
+    /* Numbers are signed as JavaScript writes them; empty strings and booleans are not. */
+    json_object_set_new(cased, "ratio", json_real(1.5));
+    json_object_set_new(cased, "count", json_integer(7));
+    json_object_set_new(cased, "blank", json_string(""));
+    json_object_set_new(cased, "flag", json_true());
     char *ascii = sealed_sign_text(cased, now, 1), md5[33];
     sealed_md5(ascii, md5);
     free(ascii);
