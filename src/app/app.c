@@ -120,6 +120,19 @@ static void *write_thread_init(void *ud)
     return app_thread_store(ud);
 }
 
+/* The outbox claims' owner: the setting, else host:listen; none with an ephemeral port,
+ * whose next run would not be the same instance. */
+static void set_instance_id(const struct config *cfg)
+{
+    char host[64] = "";
+    const char *port = strrchr(cfg->listen, ':');
+    store_instance_id[0] = '\0';
+    if (cfg->instance_id[0] != '\0')
+        snprintf(store_instance_id, sizeof store_instance_id, "%s", cfg->instance_id);
+    else if (port != NULL && strcmp(port, ":0") != 0 && gethostname(host, sizeof host - 1) == 0)
+        snprintf(store_instance_id, sizeof store_instance_id, "%s/%s", host, cfg->listen);
+}
+
 ta_err app_open(const struct config *cfg, struct app **out)
 {
     if (sodium_init() < 0)
@@ -127,6 +140,7 @@ ta_err app_open(const struct config *cfg, struct app **out)
     struct app *app = xcalloc(1, sizeof *app);
     app->cfg = cfg;
     store_busy_ms = cfg->db_busy_ms;
+    set_instance_id(cfg);
     app->generation = atomic_fetch_add(&generations, 1) + 1;
     pthread_mutex_init(&app->lock, NULL);
     ta_err e = store_open(cfg->db, &app->main_store);

@@ -168,6 +168,19 @@ static void free_parts(struct delivery_worker *w)
     free(w);
 }
 
+/* Rows this instance claimed before a crash would wait out their lease (60 s): the same
+ * instance started again takes them back at once (issue 13). */
+static void reclaim(struct delivery_worker *w)
+{
+    int64_t n = 0;
+    if (store_instance_id[0] == '\0' ||
+        STORE(w->st, outbox_reclaim, store_instance_id, clock_now_ms(), &n) != TA_OK)
+        return;
+    if (n > 0)
+        log_info(NULL, "delivery: took back %lld message(s) this instance (%s) had claimed",
+                 (long long)n, store_instance_id);
+}
+
 ta_err delivery_worker_start(const struct config *cfg, struct delivery_worker **out)
 {
     struct delivery_worker *w = xcalloc(1, sizeof *w);
@@ -175,6 +188,8 @@ ta_err delivery_worker_start(const struct config *cfg, struct delivery_worker **
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
     ta_err e = store_open(cfg->db, &w->st);
+    if (e == TA_OK)
+        reclaim(w);
     if (e == TA_OK)
         e = transport_log_new(cfg->delivery_log, &w->log);
     /* Built when any channel of any company may use them; config_check made sure their

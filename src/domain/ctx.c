@@ -60,3 +60,13 @@ bool dctx_tx_left_open(struct dctx *ctx)
     store_rollback(ctx->st);
     return true;
 }
+
+void dctx_deadline_set(int64_t mono_ns)
+{
+    store_deadline_set(mono_ns);
+}
+
+int64_t dctx_busy_ns(void)
+{
+    return (int64_t)store_busy_ms * 1000000;
+}

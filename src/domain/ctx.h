@@ -71,6 +71,12 @@ static inline ta_err dctx_tx(struct dctx *ctx, ta_err (*body)(struct dctx *ctx, 
     return dctx_tx_run(ctx, TX_RETRY, body, arg);
 }
 
+/* The request's lock budget, for the edge (which includes no store header): every database
+ * wait of the calling thread ends at mono_ns (clock_mono_ns); 0 clears it. */
+void dctx_deadline_set(int64_t mono_ns);
+/* One request's whole lock budget in nanoseconds (--db-busy-ms). */
+int64_t dctx_busy_ns(void);
+
 /* For the edge after a handler: true when it left a transaction open (a bug), which is then
  * rolled back so the thread's connection stays usable. */
 bool dctx_tx_left_open(struct dctx *ctx);

@@ -138,7 +138,7 @@ static ta_err remember(struct dctx *ctx, const unsigned char *hash, uint64_t epo
     return TA_OK;
 }
 
-ta_err session_check(struct dctx *ctx, const char *token, struct auth *out)
+ta_err session_check_cached(struct dctx *ctx, const char *token, struct auth *out)
 {
     unsigned char hash[TOKEN_HASH_BYTES];
     if (token == NULL || token[0] == '\0' || strlen(token) > 128)
@@ -151,10 +151,26 @@ ta_err session_check(struct dctx *ctx, const char *token, struct auth *out)
         session_cache_get(hash, ctx->co->id, ctx->now_ms, idle_ms, abs_ms, touch_ms, ctx->a, &hit);
     if (ans == CACHE_OTHER_COMPANY)
         return TA_E_TOKEN;
-    if (ans == CACHE_HIT) {
-        from_cache(&hit, token, out);
-        return TA_OK;
-    }
+    if (ans != CACHE_HIT)
+        return TA_E_NOT_FOUND;
+    from_cache(&hit, token, out);
+    return TA_OK;
+}
+
+ta_err session_check(struct dctx *ctx, const char *token, struct auth *out)
+{
+    ta_err err = session_check_cached(ctx, token, out);
+    return err == TA_E_NOT_FOUND ? session_check_db(ctx, token, out) : err;
+}
+
+ta_err session_check_db(struct dctx *ctx, const char *token, struct auth *out)
+{
+    unsigned char hash[TOKEN_HASH_BYTES];
+    if (token == NULL || token[0] == '\0' || strlen(token) > 128)
+        return TA_E_TOKEN;
+    token_hash("access", token, hash);
+    int64_t idle_ms = session_idle_ms(ctx, ctx->co), abs_ms = session_absolute_ms(ctx, ctx->co);
+    int64_t touch_ms = (int64_t)ctx->cfg->session_touch_s * 1000;
     out->have_accounts = false;
     uint64_t epoch = session_cache_epoch(); /* before the reads: see session_cache_put */
     ta_err err = STORE(ctx->st, session_by_token, hash, ctx->now_ms, &out->s);

@@ -39,6 +39,11 @@ ta_err session_authenticate(struct dctx *ctx, const char *token, struct auth *ou
  * and the caller runs session_touch_due after its reads (a read snapshot cannot write). */
 ta_err session_check(struct dctx *ctx, const char *token, struct auth *out);
 void session_touch_due(struct dctx *ctx, struct auth *au);
+/* session_check in its two halves, so that a read snapshot is opened only on a miss:
+ * the session cache alone (TA_E_NOT_FOUND: not there, ask the database), and the database
+ * alone (what it read goes into the cache). */
+ta_err session_check_cached(struct dctx *ctx, const char *token, struct auth *out);
+ta_err session_check_db(struct dctx *ctx, const char *token, struct auth *out);
 /* An opaque, stable id of a session for other services (C20's X-Session-Id): a keyed hash
  * of its id, so it tells nothing about the token nor how many sessions there are. */
 #define SESSION_PUBLIC_ID_MAX 33

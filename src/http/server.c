@@ -6,7 +6,6 @@
 #include "http/server.h"
 #include "http/read_deadline.h"
 #include "http/request.h"
-#include "store/store.h"
 #include "util/arena.h"
 #include "util/clock.h"
 #include "util/config.h"
@@ -168,9 +167,9 @@ static void run_on_pool(struct conn_req *cr, void *thread_state, int64_t deadlin
         /* Waited in the queue past the whole lock budget (a lock held elsewhere). */
         request_fail(&cr->rq, TA_E_RETRY, NULL);
     } else {
-        store_deadline_set(deadline_ns);
+        dctx_deadline_set(deadline_ns);
         request_run(&cr->rq, thread_state);
-        store_deadline_set(0);
+        dctx_deadline_set(0);
     }
     atomic_store(&cr->state, ST_DONE);
     MHD_resume_connection(cr->con);
@@ -183,7 +182,7 @@ static void on_hash_job(void *thread_state, void *arg)
     stats_add(STAT_HASH_JOBS, 1);
     stats_add(STAT_HASH_WAIT_US, (uint64_t)((now - cr->queued_ns) / 1000));
     /* The lock budget starts with the job: the hash queue has its own bound (contract D). */
-    run_on_pool(cr, thread_state, now + (int64_t)store_busy_ms * 1000000);
+    run_on_pool(cr, thread_state, now + dctx_busy_ns());
 }
 
 static void on_write_job(void *thread_state, void *arg)
@@ -191,7 +190,7 @@ static void on_write_job(void *thread_state, void *arg)
     struct conn_req *cr = arg;
     /* The budget counts from the request line: a write answers within db_busy_ms of it
      * (plus its own work), however long a lock is held elsewhere. */
-    run_on_pool(cr, thread_state, cr->rq.started_ns + (int64_t)store_busy_ms * 1000000);
+    run_on_pool(cr, thread_state, cr->rq.started_ns + dctx_busy_ns());
 }
 
 /* Suspends the connection while a pool runs the route; a full queue answers at once
@@ -212,9 +211,9 @@ static void run_pooled(struct conn_req *cr, struct workpool *pool, workpool_fn f
 
 static void run_here(struct conn_req *cr)
 {
-    store_deadline_set(clock_mono_ns() + HTTP_THREAD_BUSY_MS * 1000000);
+    dctx_deadline_set(clock_mono_ns() + HTTP_THREAD_BUSY_MS * 1000000);
     request_run(&cr->rq, cr->srv->hooks.thread_store(cr->srv->hooks.ud));
-    store_deadline_set(0);
+    dctx_deadline_set(0);
 }
 
 /* ---- the access handler: MHD's callbacks mapped onto http/request.c's steps ------- */

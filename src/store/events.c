@@ -24,7 +24,7 @@
  *   security_put           fund password, hold, deletion request, anti-phishing [C23, C24]
  *   customer_erase_due     erasure after the deletion grace period: everything is forgotten
  * Not invalidating: security_get, session_list, audit_page, device_seen, company_raise_no
- * (customer import's sequence move) (reads, or a row
+ * (customer import's sequence move), outbox_reclaim (delivery) (reads, or a row
  * no token read looks at).
  * Not in the list: company_key_get/set and signature_remember (encrypted bodies, C19) decide
  * how a body is read, never what a token read answers.
@@ -45,7 +45,7 @@
 #define COUNT_METHOD(ret, name, args) +1
 enum { STORE_METHOD_COUNT = 0 STORE_METHODS(COUNT_METHOD) };
 #undef COUNT_METHOD
-_Static_assert(STORE_METHOD_COUNT == 71, "a store method was added or removed: classify it in "
+_Static_assert(STORE_METHOD_COUNT == 72, "a store method was added or removed: classify it in "
                                          "store/events.c (does it change what a token read "
                                          "answers?) and update this count");
 

@@ -9,6 +9,7 @@
 _Thread_local int store_fault_countdown;
 
 int store_busy_ms = 2000;
+char store_instance_id[128];
 static _Thread_local int64_t deadline_ns;
 
 void store_deadline_set(int64_t mono_ns)

@@ -196,6 +196,11 @@ struct store; /* one per thread, never shared */
     X(ta_err, outbox_claim,                                                                        \
       (struct store *st, int64_t now_ms, int64_t lease_ms, size_t max, struct arena *a,            \
        struct outbox_row **out, size_t *n_out))                                                   \
+    /* A restarted instance's own claims (claimed_by = owner, still PENDING and leased past         \
+     * now_ms) become due at now_ms: they need not wait out the lease of the crashed run.         \
+     * *n_out: rows released. */                                                                  \
+    X(ta_err, outbox_reclaim,                                                                      \
+      (struct store *st, const char *owner, int64_t now_ms, int64_t *n_out))                       \
     /* SENT or FAILED: wipes code and text. PENDING: reschedules at next_at_ms. */                 \
     X(ta_err, outbox_finish, (struct store *st, int64_t id, int status, int64_t next_at_ms))       \
     /* Number of rows in a status (tests and metrics). */                                          \
@@ -289,6 +294,9 @@ extern int store_busy_ms;
 /* The calling thread's current request may wait for locks until this monotonic time (0:
  * none, then each wait alone is bounded by store_busy_ms). Set around each request. */
 void store_deadline_set(int64_t mono_ns);
+/* This process's instance id ("" none): outbox_claim stamps it on the rows it claims, so
+ * that the same instance can take them back at once after a crash. Set once at start. */
+extern char store_instance_id[128];
 /* When the current wait (begun at start_ns) must give up. */
 int64_t store_deadline_for(int64_t start_ns);
 /* The current request's deadline has passed: no further retry. */

@@ -56,6 +56,9 @@ static const struct opt opts[] = {
       "workers that run writing routes off the HTTP threads (0: one per core, at least 2)"),
     I("write-queue", write_queue, "0", 0, 100000,
       "writing requests allowed to wait (0: 32 x write-threads); beyond it GATEWAY_CODE_004"),
+    S("instance-id", instance_id, "",
+      "this instance's name on the outbox rows it claims, so that it takes them back at once "
+      "after a crash (empty: host:listen, none when the port is 0)"),
     I("read-timeout-s", read_timeout_s, "10", 0, 3600,
       "a request (head and body) must arrive whole within this, or its connection is closed "
       "(0: no limit)"),
@@ -386,6 +389,28 @@ int config_check(const struct config *cfg, FILE *err)
         }
         any_smtp = any_smtp || strcmp(kind, "smtp") == 0;
         any_hook = any_hook || strcmp(kind, "webhook") == 0;
+        p += used;
+        if (*p == ',')
+            p++;
+    }
+    /* company-security: ID:hold=SECONDS or ID:alert=on|off, comma separated. */
+    for (const char *p = cfg->company_security; *p != '\0';) {
+        long long id = 0;
+        char key[8], val[16];
+        int used = 0;
+        bool ok = sscanf(p, "%lld:%7[a-z]=%15[a-z0-9]%n", &id, key, val, &used) == 3 && id > 0 &&
+                  (p[used] == ',' || p[used] == '\0');
+        ok = ok &&
+             ((strcmp(key, "hold") == 0 && strspn(val, "0123456789") == strlen(val) &&
+               strlen(val) <= 9) ||
+              (strcmp(key, "alert") == 0 && (strcmp(val, "on") == 0 || strcmp(val, "off") == 0)));
+        if (!ok) {
+            fprintf(err,
+                    "tradeauth: company-security = '%s' should be ID:hold=SECONDS or "
+                    "ID:alert=on|off, comma separated\n",
+                    cfg->company_security);
+            return -1;
+        }
         p += used;
         if (*p == ',')
             p++;

@@ -22,6 +22,7 @@ struct config {
     int write_queue;    /* waiting writes; 0 = 32 x write_threads */
     int db_busy_ms;     /* a request's whole wait for database locks */
     int read_timeout_s; /* a request must arrive whole within this (slowloris); 0 = off */
+    char *instance_id;  /* stamped on claimed outbox rows; "" = host:listen */
     int argon2_ops;     /* argon2id t */
     int argon2_mem_kib; /* argon2id m, KiB */
     int body_max_bytes;

@@ -117,53 +117,91 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
-static void escaped(struct jsonw *w, const unsigned char *s, size_t n)
+/* 0: copied as is; 1: escaped (control characters, quote, backslash); 2: starts a
+ * multi-byte sequence, copied when it is valid UTF-8. */
+static const unsigned char byte_class[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+static void escape_one(struct jsonw *w, unsigned c)
 {
     static const char hex[] = "0123456789ABCDEF";
+    char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    switch (c) {
+    case '"':
+    case '\\':
+        e[1] = (char)c;
+        break;
+    case '\b':
+        e[1] = 'b';
+        break;
+    case '\f':
+        e[1] = 'f';
+        break;
+    case '\n':
+        e[1] = 'n';
+        break;
+    case '\r':
+        e[1] = 'r';
+        break;
+    case '\t':
+        e[1] = 't';
+        break;
+    default:
+        put(w, e, 6);
+        return;
+    }
+    put(w, e, 2);
+}
+
+static void escaped(struct jsonw *w, const unsigned char *s, size_t n)
+{
     reserve(w, n + 2);
-    putc1(w, '"');
-    size_t run = 0; /* bytes copied as they are, flushed in one put */
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        size_t len = c < 0x80 ? 1 : utf8_len(s + i, n - i);
-        if (c >= 0x20 && c != '"' && c != '\\' && len > 0) {
-            run += len;
-            i += len;
+    w->buf[w->len++] = '"';
+    size_t i = 0;
+    while (i < n) {
+        size_t start = i;
+        while (i < n && byte_class[s[i]] == 0) /* the usual case: plain ASCII */
+            i++;
+        if (i > start)
+            put(w, (const char *)s + start, i - start);
+        if (i >= n)
+            break;
+        if (byte_class[s[i]] == 1) {
+            escape_one(w, s[i]);
+            i++;
             continue;
         }
-        put(w, (const char *)s + i - run, run);
-        run = 0;
-        char e[7] = {'\\', 0};
-        const char *named = c == '"'    ? "\""
-                            : c == '\\' ? "\\"
-                            : c == '\b' ? "b"
-                            : c == '\f' ? "f"
-                            : c == '\n' ? "n"
-                            : c == '\r' ? "r"
-                            : c == '\t' ? "t"
-                                        : NULL;
+        size_t len = utf8_len(s + i, n - i);
         if (len == 0) {
             put(w, "\\uFFFD", 6); /* not UTF-8: the replacement character */
-        } else if (named != NULL) {
-            e[1] = named[0];
-            put(w, e, 2);
+            i++;
         } else {
-            memcpy(e, "\\u00", 4);
-            e[4] = hex[c >> 4];
-            e[5] = hex[c & 15];
-            put(w, e, 6);
+            put(w, (const char *)s + i, len);
+            i += len;
         }
-        i++;
     }
-    put(w, (const char *)s + n - run, run);
     putc1(w, '"');
 }
 
 void jsonw_key(struct jsonw *w, const char *key)
 {
+    /* Member names are constants of the program: copied without an escaping pass. */
+    size_t n = strlen(key);
     sep(w);
-    escaped(w, (const unsigned char *)key, strlen(key));
-    putc1(w, ':');
+    reserve(w, n + 3);
+    w->buf[w->len++] = '"';
+    memcpy(w->buf + w->len, key, n);
+    w->len += n;
+    w->buf[w->len++] = '"';
+    w->buf[w->len++] = ':';
     w->after_key = true;
 }
 

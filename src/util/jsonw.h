@@ -31,7 +31,8 @@ void jsonw_obj_begin(struct jsonw *w);
 void jsonw_obj_end(struct jsonw *w);
 void jsonw_arr_begin(struct jsonw *w);
 void jsonw_arr_end(struct jsonw *w);
-/* The member name of the next value in an object. */
+/* The member name of the next value in an object: a constant of the program, written
+ * without escaping (no quote, backslash or control character in it). */
 void jsonw_key(struct jsonw *w, const char *key);
 
 void jsonw_str(struct jsonw *w, const char *s); /* NULL writes null */

@@ -180,8 +180,11 @@ static void destroy__disabled_code_undelete_then_erased(void **state)
     expect_code(login(&c, E2E_PWD, "10.79.1.2"), "CUSTOMER_API_0000121");
     expect_code(login(&c, E2E_PWD_OTHER, "10.79.1.2"), "CUSTOMER_API_0000102");
 
-    /* The admin cancels inside the grace period. */
+    /* The admin cancels inside the grace period (enable would not: it is refused). */
     char out[256];
+    assert_int_equal(
+        e2e_cli(sec_server, out, sizeof out, E2E_ARGS("customer", "enable", "--company", "1", no)),
+        1);
     assert_int_equal(e2e_cli(sec_server, out, sizeof out,
                              E2E_ARGS("customer", "undelete", "--company", "1", no)),
                      0);

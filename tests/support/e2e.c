@@ -295,7 +295,7 @@ void e2e_server_start(struct e2e_server *s, const char *const *extra)
     /* On PostgreSQL every HTTP and hash thread holds a connection: a fixed two of each (what
      * a 2-core CI machine gets by default) keeps parallel tests on a big machine within the
      * shared cluster's max_connections. The test's own flags still win. */
-    const char *pg_base[] = {"--threads", "2", "--hash-threads", "2"};
+    const char *pg_base[] = {"--threads", "2", "--hash-threads", "2", "--write-threads", "2"};
     size_t nb = sizeof base / sizeof base[0], ne = 0;
     size_t np = is_pg_url(s->db_url) ? sizeof pg_base / sizeof pg_base[0] : 0;
     while (extra != NULL && extra[ne] != NULL)
@@ -392,6 +392,19 @@ static int wait_bounded(pid_t pid, long ms)
             return -1;
         sleep_ms(5);
     }
+}
+
+void e2e_server_kill9(struct e2e_server *s)
+{
+    assert_true(s->pid > 0);
+    pid_t pid = s->pid;
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    reg_set(pid, 0);
+    s->pid = 0;
+    s->exit_status = st;
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 }
 
 void e2e_server_stop(struct e2e_server *s)

@@ -88,6 +88,9 @@ void e2e_server_start(struct e2e_server *s, const char *const *extra);
 struct e2e_server *e2e_server_up(const char *const *extra);
 /* SIGTERM, wait (bounded), assert the process exited with status 0. */
 void e2e_server_stop(struct e2e_server *s);
+/* kill -9 (a crash), reaped and asserted; the folder and database stay, so e2e_server_start
+ * can start it again on them. */
+void e2e_server_kill9(struct e2e_server *s);
 /* Kills the process if it still runs, removes the folder (kept when TA_E2E_KEEP is set),
  * frees s. NULL is fine. */
 void e2e_server_free(struct e2e_server *s);

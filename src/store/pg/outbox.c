@@ -3,6 +3,7 @@
  * LOCKED hands each of them different rows without waiting on one another. */
 #include "store/pg/pg_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/arena.h"
@@ -31,7 +32,8 @@ static const struct pg_stmt q_outbox_claim = {
     "  AND expires_ms > $1::bigint ORDER BY next_at_ms, id LIMIT $3::bigint"
     "  FOR UPDATE SKIP LOCKED),"
     "claimed AS (UPDATE outbox o SET next_at_ms = $1::bigint + $2::bigint,"
-    "  attempts = o.attempts + 1 FROM picked WHERE o.id = picked.id RETURNING o.*)"
+    "  attempts = o.attempts + 1, claimed_by = nullif($4::text, '')"
+    "  FROM picked WHERE o.id = picked.id RETURNING o.*)"
     " SELECT " OUTBOX_COLS " FROM claimed ORDER BY id"};
 
 ta_err pg__outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms, size_t max,
@@ -43,8 +45,28 @@ ta_err pg__outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms, size
     pg__p_i64(&pp, now_ms);
     pg__p_i64(&pp, lease_ms);
     pg__p_i64(&pp, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+    pg__p_text(&pp, store_instance_id);
     return pg__read_all((struct pg_store *)st, &q_outbox_claim, &pp, &row_outbox, a, sizeof **out,
                         (void **)out, n_out);
+}
+
+static const struct pg_stmt q_outbox_reclaim = {
+    PG_Q_OUTBOX_RECLAIM, "outbox_reclaim",
+    "UPDATE outbox SET next_at_ms = $2::bigint"
+    " WHERE status = 0 AND claimed_by = $1::text AND next_at_ms > $2::bigint"};
+
+ta_err pg__outbox_reclaim(struct store *st, const char *owner, int64_t now_ms, int64_t *n_out)
+{
+    struct pg_params pp;
+    PGresult *res = NULL;
+
+    pg__p_init(&pp);
+    pg__p_text(&pp, owner);
+    pg__p_i64(&pp, now_ms);
+    ta_err err = pg__exec((struct pg_store *)st, &q_outbox_reclaim, &pp, &res);
+    *n_out = err == TA_OK ? strtoll(PQcmdTuples(res), NULL, 10) : 0;
+    PQclear(res);
+    return err;
 }
 
 static const struct pg_stmt q_outbox_finish = {

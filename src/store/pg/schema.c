@@ -263,6 +263,8 @@ static const char *const migrations[] = {
     "  expires_ms bigint NOT NULL,"
     "  PRIMARY KEY (company_id, signature));"
     "CREATE INDEX seen_signatures_expiry ON seen_signatures (expires_ms);",
+    /* 7: who claimed an outbox row: a restarted instance takes its own claims back at once. */
+    "ALTER TABLE outbox ADD COLUMN claimed_by text;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -19,7 +19,7 @@ static const char SQL_EXPIRE[] = "UPDATE outbox SET status = 2, code = NULL, tex
 /* The lease: a claimed row is invisible to other claims until next_at_ms; a worker that
  * dies mid-send leaves the row to be claimed again when the lease runs out. */
 static const char SQL_CLAIM[] =
-    "UPDATE outbox SET next_at_ms = ?2, attempts = attempts + 1 "
+    "UPDATE outbox SET next_at_ms = ?2, attempts = attempts + 1, claimed_by = nullif(?4, '') "
     "WHERE id IN (SELECT id FROM outbox WHERE status = 0 AND next_at_ms <= ?1 "
     "ORDER BY next_at_ms, id LIMIT ?3) "
     "RETURNING " OUTBOX_COLS;
@@ -72,6 +72,7 @@ ta_err sq__outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms, size
         sqlite3_bind_int64(qc, 1, now_ms);
         sqlite3_bind_int64(qc, 2, now_ms + lease_ms);
         sqlite3_bind_int64(qc, 3, max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
+        sqlite3_bind_text(qc, 4, store_instance_id, -1, SQLITE_STATIC);
         /* RETURNING hands the rows over after all of them are updated. */
         err = sq__read_all(sq, qc, &row_outbox, a, sizeof(struct outbox_row), &items, &n,
                            "outbox_claim");
@@ -85,6 +86,24 @@ ta_err sq__outbox_claim(struct store *st, int64_t now_ms, int64_t lease_ms, size
     *out = items;
     *n_out = n;
     return TA_OK;
+}
+
+static const char SQL_RECLAIM[] = "UPDATE outbox SET next_at_ms = ?2 "
+                                  "WHERE status = 0 AND claimed_by = ?1 AND next_at_ms > ?2";
+
+ta_err sq__outbox_reclaim(struct store *st, const char *owner, int64_t now_ms, int64_t *n_out)
+{
+    struct sq_store *sq = sq__from(st);
+    sqlite3_stmt *q = sq__stmt(sq, SQ_OUTBOX_RECLAIM, SQL_RECLAIM);
+    if (q == NULL)
+        return TA_FAIL(TA_E_INTERNAL);
+    sqlite3_bind_text(q, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, now_ms);
+    int changes = 0;
+    ta_err err = sq__run(sq, q, "outbox_reclaim", &changes);
+    sq__release(q);
+    *n_out = changes;
+    return err;
 }
 
 ta_err sq__outbox_finish(struct store *st, int64_t id, int status, int64_t next_at_ms)

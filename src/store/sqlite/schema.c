@@ -269,11 +269,14 @@ static const char migration_005[] =
     ") WITHOUT ROWID;"
     "CREATE INDEX seen_signatures_expiry ON seen_signatures (expires_ms);";
 
+/* Who claimed an outbox row: a restarted instance takes its own claims back at once. */
+static const char migration_006[] = "ALTER TABLE outbox ADD COLUMN claimed_by TEXT;";
+
 /* 3: twins are made at registration now (contract C9); the real customers from before get
  * theirs. The text is twin.c's customer_pair_missing as of version 3: should that
  * method ever change, this entry keeps the old text. */
 static const char *const migrations[] = {
-    migration_001, migration_002, sq__pair_missing_sql, migration_004, migration_005,
+    migration_001, migration_002, sq__pair_missing_sql, migration_004, migration_005, migration_006,
 };
 
 static const size_t migration_count = sizeof migrations / sizeof migrations[0];
