@@ -393,6 +393,28 @@ int config_check(const struct config *cfg, FILE *err)
         if (*p == ',')
             p++;
     }
+    /* company-security: ID:hold=SECONDS or ID:alert=on|off, comma separated. */
+    for (const char *p = cfg->company_security; *p != '\0';) {
+        long long id = 0;
+        char key[8], val[16];
+        int used = 0;
+        bool ok = sscanf(p, "%lld:%7[a-z]=%15[a-z0-9]%n", &id, key, val, &used) == 3 && id > 0 &&
+                  (p[used] == ',' || p[used] == '\0');
+        ok = ok &&
+             ((strcmp(key, "hold") == 0 && strspn(val, "0123456789") == strlen(val) &&
+               strlen(val) <= 9) ||
+              (strcmp(key, "alert") == 0 && (strcmp(val, "on") == 0 || strcmp(val, "off") == 0)));
+        if (!ok) {
+            fprintf(err,
+                    "tradeauth: company-security = '%s' should be ID:hold=SECONDS or "
+                    "ID:alert=on|off, comma separated\n",
+                    cfg->company_security);
+            return -1;
+        }
+        p += used;
+        if (*p == ',')
+            p++;
+    }
     if (any_smtp && cfg->smtp_url[0] == '\0') {
         fprintf(err, "tradeauth: smtp-url is required when an email transport is smtp\n");
         return -1;
