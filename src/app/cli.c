@@ -539,12 +539,13 @@ static int company_set_cmd(struct cli_env *env)
     }
     if (company_flags(&env->cmd_flags, &co) != 0)
         return 2;
+    /* The key first: a bad key file changes nothing at all. */
+    if ((rc = cli_sealed_apply(env, id, &sealed)) != 0)
+        return rc;
     if (admin_company_update(env->st, &co) != TA_OK) {
         fprintf(stderr, "tradeauth: could not update company %" PRId64 "\n", id);
         return 1;
     }
-    if ((rc = cli_sealed_apply(env, id, &sealed)) != 0)
-        return rc;
     rc = company_one(env, id);
     cli_sealed_print(env, id);
     return rc;
@@ -653,6 +654,12 @@ static int customer_status_cmd(struct cli_env *env)
     if (rc != 0)
         return rc;
     bool disable = strcmp(env->cmd->name, "disable") == 0;
+    if (!disable && c.status == CUSTOMER_DELETING) {
+        /* enable would leave the deletion request to erase the customer later */
+        fprintf(stderr, "tradeauth: customer %s has a deletion pending: use customer undelete\n",
+                c.customer_no);
+        return 1;
+    }
     ta_err e = admin_customer_status(env->st, &c, disable ? CUSTOMER_DISABLED : CUSTOMER_NORMAL,
                                      clock_now_ms());
     if (e == TA_OK)

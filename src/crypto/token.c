@@ -23,6 +23,30 @@ void token_uuid_new(char out[37])
     sodium_memzero(b, sizeof b);
 }
 
+void token_trace_new(char out[37])
+{
+    /* Unique, not secret: a per-thread ChaCha20 key drawn once and a counter as nonce, so a
+     * request without a trace header costs no getrandom system call. */
+    static _Thread_local unsigned char key[crypto_stream_chacha20_KEYBYTES];
+    static _Thread_local uint64_t counter;
+    if (counter == 0)
+        randombytes_buf(key, sizeof key);
+    unsigned char nonce[crypto_stream_chacha20_NONCEBYTES] = {0}, b[16];
+    counter++;
+    memcpy(nonce, &counter, sizeof counter < sizeof nonce ? sizeof counter : sizeof nonce);
+    crypto_stream_chacha20(b, sizeof b, nonce, key);
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    size_t o = 0;
+    for (size_t i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hexd[b[i] >> 4];
+        out[o++] = hexd[b[i] & 15];
+    }
+    out[o] = '\0';
+}
+
 void token_access_new(char out[TOKEN_TEXT_MAX])
 {
     token_uuid_new(out);

@@ -18,6 +18,8 @@ void token_access_new(char out[TOKEN_TEXT_MAX]);
 void token_hex64_new(char out[TOKEN_TEXT_MAX]);
 /* A UUIDv4 alone (trace ids). */
 void token_uuid_new(char out[37]);
+/* A UUIDv4-shaped id for request traces: unique per process, not secret (no system call). */
+void token_trace_new(char out[37]);
 
 /* Storage hash of a token: keyed BLAKE2b with a domain tag, so the same text used as
  * two kinds of token never collides. */

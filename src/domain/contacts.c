@@ -76,9 +76,6 @@ ta_err contacts_set(struct dctx *ctx, const struct auth *au, const struct contac
     bool has = has_kind(&au->c, cmd->channel);
     if (has != cmd->change)
         return TA_E_CONTACT_STATE; /* bind with one already, or change without one */
-    ta_err e = taken(ctx, au, cmd);
-    if (e != TA_OK)
-        return e;
 
     char rcpt[CONTACT_MAX];
     if (cmd->channel == CHANNEL_EMAIL)
@@ -86,8 +83,11 @@ ta_err contacts_set(struct dctx *ctx, const struct auth *au, const struct contac
     else
         contact_phone_recipient(cmd->phone_area, cmd->phone, rcpt);
     struct ticket t;
-    e = codes_verify(ctx, codes_biz_for(PURPOSE_COMMON, cmd->channel), rcpt, cmd->send, cmd->code,
-                     &t);
+    ta_err e = codes_verify(ctx, codes_biz_for(PURPOSE_COMMON, cmd->channel), rcpt, cmd->send,
+                            cmd->code, &t);
+    /* Only who holds the new address learns whether another customer has it: no oracle. */
+    if (e == TA_OK)
+        e = taken(ctx, au, cmd);
     if (e != TA_OK)
         return e;
     struct stepup_done done;

@@ -125,7 +125,7 @@ static void make_trace(struct request *rq)
         return;
     }
     char uuid[37];
-    token_uuid_new(uuid);
+    token_trace_new(uuid);
     rq->req.ctx.trace = arena_printf(rq->a, "x-%s-%lld", uuid, (long long)clock_now_ms());
 }
 

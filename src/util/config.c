@@ -325,7 +325,8 @@ int config_load(struct config *cfg, int argc, char **argv, FILE *err)
     return config_check(cfg, err);
 }
 
-int config_check(const struct config *cfg, FILE *err)
+/* Listen address, trusted proxies, log level and database URL. */
+static int check_basics(const struct config *cfg, FILE *err)
 {
     struct net_addr a;
     if (net_parse_listen(cfg->listen, &a) != 0) {
@@ -350,6 +351,14 @@ int config_check(const struct config *cfg, FILE *err)
         fprintf(err, "tradeauth: db = '%s' should start with sqlite: or postgres://\n", cfg->db);
         return -1;
     }
+    return 0;
+}
+
+/* The transports of each channel, server-wide and per company; *any_smtp and *any_hook
+ * say whether any company uses them. */
+static int check_transports(const struct config *cfg, FILE *err, bool *any_smtp_out,
+                            bool *any_hook_out)
+{
     static const char *const sms_ok[] = {"log", "webhook", NULL};
     static const char *const mail_ok[] = {"log", "smtp", "webhook", NULL};
     struct {
@@ -393,6 +402,44 @@ int config_check(const struct config *cfg, FILE *err)
         if (*p == ',')
             p++;
     }
+    *any_smtp_out = any_smtp;
+    *any_hook_out = any_hook;
+    return 0;
+}
+
+static int check_company_security(const struct config *cfg, FILE *err)
+{
+    /* company-security: ID:hold=SECONDS or ID:alert=on|off, comma separated. */
+    for (const char *p = cfg->company_security; *p != '\0';) {
+        long long id = 0;
+        char key[8], val[16];
+        int used = 0;
+        bool ok = sscanf(p, "%lld:%7[a-z]=%15[a-z0-9]%n", &id, key, val, &used) == 3 && id > 0 &&
+                  (p[used] == ',' || p[used] == '\0');
+        ok = ok &&
+             ((strcmp(key, "hold") == 0 && strspn(val, "0123456789") == strlen(val) &&
+               strlen(val) <= 9) ||
+              (strcmp(key, "alert") == 0 && (strcmp(val, "on") == 0 || strcmp(val, "off") == 0)));
+        if (!ok) {
+            fprintf(err,
+                    "tradeauth: company-security = '%s' should be ID:hold=SECONDS or "
+                    "ID:alert=on|off, comma separated\n",
+                    cfg->company_security);
+            return -1;
+        }
+        p += used;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+int config_check(const struct config *cfg, FILE *err)
+{
+    bool any_smtp = false, any_hook = false;
+    if (check_basics(cfg, err) != 0 || check_transports(cfg, err, &any_smtp, &any_hook) != 0 ||
+        check_company_security(cfg, err) != 0)
+        return -1;
     if (any_smtp && cfg->smtp_url[0] == '\0') {
         fprintf(err, "tradeauth: smtp-url is required when an email transport is smtp\n");
         return -1;

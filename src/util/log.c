@@ -63,6 +63,15 @@ void log_write(enum log_level lv, const char *trace, const char *fmt, ...)
 
 void log_json_line(const char *json)
 {
+    /* stderr is unbuffered: one fwrite of the line and its newline is one write(2). */
+    char small[1024];
+    size_t n = strlen(json);
+    if (n + 1 <= sizeof small) {
+        memcpy(small, json, n);
+        small[n] = '\n';
+        fwrite(small, 1, n + 1, stderr);
+        return;
+    }
     flockfile(stderr);
     fputs(json, stderr);
     fputc('\n', stderr);

@@ -236,6 +236,11 @@ static void failures__each_003__nothing_changed__code_still_usable(void **state)
     json_object_set_new(cased, "ab", json_string("1"));
     json_object_set_new(cased, "Ab", json_string("2"));
     json_object_set_new(cased, "aB", json_string("3"));
+    /* Numbers are signed as JavaScript writes them; empty strings and booleans are not. */
+    json_object_set_new(cased, "ratio", json_real(1.5));
+    json_object_set_new(cased, "count", json_integer(7));
+    json_object_set_new(cased, "blank", json_string(""));
+    json_object_set_new(cased, "flag", json_true());
     char *ascii = sealed_sign_text(cased, now, 1), md5[33];
     sealed_md5(ascii, md5);
     free(ascii);
@@ -341,9 +346,11 @@ static void cli__bad_keys_and_required_without_key__refused(void **state)
         2);
     EVP_PKEY *small = sealed_keygen(512, srv->dir, "small", pem, b64); /* below 1024 bits */
     EVP_PKEY_free(small);
-    assert_int_equal(
-        e2e_cli(srv, out, sizeof out, E2E_ARGS("company", "set", "2", "--rsa-private-key", pem)),
-        2);
+    /* With another flag beside it: the refused key leaves the company as it was. */
+    assert_int_equal(e2e_cli(srv, out, sizeof out,
+                             E2E_ARGS("company", "set", "2", "--rsa-private-key", pem,
+                                      "--single-session", "on")),
+                     2);
     assert_int_equal(e2e_cli(srv, out, sizeof out,
                              E2E_ARGS("company", "set", "2", "--require-encryption", "on")),
                      2);
@@ -352,6 +359,7 @@ static void cli__bad_keys_and_required_without_key__refused(void **state)
                      2);
     assert_int_equal(e2e_cli(srv, out, sizeof out, E2E_ARGS("company", "show", "2")), 0);
     assert_non_null(strstr(out, "encrypted bodies: no key"));
+    assert_non_null(strstr(out, "single-session=off"));
 }
 
 int main(void)

@@ -180,8 +180,11 @@ static void destroy__disabled_code_undelete_then_erased(void **state)
     expect_code(login(&c, E2E_PWD, "10.79.1.2"), "CUSTOMER_API_0000121");
     expect_code(login(&c, E2E_PWD_OTHER, "10.79.1.2"), "CUSTOMER_API_0000102");
 
-    /* The admin cancels inside the grace period. */
+    /* The admin cancels inside the grace period (enable would not: it is refused). */
     char out[256];
+    assert_int_equal(
+        e2e_cli(sec_server, out, sizeof out, E2E_ARGS("customer", "enable", "--company", "1", no)),
+        1);
     assert_int_equal(e2e_cli(sec_server, out, sizeof out,
                              E2E_ARGS("customer", "undelete", "--company", "1", no)),
                      0);
@@ -264,6 +267,78 @@ static void company_switches__alert_off_and_hold_length(void **state)
     sec_server = keep;
 }
 
+/* A second instance on the same database serves cached token reads: the fund password and
+ * the hold set through the first one show there within the cache's invalidation time. */
+static void second_instance__sees_the_change(void **state)
+{
+    (void)state;
+    struct sec_cust c;
+    register_from(&c, "two", "10.82.1.1");
+    struct e2e_server *b = e2e_server_new_db(sec_server->db_url);
+    e2e_server_start(b, NULL);
+    struct e2e_resp r = e2e_call(b, E2E_INFO, "{}", &(struct e2e_opts){.token = c.token});
+    E2E_EXPECT(r, 200, "0"); /* now in b's cache */
+    assert_string_equal(E2E_STR(json_object_get(r.json, "data"), "assertPassStatus"), "1");
+    e2e_resp_free(&r);
+    expect_code(sec_call(&c, SEC_R("bindAssertsPwd"),
+                         json_pack("{s:s}", "pwd", "0cc175b9c0f1b6a831c399e269772661")),
+                "0");
+    /* Either instance's worker may deliver it: both share the outbox. */
+    r = sec_call(&c, E2E_SEND, json_pack("{s:s}", "bizType", "EMAIL_LOGINED_VERIFICATION_CODE"));
+    E2E_EXPECT(r, 200, "0");
+    char tok[100], code[7] = "";
+    snprintf(tok, sizeof tok, "%s", E2E_STR(json_object_get(r.json, "data"), "token"));
+    e2e_resp_free(&r);
+    for (int i = 0; i < 100 && code[0] == '\0'; i++) {
+        struct e2e_server *both[2] = {sec_server, b};
+        for (int k = 0; k < 2 && code[0] == '\0'; k++) {
+            json_t *line = e2e_wait_delivery(both[k], c.email, 0);
+            if (line != NULL)
+                snprintf(code, sizeof code, "%s", json_string_value(json_object_get(line, "code")));
+            json_decref(line);
+        }
+        if (code[0] == '\0')
+            pause_ms(50);
+    }
+    assert_int_equal(strlen(code), 6);
+    expect_code(
+        sec_call(&c, SEC_R("forgetAssertsPwd"),
+                 json_pack("{s:i,s:s,s:s,s:s,s:s}", "type", 1, "loginName", c.email, "verifyCode",
+                           code, "sendToken", tok, "newPwd", "92eb5ffee6ae2fec3ad71c777531578f")),
+        "0");
+    bool seen = false;
+    for (int i = 0; i < 60 && !seen; i++) {
+        r = e2e_call(b, E2E_INFO, "{}", &(struct e2e_opts){.token = c.token});
+        E2E_EXPECT(r, 200, "0");
+        const json_t *d = json_object_get(r.json, "data");
+        seen = strcmp(E2E_STR(d, "assertPassStatus"), "2") == 0 &&
+               json_is_string(json_object_get(d, "securityHoldReason"));
+        e2e_resp_free(&r);
+        if (!seen)
+            pause_ms(50);
+    }
+    assert_true(seen);
+    r = e2e_call(b, E2E_PREFIX "/auth/check", NULL,
+                 &(struct e2e_opts){.method = "GET", .token = c.token});
+    assert_int_equal(r.status, 200);
+    char hdr[64];
+    assert_non_null(e2e_header(&r, "X-Security-Hold-Until", hdr, sizeof hdr));
+    e2e_resp_free(&r);
+    /* destroy through the first: the second answers 005 at once after the event. */
+    expect_code(sec_call(&c, SEC_R("destroy"), json_object()), "0");
+    bool ended = false;
+    for (int i = 0; i < 60 && !ended; i++) {
+        r = e2e_call(b, E2E_INFO, "{}", &(struct e2e_opts){.token = c.token});
+        ended = strcmp(json_string_value(json_object_get(r.json, "code")), "GATEWAY_CODE_005") == 0;
+        e2e_resp_free(&r);
+        if (!ended)
+            pause_ms(50);
+    }
+    assert_true(ended);
+    e2e_server_stop(b);
+    e2e_server_free(b);
+}
+
 static int alerts_on(void **state)
 {
     return sec_group_setup_with(state, E2E_ARGS("--new-device-alert", "true"));
@@ -275,6 +350,7 @@ int main(void)
         cmocka_unit_test(new_device__alert_then_not_me),
         cmocka_unit_test(destroy__disabled_code_undelete_then_erased),
         cmocka_unit_test(company_switches__alert_off_and_hold_length),
+        cmocka_unit_test(second_instance__sees_the_change),
     };
     return cmocka_run_group_tests(tests, alerts_on, sec_group_teardown);
 }

@@ -11,13 +11,15 @@ diff -u "$DOC" "$T_DIR/generated.json" >"$T_DIR/drift.diff" || {
     fail "docs/openapi.json differs from the binary's: run build/tradeauth openapi > docs/openapi.json"
 }
 
-# The validator, from the npm registry into build/ (once).
-R=$TA_SOURCE_DIR/build/npm-redocly # shared by the release and ASan suites
+# The validator, from the npm registry into build/ (once). 1.34.5: the newest line that
+# runs on Debian 12's nodejs 18 (2.x wants node 20.19).
+REDOCLY=@redocly/cli@1.34.5
+R=$TA_SOURCE_DIR/build/npm-redocly-1.34.5 # shared by the release and ASan suites
 if [ ! -x "$R/node_modules/.bin/redocly" ]; then
     command -v npm >/dev/null || fail "npm missing (scripts/deps.sh test)"
     mkdir -p "$R"
-    npm install --prefix "$R" --no-audit --no-fund --loglevel=error @redocly/cli@2.12.0 \
-        >"$T_DIR/npm.log" 2>&1 || { cat "$T_DIR/npm.log" >&2; fail "npm install @redocly/cli"; }
+    npm install --prefix "$R" --no-audit --no-fund --loglevel=error "$REDOCLY" \
+        >"$T_DIR/npm.log" 2>&1 || { cat "$T_DIR/npm.log" >&2; fail "npm install $REDOCLY"; }
 fi
 (cd "$T_DIR" && "$R/node_modules/.bin/redocly" lint --format=stylish "$DOC") >"$T_DIR/lint.txt" 2>&1 ||
     { cat "$T_DIR/lint.txt" >&2; fail "redocly lint: errors"; }

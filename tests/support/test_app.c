@@ -6,6 +6,7 @@
 #include "api/api.h"
 #include "domain/company.h"
 #include "domain/keys.h"
+#include "domain/sealed.h"
 #include "http/request.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -79,6 +80,7 @@ struct test_app *test_app_new(void (*tune)(struct config *))
     assert_non_null(app->keep);
     clock_fake_set(TA_T0);
     company_cache_clear(); /* a company cached from an earlier app's database */
+    sealed_cache_clear();  /* and its encrypted-body policy (C19) */
 
     bool created = false;
     assert_int_equal(store_open(app->cfg.db, &app->st), TA_OK);
@@ -98,6 +100,7 @@ void test_app_free(struct test_app *app)
     json_decref(app->keep);
     config_cleanup(&app->cfg);
     company_cache_clear();
+    sealed_cache_clear();
     clock_fake_clear();
     free(app);
 }
