@@ -1,5 +1,7 @@
 /* app/ready.c — the readiness prober. A write is the only honest test: with a lock held
- * elsewhere or a full disk, SELECT 1 still answers while every write fails. A probe that
+ * elsewhere or a full disk, SELECT 1 still answers while every write fails; but a write
+ * probe (and its fsync) every 200 ms would be too much, so the prober pings every 200 ms
+ * (a database that went away shows within that) and writes every fifth time. A probe that
  * has not come back within 250 ms already counts as not ready, so /readyz answers at once
  * whatever the database does. */
 #include "app/ready.h"
@@ -16,7 +18,8 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
-#define PROBE_EVERY_MS 1000
+#define PROBE_EVERY_MS 200
+#define WRITE_EVERY 5 /* probes: one write a second */
 #define PROBE_BUDGET_MS 250
 #define FRESH_MS 3000
 #define MIN_FREE_BYTES (1024 * 1024)
@@ -31,7 +34,8 @@ struct ready {
     bool stopping;
     _Atomic int64_t probe_started_ns; /* 0: no probe running */
     _Atomic int64_t last_ok_ns;       /* when the last successful probe ended; 0 never */
-    _Atomic bool last_ok;
+    _Atomic bool last_ok;             /* the last ping, and the last write probe, succeeded */
+    bool write_ok;                    /* the last write probe (prober thread only) */
 };
 
 /* SQLite answers a small write from pages it already has even on a full disk, so the
@@ -44,27 +48,31 @@ static bool disk_has_room(const struct ready *r)
     return (unsigned long long)sv.f_bavail * sv.f_frsize >= MIN_FREE_BYTES;
 }
 
-static bool probe(struct ready *r)
+static bool probe(struct ready *r, bool write)
 {
     struct store *st = app_thread_store(r->app);
     if (st == NULL)
         return false;
     store_deadline_set(clock_mono_ns() + (int64_t)PROBE_BUDGET_MS * 1000000);
-    struct counter c;
-    ta_err e = STORE(st, counter_hit, "readyz:probe", clock_now_ms(), PROBE_EVERY_MS, 1, &c);
+    ta_err e = store_ping(st);
+    if (e == TA_OK && write) {
+        struct counter c;
+        e = STORE(st, counter_hit, "readyz:probe", clock_now_ms(), 1000, 1, &c);
+        r->write_ok = e == TA_OK && disk_has_room(r);
+    }
     store_deadline_set(0);
-    return e == TA_OK && disk_has_room(r);
+    return e == TA_OK && r->write_ok;
 }
 
 static void *prober(void *arg)
 {
     struct ready *r = arg;
     pthread_mutex_lock(&r->lock);
-    while (!r->stopping) {
+    for (unsigned n = 1; !r->stopping; n++) {
         pthread_mutex_unlock(&r->lock);
         int64_t start = clock_mono_ns();
         atomic_store(&r->probe_started_ns, start);
-        bool ok = probe(r);
+        bool ok = probe(r, n % WRITE_EVERY == 0);
         atomic_store(&r->last_ok, ok);
         if (ok)
             atomic_store(&r->last_ok_ns, clock_mono_ns());
@@ -72,8 +80,7 @@ static void *prober(void *arg)
         pthread_mutex_lock(&r->lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += PROBE_EVERY_MS / 1000;
-        until.tv_nsec += (long)(PROBE_EVERY_MS % 1000) * 1000000;
+        until.tv_nsec += (long)PROBE_EVERY_MS * 1000000;
         if (until.tv_nsec >= 1000000000) {
             until.tv_sec++;
             until.tv_nsec -= 1000000000;
@@ -103,8 +110,8 @@ struct ready *ready_start(struct app *app, const char *db_url)
     }
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->wake, NULL);
-    /* The first answer should not wait for the first second: probe once now. */
-    atomic_store(&r->last_ok, probe(r));
+    /* The first answer should not wait for the first probe: probe once now. */
+    atomic_store(&r->last_ok, probe(r, true));
     if (atomic_load(&r->last_ok))
         atomic_store(&r->last_ok_ns, clock_mono_ns());
     if (pthread_create(&r->thread, NULL, prober, r) != 0) {
