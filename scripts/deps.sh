@@ -9,7 +9,7 @@ need=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsodiu
 case "${1:-}" in
   test)  need+=(libcmocka-dev postgresql python3 python3-aiosmtpd curl prometheus sqlite3 jq
                python3-jsonschema nodejs nginx-light chromium chromium-driver python3-selenium
-               clang-14 libclang-rt-14-dev)
+               clang-14 libclang-rt-14-dev systemd man-db)
          command -v npm >/dev/null || need+=(npm) ;;  # nodesource's nodejs bundles npm
   bench) need+=(libcmocka-dev wrk curl python3) ;;
 esac

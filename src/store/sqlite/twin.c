@@ -28,18 +28,26 @@ const char sq__pair_missing_sql[] =
     " FROM customers c JOIN companies co ON co.id = c.company_id"
     " JOIN companies tw ON tw.id = co.twin_id"
     " WHERE co.type = 1 AND c.relation_customer_id = 0"
+    /* Three NOT EXISTS, not one with OR: each is one lookup in its unique index, where the
+     * OR made SQLite scan the twin company's customers for every real one (quadratic). */
     "  AND NOT EXISTS (SELECT 1 FROM customers d WHERE d.company_id = tw.id"
-    "   AND (d.customer_no = c.customer_no OR lower(d.email) = lower(c.email)"
-    "        OR (d.phone = c.phone AND d.phone_area = c.phone_area)))"
+    "   AND d.customer_no = c.customer_no)"
+    "  AND NOT EXISTS (SELECT 1 FROM customers d WHERE d.company_id = tw.id"
+    "   AND lower(d.email) = lower(c.email))"
+    "  AND NOT EXISTS (SELECT 1 FROM customers d WHERE d.company_id = tw.id"
+    "   AND d.phone = c.phone AND d.phone_area = c.phone_area)"
     " ORDER BY c.id;"
 
     /* The new twins are the ones pointing at a real customer that points nowhere yet. */
     "DROP TABLE IF EXISTS temp.new_pairs;"
+    /* Driven from the twin (CROSS JOIN keeps that order): its real customer is one rowid
+     * lookup; the other way round scanned the twin company once per real customer. */
     "CREATE TEMP TABLE new_pairs AS"
     " SELECT c.id AS real_id, d.id AS twin_id, d.company_id AS twin_company, d.created_ms"
-    " FROM customers c JOIN companies co ON co.id = c.company_id"
-    " JOIN customers d ON d.company_id = co.twin_id AND d.relation_customer_id = c.id"
-    " WHERE c.relation_customer_id = 0;"
+    " FROM customers d CROSS JOIN customers c ON c.id = d.relation_customer_id"
+    " JOIN companies co ON co.id = c.company_id AND co.twin_id = d.company_id"
+    " WHERE d.relation_customer_id <> 0 AND c.relation_customer_id = 0;"
+    "CREATE INDEX temp.new_pairs_real ON new_pairs (real_id);"
 
     "INSERT INTO accounts (customer_id, company_id, trade_type, currency, assets_id, digits,"
     "  balance, created_ms, activated_ms)"
