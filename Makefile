@@ -58,13 +58,13 @@ test-asan:
 test-fuzz:
 	@CC=clang-14 cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTA_FUZZ=ON -DTA_TESTS=OFF \
 	  -DTA_FUZZ_SECONDS=20 >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_request fuzz_bind fuzz_config fuzz_token
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_request fuzz_bind fuzz_config fuzz_token fuzz_head
 	@cd $(FUZZ_BUILD) && ctest --output-on-failure -L fuzz
 
 fuzz:
 	@CC=clang-14 cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTA_FUZZ=ON -DTA_TESTS=OFF \
 	  -DTA_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_request fuzz_bind fuzz_config fuzz_token
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_request fuzz_bind fuzz_config fuzz_token fuzz_head
 	@cd $(FUZZ_BUILD) && ctest --output-on-failure -L fuzz
 
 bench:

@@ -52,7 +52,10 @@
     X(E_NOT_FOUND, 200, "GATEWAY_CODE_500")                                                        \
     X(E_CONFLICT, 200, "GATEWAY_CODE_500")                                                         \
     X(E_RETRY, 200, "GATEWAY_CODE_500")                                                            \
-    X(E_FRAMING, 400, "GATEWAY_CODE_003") /* ambiguous body framing (RFC 9112 §6): closes */
+    X(E_FRAMING, 400, "GATEWAY_CODE_003") /* ambiguous body framing (RFC 9112 §6): closes */      \
+    X(E_URI_TOO_LONG, 414, "GATEWAY_CODE_003")                                                     \
+    X(E_HEAD_TOO_LARGE, 431, "GATEWAY_CODE_003")                                                   \
+    X(E_HTTP_VERSION, 505, "GATEWAY_CODE_003")
 
 typedef enum {
 #define X(name, status, code) TA_##name,
