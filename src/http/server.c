@@ -4,7 +4,10 @@
  * the hash pool runs them, so an HTTP thread never waits on argon2id; writing routes the
  * same way on the write pool, so it never waits on a database lock either. */
 #include "http/server.h"
+#include "http/head_check.h"
+#include "http/head_gate.h"
 #include "http/read_deadline.h"
+#include "http/refusal.h"
 #include "http/request.h"
 #include "util/arena.h"
 #include "util/clock.h"
@@ -34,6 +37,7 @@ struct http_server {
     struct http_hooks hooks;
     struct net_cidr_list *proxies;
     struct read_deadline *rd;
+    struct head_gate *gate;
     uint16_t port;
     atomic_int in_flight;
 };
@@ -363,6 +367,72 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 
 /* ---- life cycle ----------------------------------------------------------------- */
 
+/* The gate hands over a connection whose first request arrived whole and well formed. */
+static void gate_hand(void *ud, int fd, const struct sockaddr *sa, socklen_t len)
+{
+    struct http_server *srv = ud;
+    /* On failure (connection or per-address limit) libmicrohttpd has closed fd already. */
+    (void)MHD_add_connection(srv->d, fd, sa, len);
+}
+
+static char *gate_refusal(void *ud, ta_err why, const char *head, size_t head_len,
+                          const struct sockaddr *sa, size_t *len)
+{
+    struct http_server *srv = ud;
+    return refusal_render(srv->cfg, &srv->hooks, why, head, head_len, sa, len);
+}
+
+/* libmicrohttpd without a listening socket: every connection comes through the gate. */
+static struct MHD_Daemon *start_daemon(struct http_server *srv, const struct config *cfg)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads =
+        cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(cores > 0 ? cores : 1);
+    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_NO_LISTEN_SOCKET |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_THREAD_POOL_SIZE,
+                            threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_connections,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_s,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+                            MHD_OPTION_URI_LOG_CALLBACK, on_request_line, srv,
+                            MHD_OPTION_NOTIFY_CONNECTION, read_deadline_notify, srv->rd,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            (size_t)cfg->connection_memory_kib * 1024u, MHD_OPTION_END);
+}
+
+/* The head limits follow libmicrohttpd's pool: a head up to half of it, and head bytes plus
+ * HEAD_FIELD_COST per field up to three quarters, always fit (tests/e2e/test_head_gate.c
+ * walks the edge of that region). */
+static struct head_gate *start_gate(struct http_server *srv, const struct net_addr *addr)
+{
+    const struct config *cfg = srv->cfg;
+    size_t pool = (size_t)cfg->connection_memory_kib * 1024u;
+    struct head_gate_opts o = {
+        .listen = addr,
+        .max_head = pool / 2,
+        .head_budget = pool / 4 * 3,
+        .max_body = (size_t)cfg->body_max_bytes,
+        .timeout_s = cfg->read_timeout_s > 0 ? cfg->read_timeout_s : cfg->idle_timeout_s,
+        .max_pending = (unsigned)cfg->max_connections,
+        .per_ip = (unsigned)cfg->per_ip_connections,
+        .hand = gate_hand,
+        .refusal = gate_refusal,
+        .ud = srv,
+    };
+    return head_gate_start(&o);
+}
+
+static void server_free(struct http_server *srv)
+{
+    head_gate_stop(srv->gate);
+    if (srv->d != NULL)
+        MHD_stop_daemon(srv->d);
+    read_deadline_free(srv->rd);
+    net_cidr_list_free(srv->proxies);
+    free(srv);
+}
+
 ta_err http_server_start(const struct config *cfg, const struct http_hooks *hooks,
                          struct http_server **out)
 {
@@ -377,32 +447,15 @@ ta_err http_server_start(const struct config *cfg, const struct http_hooks *hook
         return TA_FAIL(TA_E_INTERNAL);
     }
     srv->rd = read_deadline_new(cfg->read_timeout_s);
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads =
-        cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(cores > 0 ? cores : 1);
-    unsigned flags =
-        MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    if (addr.ss.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    srv->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr.ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)cfg->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, srv, MHD_OPTION_NOTIFY_CONNECTION,
-        read_deadline_notify, srv->rd, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_kib * 1024u,
-        MHD_OPTION_END);
-    if (srv->d == NULL) {
+    srv->d = start_daemon(srv, cfg);
+    if (srv->d != NULL)
+        srv->gate = start_gate(srv, &addr);
+    if (srv->gate == NULL) {
         log_error(NULL, "cannot listen on %s", cfg->listen);
-        read_deadline_free(srv->rd);
-        net_cidr_list_free(srv->proxies);
-        free(srv);
+        server_free(srv);
         return TA_E_INTERNAL;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = di != NULL ? di->port : 0;
+    srv->port = head_gate_port(srv->gate);
     *out = srv;
     return TA_OK;
 }
@@ -414,9 +467,7 @@ uint16_t http_server_port(const struct http_server *s)
 
 void http_server_quiesce(struct http_server *s)
 {
-    MHD_socket fd = MHD_quiesce_daemon(s->d);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    head_gate_quiesce(s->gate);
 }
 
 int http_server_drain(struct http_server *s, int timeout_ms)
@@ -432,10 +483,6 @@ int http_server_drain(struct http_server *s, int timeout_ms)
 
 void http_server_stop(struct http_server *s)
 {
-    if (s == NULL)
-        return;
-    MHD_stop_daemon(s->d);
-    read_deadline_free(s->rd);
-    net_cidr_list_free(s->proxies);
-    free(s);
+    if (s != NULL)
+        server_free(s);
 }

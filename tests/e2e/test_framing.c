@@ -55,19 +55,25 @@ static int count_of(const char *hay, const char *needle)
 #define HEAD "POST /logout HTTP/1.1\r\nHost: x\r\ncompanyId: 1\r\n"
 #define SMUGGLED "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
 
-/* One 400 with the envelope 003 and Connection: close, nothing else, then the close. */
-static void expect_refused(const char *req)
+/* One answer with this status, the envelope 003 and Connection: close, nothing else (one
+ * status line: libmicrohttpd 0.9.75 sent its own twice, in HTML), then the close. */
+static void expect_status(const char *req, size_t len, const char *status)
 {
     bool closed = false;
     double t0 = e2e_now_ms();
-    char *out = exchange(req, strlen(req), 3000, &closed);
-    if (strncmp(out, "HTTP/1.1 400 ", 13) != 0 || count_of(out, "HTTP/1.1 ") != 1 ||
+    char *out = exchange(req, len, 3000, &closed);
+    if (strncmp(out, status, strlen(status)) != 0 || count_of(out, "HTTP/1.1 ") != 1 ||
         strstr(out, "\r\nConnection: close\r\n") == NULL ||
         strstr(out, "\"code\":\"GATEWAY_CODE_003\"") == NULL || strstr(out, "\"status\"") != NULL)
         fail_msg("request:\n%s\nanswer:\n%s", req, out);
     assert_true(closed);
     assert_true(e2e_now_ms() - t0 < 2000);
     free(out);
+}
+
+static void expect_refused(const char *req)
+{
+    expect_status(req, strlen(req), "HTTP/1.1 400 Bad Request\r\n");
 }
 
 static void framing__transfer_encoding_with_content_length__400_and_closed(void **state)
@@ -111,6 +117,115 @@ static void framing__plain_chunked_and_keep_alive__still_work(void **state)
     free(out);
 }
 
+static void framing__bad_content_length__envelope_once(void **state)
+{
+    (void)state;
+    /* Before the gate: libmicrohttpd's HTML, its status line and headers sent twice. */
+    expect_refused(HEAD "Content-Length: -1\r\n\r\n{}");
+    expect_refused(HEAD "Content-Length: 12abc\r\n\r\n{}");
+    expect_refused(HEAD "Content-Length: \r\n\r\n{}");
+    expect_refused(HEAD "Content-Length: 2, 2\r\n\r\n{}");
+    const char *huge = HEAD "Content-Length: 99999999999999999999999\r\n\r\n{}";
+    expect_status(huge, strlen(huge), "HTTP/1.1 413 Content Too Large\r\n");
+}
+
+/* A string of n copies of c (malloc'd). */
+static char *repeat(char c, size_t n)
+{
+    char *s = malloc(n + 1);
+    memset(s, c, n);
+    s[n] = '\0';
+    return s;
+}
+
+static void framing__head_too_big__414_and_431_as_envelopes(void **state)
+{
+    (void)state;
+    /* Before the gate: libmicrohttpd's own 414 and 431, in HTML. */
+    char *a = repeat('a', 20000), *req = malloc(30000);
+    snprintf(req, 30000, "GET /api/%s HTTP/1.1\r\nHost: x\r\n\r\n", a);
+    expect_status(req, strlen(req), "HTTP/1.1 414 URI Too Long\r\n");
+    snprintf(req, 30000, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\n\r\n", a);
+    expect_status(req, strlen(req), "HTTP/1.1 431 Request Header Fields Too Large\r\n");
+    size_t n = (size_t)snprintf(req, 30000, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+    for (int i = 0; i < 150; i++) /* short fields, but more than the pool has entries for */
+        n += (size_t)snprintf(req + n, 30000 - n, "X-%d: v\r\n", i);
+    snprintf(req + n, 30000 - n, "\r\n");
+    expect_status(req, strlen(req), "HTTP/1.1 431 Request Header Fields Too Large\r\n");
+    free(req);
+    free(a);
+}
+
+static void framing__malformed_heads__400_envelope(void **state)
+{
+    (void)state;
+    /* Each was answered by libmicrohttpd in HTML, or silently closed, or (whitespace before
+     * the colon, a folded line) accepted although a proxy may read it otherwise. */
+    expect_refused("GARBAGE\r\n\r\n");
+    expect_refused("GET  /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect_refused("GET /healthz HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n");
+    expect_refused("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A : b\r\n\r\n");
+    expect_refused(HEAD "Transfer-Encoding : chunked\r\nContent-Length: 2\r\n\r\n{}");
+    expect_refused("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: b\r\n c\r\n\r\n");
+    expect_refused("GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n");
+    expect_refused("GET /healthz HTTP/1.1\r\nHost: x\rX-A: b\r\n\r\n");
+    const char nul[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n";
+    expect_status(nul, sizeof nul - 1, "HTTP/1.1 400 Bad Request\r\n");
+    const char tls[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
+    expect_status(tls, sizeof tls - 1, "HTTP/1.1 400 Bad Request\r\n");
+    const char *h2 = "GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n";
+    expect_status(h2, strlen(h2), "HTTP/1.1 505 HTTP Version Not Supported\r\n");
+}
+
+static void framing__malformed_chunked_body__400_envelope(void **state)
+{
+    (void)state;
+    /* Before the gate: libmicrohttpd's HTML "chunked encoding was syntactically incorrect". */
+    const char *te = HEAD "Transfer-Encoding: chunked\r\n\r\n";
+    char req[512];
+    snprintf(req, sizeof req, "%szz\r\n{}\r\n0\r\n\r\n", te);
+    expect_refused(req);
+    snprintf(req, sizeof req, "%s1\r\n{}\r\n0\r\n\r\n", te); /* data longer than said */
+    expect_refused(req);
+    snprintf(req, sizeof req, "%s2\n{}\n0\n\n", te); /* bare LF inside a chunked body */
+    expect_refused(req);
+    snprintf(req, sizeof req, "%s2 \r\n{}\r\n0\r\n\r\n", te);
+    expect_refused(req);
+    snprintf(req, sizeof req, "%s20000\r\n", te); /* more than --body-max-bytes */
+    expect_status(req, strlen(req), "HTTP/1.1 413 Content Too Large\r\n");
+}
+
+/* Heads up to the gate's limits (half the connection pool, and bytes + 64 per field up to
+ * three quarters of it) must always fit libmicrohttpd: walked here near the edge, every one
+ * is answered by the route, never by libmicrohttpd (431 in HTML, or an empty close). */
+static void framing__heads_at_the_limit__served(void **state)
+{
+    (void)state;
+    const size_t pool = 8 * 1024, max = pool / 2, budget = pool / 4 * 3;
+    char *req = malloc(pool);
+    for (int fields = 2; fields <= 90; fields += 4) {
+        size_t want = budget - (size_t)fields * 64;
+        want = want < max ? want : max;
+        size_t n = (size_t)snprintf(req, pool, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+        for (int i = 2; i < fields; i++)
+            n += (size_t)snprintf(req + n, pool - n, "X-%d: v\r\n", i);
+        if (n + 12 > want)
+            break;
+        size_t pad = want - n - 9; /* "X-P: " + pad + CRLF + CRLF */
+        n += (size_t)snprintf(req + n, pool - n, "X-P: ");
+        memset(req + n, 'p', pad);
+        n += pad;
+        memcpy(req + n, "\r\n\r\n", 4);
+        n += 4;
+        bool closed = false;
+        char *out = exchange(req, n, 3000, &closed);
+        if (strncmp(out, "HTTP/1.1 200 OK\r\n", 17) != 0)
+            fail_msg("%d fields, %zu bytes: %.60s", fields + 1, n, out);
+        free(out);
+    }
+    free(req);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -118,6 +233,11 @@ int main(void)
         cmocka_unit_test(framing__content_length_twice__400_and_closed),
         cmocka_unit_test(framing__codings_other_than_chunked__400_at_once),
         cmocka_unit_test(framing__plain_chunked_and_keep_alive__still_work),
+        cmocka_unit_test(framing__bad_content_length__envelope_once),
+        cmocka_unit_test(framing__head_too_big__414_and_431_as_envelopes),
+        cmocka_unit_test(framing__malformed_heads__400_envelope),
+        cmocka_unit_test(framing__malformed_chunked_body__400_envelope),
+        cmocka_unit_test(framing__heads_at_the_limit__served),
     };
     return cmocka_run_group_tests(tests, e2e_group_setup, e2e_group_teardown);
 }
