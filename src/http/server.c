@@ -224,9 +224,13 @@ static void run_here(struct conn_req *cr)
 
 /* ---- strict framing (RFC 9112 §6.1, §6.3) ------------------------------------------ */
 
+/* The gate (http/head_gate.c) judges a connection's first request before libmicrohttpd reads
+ * it. Later requests on a kept-alive connection are read by libmicrohttpd, which accepts
+ * what a proxy in front may read otherwise: these checks refuse that part of it again. */
 struct framing {
-    int n_length, n_encoding;
+    int n_length, n_encoding, n_host;
     bool chunked_only; /* the one Transfer-Encoding is exactly "chunked" */
+    bool bad_name;     /* a field name that is not a token ("Transfer-Encoding ") */
 };
 
 static bool is_chunked(const char *v)
@@ -246,10 +250,13 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
     (void)kind;
     if (strcasecmp(key, "Content-Length") == 0)
         f->n_length++;
-    if (strcasecmp(key, "Transfer-Encoding") == 0) {
+    else if (strcasecmp(key, "Host") == 0)
+        f->n_host++;
+    else if (strcasecmp(key, "Transfer-Encoding") == 0) {
         f->n_encoding++;
         f->chunked_only = value != NULL && is_chunked(value);
-    }
+    } else if (!head_field_name_ok(key))
+        f->bad_name = true;
     return MHD_YES;
 }
 
@@ -259,9 +266,9 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
  * request is refused and its connection closed, so nothing after it is ever read. */
 static bool ambiguous_framing(struct MHD_Connection *con)
 {
-    struct framing f = {0, 0, false};
+    struct framing f = {0, 0, 0, false, false};
     MHD_get_connection_values(con, MHD_HEADER_KIND, count_framing, &f);
-    if (f.n_length > 1 || (f.n_length > 0 && f.n_encoding > 0))
+    if (f.n_length > 1 || (f.n_length > 0 && f.n_encoding > 0) || f.n_host > 1 || f.bad_name)
         return true;
     return f.n_encoding > 1 || (f.n_encoding == 1 && !f.chunked_only);
 }

@@ -226,6 +226,30 @@ static void framing__heads_at_the_limit__served(void **state)
     free(req);
 }
 
+/* Later requests on a kept-alive connection are read by libmicrohttpd, not the gate: the
+ * handler refuses what libmicrohttpd lets through but a proxy may read otherwise. */
+static void framing__kept_alive_follow_up__still_refused(void **state)
+{
+    (void)state;
+    static const char *const second[] = {
+        HEAD "Transfer-Encoding : chunked\r\nContent-Length: 2\r\n\r\n{}",
+        HEAD "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof second / sizeof second[0]; i++) {
+        char req[512];
+        snprintf(req, sizeof req, HEAD "Content-Length: 2\r\n\r\n{}%s" SMUGGLED, second[i]);
+        bool closed = false;
+        char *out = exchange(req, strlen(req), 3000, &closed);
+        const char *refusal = strstr(out, "HTTP/1.1 400 Bad Request\r\n");
+        if (strncmp(out, "HTTP/1.1 200 OK\r\n", 17) != 0 || refusal == NULL ||
+            count_of(out, "HTTP/1.1 ") != 2 || strstr(refusal, "GATEWAY_CODE_003") == NULL ||
+            strstr(refusal, "\r\nConnection: close\r\n") == NULL || !closed)
+            fail_msg("follow-up %zu:\n%s", i, out);
+        free(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +262,7 @@ int main(void)
         cmocka_unit_test(framing__malformed_heads__400_envelope),
         cmocka_unit_test(framing__malformed_chunked_body__400_envelope),
         cmocka_unit_test(framing__heads_at_the_limit__served),
+        cmocka_unit_test(framing__kept_alive_follow_up__still_refused),
     };
     return cmocka_run_group_tests(tests, e2e_group_setup, e2e_group_teardown);
 }
