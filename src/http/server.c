@@ -408,6 +408,10 @@ static struct MHD_Daemon *start_daemon(struct http_server *srv, const struct con
                             (size_t)cfg->connection_memory_kib * 1024u, MHD_OPTION_END);
 }
 
+/* Connections from one address (not a trusted proxy) whose first request has not arrived
+ * whole: slow heads then take max_connections / 16 addresses to fill the table, not / 256. */
+#define GATE_PENDING_PER_ADDRESS 16u
+
 /* The head limits follow libmicrohttpd's pool: a head up to half of it, and head bytes plus
  * HEAD_FIELD_COST per field up to three quarters, always fit (tests/e2e/test_head_gate.c
  * walks the edge of that region). */
@@ -415,6 +419,7 @@ static struct head_gate *start_gate(struct http_server *srv, const struct net_ad
 {
     const struct config *cfg = srv->cfg;
     size_t pool = (size_t)cfg->connection_memory_kib * 1024u;
+    unsigned per_ip = (unsigned)cfg->per_ip_connections;
     struct head_gate_opts o = {
         .listen = addr,
         .max_head = pool / 2,
@@ -422,7 +427,9 @@ static struct head_gate *start_gate(struct http_server *srv, const struct net_ad
         .max_body = (size_t)cfg->body_max_bytes,
         .timeout_s = cfg->read_timeout_s > 0 ? cfg->read_timeout_s : cfg->idle_timeout_s,
         .max_pending = (unsigned)cfg->max_connections,
-        .per_ip = (unsigned)cfg->per_ip_connections,
+        .per_ip = per_ip,
+        .per_ip_other = per_ip < GATE_PENDING_PER_ADDRESS ? per_ip : GATE_PENDING_PER_ADDRESS,
+        .trusted = srv->proxies,
         .hand = gate_hand,
         .refusal = gate_refusal,
         .ud = srv,
