@@ -285,6 +285,18 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
     return cr;
 }
 
+/* An answer queued before the request is read whole makes libmicrohttpd close the
+ * connection. So an answer found from the head alone (health checks, CORS preflights, 404)
+ * waits for the last call when the body is small — the connection stays open for the
+ * browser's next request — and goes at once when the body is big or of unknown length. */
+static bool small_body(const struct http_server *srv, struct MHD_Connection *con)
+{
+    const char *te = header(con, "Transfer-Encoding");
+    const char *cl = header(con, "Content-Length");
+    return te == NULL &&
+           (cl == NULL || strtoull(cl, NULL, 10) <= (unsigned long long)srv->cfg->body_max_bytes);
+}
+
 static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection *con,
                                   const char *url, const char *method, void **con_cls)
 {
@@ -306,8 +318,10 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
     } else if (next == REQ_READ_BODY) {
         return MHD_YES;
     }
-    read_deadline_done(con);
     atomic_store(&cr->state, ST_DONE);
+    if (!cr->close && small_body(srv, con))
+        return MHD_YES; /* answered from the last call, after the (dropped) body */
+    read_deadline_done(con);
     return queue_reply(cr);
 }
 
@@ -324,9 +338,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     if (state != ST_READING) {
         /* ST_DONE: answered already, the rest of the body is dropped; ST_RUNNING: a
          * spurious wake-up while suspended. */
-        *upload_size = 0;
-        if (state == ST_DONE && cr->rq.reply != NULL)
+        if (state == ST_DONE && cr->rq.reply != NULL && *upload_size == 0) {
+            read_deadline_done(con);
             return queue_reply(cr);
+        }
+        *upload_size = 0;
         return MHD_YES;
     }
     if (*upload_size > 0) {
