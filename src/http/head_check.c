@@ -17,6 +17,17 @@ static bool is_tchar(unsigned char c)
     return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
+bool head_field_name_ok(const char *name)
+{
+    const unsigned char *u = (const unsigned char *)name;
+    if (*u == '\0')
+        return false;
+    for (; *u != '\0'; u++)
+        if (!is_tchar(*u))
+            return false;
+    return true;
+}
+
 /* A byte of a field value: HTAB, SP, VCHAR, obs-text; no control byte (a CR alone is one). */
 static bool is_field_byte(unsigned char c)
 {

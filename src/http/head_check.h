@@ -41,6 +41,10 @@ struct head_verdict {
 void head_check(const char *buf, size_t len, const struct head_limits *lim,
                 struct head_verdict *out);
 
+/* A field name is a token (RFC 9110 §5.1): no whitespace, no separator. For the heads
+ * libmicrohttpd reads itself (later requests on a kept-alive connection). */
+bool head_field_name_ok(const char *name);
+
 /* Judges a chunked body's framing in buf[0..len) (what follows the head): HEAD_GOOD with
  * head_len = the body's framed length once the last chunk and trailers are there,
  * HEAD_MORE while it may still become good, HEAD_REFUSED (E_FRAMING, or E_TOO_LARGE beyond

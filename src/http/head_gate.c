@@ -9,6 +9,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/net.h"
+#include "util/stats.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -31,6 +32,7 @@ struct conn {
     struct conn *prev, *next;
     int fd;
     bool closing; /* answered: draining until the peer closes or LINGER_NS pass */
+    bool watched; /* in the epoll set */
     uint32_t bucket;
     int64_t deadline_ns;
     struct sockaddr_storage sa;
@@ -54,7 +56,6 @@ struct head_gate {
     uint16_t per_ip[IP_BUCKETS];
     char *buf;
     size_t cap;
-    _Atomic uint64_t refused, timed_out;
 };
 
 static const char LISTEN_MARK, WAKE_MARK; /* epoll data of the two special descriptors */
@@ -107,14 +108,17 @@ static void unwait(struct head_gate *g, struct conn *c)
     fifo_unlink(&g->waiting, c);
     g->n_waiting--;
     g->per_ip[c->bucket]--;
-    (void)epoll_ctl(g->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    if (c->watched)
+        (void)epoll_ctl(g->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    c->watched = false;
 }
 
 static void drop(struct head_gate *g, struct conn *c)
 {
     if (c->closing) {
         fifo_unlink(&g->closing, c);
-        (void)epoll_ctl(g->ep, EPOLL_CTL_DEL, c->fd, NULL);
+        if (c->watched)
+            (void)epoll_ctl(g->ep, EPOLL_CTL_DEL, c->fd, NULL);
     } else {
         unwait(g, c);
     }
@@ -138,7 +142,11 @@ static void answer(struct head_gate *g, struct conn *c, ta_err why, size_t seen)
     c->closing = true;
     c->deadline_ns = clock_mono_ns() + LINGER_NS;
     fifo_push(&g->closing, c);
-    atomic_fetch_add(&g->refused, 1);
+    stats_add(STAT_CONN_REFUSED, 1);
+    if (!c->watched) {
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = c};
+        c->watched = epoll_ctl(g->ep, EPOLL_CTL_ADD, c->fd, &ev) == 0;
+    }
 }
 
 static void hand(struct head_gate *g, struct conn *c)
@@ -148,15 +156,16 @@ static void hand(struct head_gate *g, struct conn *c)
     free(c);
 }
 
-/* Peeks at everything that has arrived (nothing is consumed) and judges it. */
-static void judge(struct head_gate *g, struct conn *c)
+/* Peeks at everything that has arrived (nothing is consumed) and judges it. HEAD_MORE: c
+ * still waits; otherwise c is gone (handed over, answered or dropped). */
+static enum head_state judge(struct head_gate *g, struct conn *c)
 {
     ssize_t n = recv(c->fd, g->buf, g->cap, MSG_PEEK | MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-        return;
+        return HEAD_MORE;
     if (n <= 0) { /* gone before a whole request: nothing to answer */
         drop(g, c);
-        return;
+        return HEAD_REFUSED;
     }
     struct head_verdict v;
     head_check(g->buf, (size_t)n, &g->lim, &v);
@@ -172,6 +181,7 @@ static void judge(struct head_gate *g, struct conn *c)
         hand(g, c);
     else if (v.state == HEAD_REFUSED)
         answer(g, c, v.why, (size_t)n);
+    return v.state;
 }
 
 /* A refused connection: read and drop what the client still sends, until it closes. */
@@ -189,29 +199,34 @@ static void drain(struct head_gate *g, struct conn *c)
 
 /* ---- the loop ----------------------------------------------------------------------- */
 
+/* Peeks before the connection joins the epoll set: the request is usually there already,
+ * and then the set is never touched. Registering later loses nothing: EPOLL_CTL_ADD reports
+ * data that arrived in between. Only a connection that has to wait counts against the
+ * limits, so a complete request passes even while its address has slow ones waiting. */
 static void add(struct head_gate *g, int fd, const struct sockaddr_storage *ss, socklen_t len)
 {
-    uint32_t b = bucket_of(ss);
-    if (g->n_waiting >= g->o.max_pending || g->per_ip[b] >= g->o.per_ip) {
-        close(fd);
-        return;
-    }
     struct conn *c = xcalloc(1, sizeof *c);
     c->fd = fd;
     c->sa = *ss;
     c->salen = len;
-    c->bucket = b;
+    c->bucket = bucket_of(ss);
     c->deadline_ns = clock_mono_ns() + (int64_t)g->o.timeout_s * 1000000000LL;
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = c};
-    if (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
-        close(fd);
-        free(c);
-        return;
-    }
     fifo_push(&g->waiting, c);
     g->n_waiting++;
-    g->per_ip[b]++;
-    judge(g, c); /* the request is often there already */
+    g->per_ip[c->bucket]++;
+    if (judge(g, c) != HEAD_MORE)
+        return;
+    /* A browser sends its head as soon as it connects, so few of its connections ever wait
+     * here; a proxy in front may have many at once. */
+    unsigned cap = net_cidr_list_has(g->o.trusted, (const struct sockaddr *)ss) ? g->o.per_ip
+                                                                                : g->o.per_ip_other;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = c};
+    if (g->n_waiting > g->o.max_pending || g->per_ip[c->bucket] > cap) {
+        stats_add(STAT_CONN_OVER, 1);
+        drop(g, c);
+    } else if (!(c->watched = epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) == 0)) {
+        drop(g, c);
+    }
 }
 
 static void accept_some(struct head_gate *g)
@@ -246,7 +261,7 @@ static void expire(struct head_gate *g)
     while (g->closing.head != NULL && g->closing.head->deadline_ns <= now)
         drop(g, g->closing.head);
     if (slow > 0) {
-        atomic_fetch_add(&g->timed_out, slow);
+        stats_add(STAT_CONN_SLOW, slow);
         log_warn(NULL, "closed %u connection(s) whose first request did not arrive within %d s",
                  slow, g->o.timeout_s);
     }
@@ -284,7 +299,7 @@ static void *gate_main(void *arg)
             } else if (((struct conn *)p)->closing) {
                 drain(g, p);
             } else {
-                judge(g, p);
+                (void)judge(g, p);
             }
         }
         if (atomic_load(&g->quiesce) && !atomic_load(&g->quiesced))
@@ -389,14 +404,4 @@ void head_gate_stop(struct head_gate *g)
     close(g->ep);
     free(g->buf);
     free(g);
-}
-
-uint64_t head_gate_refused(const struct head_gate *g)
-{
-    return atomic_load(&g->refused);
-}
-
-uint64_t head_gate_timed_out(const struct head_gate *g)
-{
-    return atomic_load(&g->timed_out);
 }

@@ -15,15 +15,18 @@
 
 struct head_gate;
 struct net_addr;
+struct net_cidr_list;
 
 struct head_gate_opts {
     const struct net_addr *listen;
-    size_t max_head;      /* head bytes libmicrohttpd can hold (http/head_check.h) */
-    size_t head_budget;   /* bytes + HEAD_FIELD_COST per field */
-    size_t max_body;      /* a chunked first body is read whole up to this */
-    int timeout_s;        /* the first request must arrive whole within this; 0: 30 s */
-    unsigned max_pending; /* connections whose first request is on its way */
-    unsigned per_ip;      /* of them from one address */
+    size_t max_head;       /* head bytes libmicrohttpd can hold (http/head_check.h) */
+    size_t head_budget;    /* bytes + HEAD_FIELD_COST per field */
+    size_t max_body;       /* a chunked first body is read whole up to this */
+    int timeout_s;         /* the first request must arrive whole within this; 0: 30 s */
+    unsigned max_pending;  /* connections whose first request is on its way */
+    unsigned per_ip;       /* of them from one trusted proxy's address */
+    unsigned per_ip_other; /* of them from any other address */
+    const struct net_cidr_list *trusted;
     /* A good connection: the callee owns fd from here (closes it on failure). */
     void (*hand)(void *ud, int fd, const struct sockaddr *sa, socklen_t len);
     /* The whole HTTP answer for a refused request (malloc'd text, *len bytes), built from
@@ -38,10 +41,8 @@ struct head_gate *head_gate_start(const struct head_gate_opts *o);
 uint16_t head_gate_port(const struct head_gate *g);
 /* Stops accepting (closes the listening socket); requests on their way still finish. */
 void head_gate_quiesce(struct head_gate *g);
-/* Stops the thread and closes every connection still held. NULL-safe. */
+/* Stops the thread and closes every connection still held. NULL-safe. Counts what it
+ * closes itself in util/stats (STAT_CONN_*). */
 void head_gate_stop(struct head_gate *g);
-/* Requests answered here, and connections closed at the deadline, since the start. */
-uint64_t head_gate_refused(const struct head_gate *g);
-uint64_t head_gate_timed_out(const struct head_gate *g);
 
 #endif

@@ -166,6 +166,22 @@ static void put_session_cache(struct buf *b)
         (unsigned long long)stats_get(STAT_HTTP_WAITS));
 }
 
+static void put_connections(struct buf *b)
+{
+    put(b,
+        "# HELP tradeauth_connections_closed_total Connections the server closed itself: a "
+        "malformed or oversized first request answered at the gate (refused), a request not "
+        "whole within --read-timeout-s (slow), too many waiting from one address "
+        "(over_limit).\n"
+        "# TYPE tradeauth_connections_closed_total counter\n"
+        "tradeauth_connections_closed_total{reason=\"refused\"} %llu\n"
+        "tradeauth_connections_closed_total{reason=\"slow\"} %llu\n"
+        "tradeauth_connections_closed_total{reason=\"over_limit\"} %llu\n",
+        (unsigned long long)stats_get(STAT_CONN_REFUSED),
+        (unsigned long long)stats_get(STAT_CONN_SLOW),
+        (unsigned long long)stats_get(STAT_CONN_OVER));
+}
+
 static void put_codes(struct buf *b)
 {
     put(b, "# HELP tradeauth_codes_total Verification messages by channel and result.\n"
@@ -192,6 +208,7 @@ char *metrics_render(size_t hash_depth, int64_t live_sessions)
     put_hash_pool(&b, hash_depth);
     put_session_cache(&b);
     put_codes(&b);
+    put_connections(&b);
     if (live_sessions >= 0)
         put(&b,
             "# HELP tradeauth_active_sessions Sessions used within the idle lifetime.\n"

@@ -7,6 +7,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/stats.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -58,6 +59,7 @@ static void *sweeper(void *arg)
         int n = rd->timeout_ns > 0 ? sweep(rd) : 0;
         if (n > 0) {
             atomic_fetch_add(&rd->swept, (uint64_t)n);
+            stats_add(STAT_CONN_SLOW, (uint64_t)n);
             log_warn(NULL, "closed %d connection(s) whose request did not arrive within %lld s", n,
                      (long long)(rd->timeout_ns / 1000000000));
         }

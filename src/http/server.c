@@ -225,9 +225,13 @@ static void run_here(struct conn_req *cr)
 
 /* ---- strict framing (RFC 9112 §6.1, §6.3) ------------------------------------------ */
 
+/* The gate (http/head_gate.c) judges a connection's first request before libmicrohttpd reads
+ * it. Later requests on a kept-alive connection are read by libmicrohttpd, which accepts
+ * what a proxy in front may read otherwise: these checks refuse that part of it again. */
 struct framing {
-    int n_length, n_encoding;
+    int n_length, n_encoding, n_host;
     bool chunked_only; /* the one Transfer-Encoding is exactly "chunked" */
+    bool bad_name;     /* a field name that is not a token ("Transfer-Encoding ") */
 };
 
 static bool is_chunked(const char *v)
@@ -247,10 +251,13 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
     (void)kind;
     if (strcasecmp(key, "Content-Length") == 0)
         f->n_length++;
-    if (strcasecmp(key, "Transfer-Encoding") == 0) {
+    else if (strcasecmp(key, "Host") == 0)
+        f->n_host++;
+    else if (strcasecmp(key, "Transfer-Encoding") == 0) {
         f->n_encoding++;
         f->chunked_only = value != NULL && is_chunked(value);
-    }
+    } else if (!head_field_name_ok(key))
+        f->bad_name = true;
     return MHD_YES;
 }
 
@@ -260,9 +267,9 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
  * request is refused and its connection closed, so nothing after it is ever read. */
 static bool ambiguous_framing(struct MHD_Connection *con)
 {
-    struct framing f = {0, 0, false};
+    struct framing f = {0, 0, 0, false, false};
     MHD_get_connection_values(con, MHD_HEADER_KIND, count_framing, &f);
-    if (f.n_length > 1 || (f.n_length > 0 && f.n_encoding > 0))
+    if (f.n_length > 1 || (f.n_length > 0 && f.n_encoding > 0) || f.n_host > 1 || f.bad_name)
         return true;
     return f.n_encoding > 1 || (f.n_encoding == 1 && !f.chunked_only);
 }
@@ -277,6 +284,18 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
     struct conn_req *cr = xcalloc(1, sizeof *cr);
     cr->first_ns = clock_mono_ns();
     return cr;
+}
+
+/* An answer queued before the request is read whole makes libmicrohttpd close the
+ * connection. So an answer found from the head alone (health checks, CORS preflights, 404)
+ * waits for the last call when the body is small — the connection stays open for the
+ * browser's next request — and goes at once when the body is big or of unknown length. */
+static bool small_body(const struct http_server *srv, struct MHD_Connection *con)
+{
+    const char *te = header(con, "Transfer-Encoding");
+    const char *cl = header(con, "Content-Length");
+    return te == NULL &&
+           (cl == NULL || strtoull(cl, NULL, 10) <= (unsigned long long)srv->cfg->body_max_bytes);
 }
 
 static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection *con,
@@ -300,8 +319,10 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
     } else if (next == REQ_READ_BODY) {
         return MHD_YES;
     }
-    read_deadline_done(con);
     atomic_store(&cr->state, ST_DONE);
+    if (!cr->close && small_body(srv, con))
+        return MHD_YES; /* answered from the last call, after the (dropped) body */
+    read_deadline_done(con);
     return queue_reply(cr);
 }
 
@@ -318,9 +339,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     if (state != ST_READING) {
         /* ST_DONE: answered already, the rest of the body is dropped; ST_RUNNING: a
          * spurious wake-up while suspended. */
-        *upload_size = 0;
-        if (state == ST_DONE && cr->rq.reply != NULL)
+        if (state == ST_DONE && cr->rq.reply != NULL && *upload_size == 0) {
+            read_deadline_done(con);
             return queue_reply(cr);
+        }
+        *upload_size = 0;
         return MHD_YES;
     }
     if (*upload_size > 0) {
@@ -402,6 +425,10 @@ static struct MHD_Daemon *start_daemon(struct http_server *srv, const struct con
                             (size_t)cfg->connection_memory_kib * 1024u, MHD_OPTION_END);
 }
 
+/* Connections from one address (not a trusted proxy) whose first request has not arrived
+ * whole: slow heads then take max_connections / 16 addresses to fill the table, not / 256. */
+#define GATE_PENDING_PER_ADDRESS 16u
+
 /* The head limits follow libmicrohttpd's pool: a head up to half of it, and head bytes plus
  * HEAD_FIELD_COST per field up to three quarters, always fit (tests/e2e/test_head_gate.c
  * walks the edge of that region). */
@@ -409,6 +436,7 @@ static struct head_gate *start_gate(struct http_server *srv, const struct net_ad
 {
     const struct config *cfg = srv->cfg;
     size_t pool = (size_t)cfg->connection_memory_kib * 1024u;
+    unsigned per_ip = (unsigned)cfg->per_ip_connections;
     struct head_gate_opts o = {
         .listen = addr,
         .max_head = pool / 2,
@@ -416,7 +444,9 @@ static struct head_gate *start_gate(struct http_server *srv, const struct net_ad
         .max_body = (size_t)cfg->body_max_bytes,
         .timeout_s = cfg->read_timeout_s > 0 ? cfg->read_timeout_s : cfg->idle_timeout_s,
         .max_pending = (unsigned)cfg->max_connections,
-        .per_ip = (unsigned)cfg->per_ip_connections,
+        .per_ip = per_ip,
+        .per_ip_other = per_ip < GATE_PENDING_PER_ADDRESS ? per_ip : GATE_PENDING_PER_ADDRESS,
+        .trusted = srv->proxies,
         .hand = gate_hand,
         .refusal = gate_refusal,
         .ud = srv,

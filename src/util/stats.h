@@ -23,6 +23,9 @@ enum stat_id {
     STAT_TOUCH_QUEUED,  /* idle-life writes handed to it */
     STAT_TOUCH_DROPPED, /* skipped, its queue full (the session's next read queues it again) */
     STAT_HTTP_WAITS,    /* database lock waits begun on an HTTP thread (should stay 0) */
+    STAT_CONN_REFUSED,  /* first requests the head gate answered (malformed, too big) */
+    STAT_CONN_SLOW,     /* connections closed: a request not whole within the read deadline */
+    STAT_CONN_OVER,     /* connections closed: too many waiting from one address */
     STAT_COUNT_
 };
 

@@ -128,6 +128,53 @@ static void idle_keep_alive__not_cut(void **state)
     close(fd);
 }
 
+/* The value of one metrics line ("name{labels} value"), -1 when absent. */
+static long metric(const struct e2e_server *s, const char *series)
+{
+    struct e2e_resp r = e2e_call(s, "/metrics", NULL, &(struct e2e_opts){.method = "GET"});
+    const char *p = strstr(r.body, series);
+    long v = p != NULL ? strtol(p + strlen(series) + 1, NULL, 10) : -1;
+    e2e_resp_free(&r);
+    return v;
+}
+
+#define PER_ADDRESS 16 /* GATE_PENDING_PER_ADDRESS in http/server.c */
+
+/* From an address that is not a trusted proxy, at most 16 connections may wait for their
+ * first request: with --max-connections 10000 slow heads take 625 addresses to fill the
+ * table (at --per-ip-connections 256 it was 40). A whole request still passes at once. */
+static void slow_heads_from_one_address__capped(void **state)
+{
+    (void)state;
+    struct e2e_server *s =
+        e2e_server_up(E2E_ARGS("--read-timeout-s", "2", "--trusted-proxies", ""));
+    int fds[PER_ADDRESS + 4];
+    for (int i = 0; i < PER_ADDRESS + 4; i++) {
+        fds[i] = connect_to(s->port);
+        assert_int_equal(send(fds[i], "POST /lo", 8, MSG_NOSIGNAL), 8);
+    }
+    int cut = 0;
+    usleep(300 * 1000); /* well inside the 2 s deadline */
+    for (int i = 0; i < PER_ADDRESS + 4; i++)
+        cut += closed_within(fds[i], 1) ? 1 : 0;
+    assert_int_equal(cut, 4);
+    struct e2e_resp r = e2e_call(s, "/healthz", NULL, &(struct e2e_opts){.method = "GET"});
+    assert_int_equal(r.status, 200);
+    e2e_resp_free(&r);
+    assert_int_equal(metric(s, "tradeauth_connections_closed_total{reason=\"over_limit\"}"), 4);
+    double t0 = e2e_now_ms();
+    int closed = 0;
+    for (int i = 0; i < PER_ADDRESS + 4; i++) {
+        int left = (int)(DEADLINE_MS + 1500 - (e2e_now_ms() - t0));
+        closed += closed_within(fds[i], left > 0 ? left : 1) ? 1 : 0;
+        close(fds[i]);
+    }
+    assert_int_equal(closed, PER_ADDRESS + 4);
+    assert_int_equal(metric(s, "tradeauth_connections_closed_total{reason=\"slow\"}"), PER_ADDRESS);
+    e2e_server_stop(s);
+    e2e_server_free(s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -142,6 +189,7 @@ int main(void)
         cmocka_unit_test(slow_body__closed_at_the_deadline),
         cmocka_unit_test(many_slow_connections__all_closed),
         cmocka_unit_test(idle_keep_alive__not_cut),
+        cmocka_unit_test(slow_heads_from_one_address__capped),
     };
     return cmocka_run_group_tests(tests, setup, e2e_group_teardown);
 }

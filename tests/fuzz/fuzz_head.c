@@ -33,8 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     judge(data, size / 2, &part);
     if (part.state == HEAD_REFUSED && whole.state != HEAD_REFUSED)
         abort();
-    if (part.state == HEAD_GOOD &&
-        (whole.state != HEAD_GOOD || whole.head_len != part.head_len))
+    if (part.state == HEAD_GOOD && (whole.state != HEAD_GOOD || whole.head_len != part.head_len))
         abort();
     if (whole.state == HEAD_GOOD && whole.head_len > size)
         abort();

@@ -77,8 +77,7 @@ static void bad__refused_with_their_status(void **state)
     BAD("GET /x HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", TA_E_TOO_LARGE);
     BAD("GET /x HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", TA_E_FRAMING);
     BAD("GET /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", TA_E_FRAMING);
-    BAD("GET /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n",
-        TA_E_FRAMING);
+    BAD("GET /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n", TA_E_FRAMING);
 }
 
 static void limits__414_431_at_the_pool_size(void **state)
