@@ -176,6 +176,14 @@ static void run_on_pool(struct conn_req *cr, void *thread_state, int64_t deadlin
         request_run(&cr->rq, thread_state);
         dctx_deadline_set(0);
     }
+}
+
+/* The answer goes out only after the pool has counted the job: answered earlier, a client
+ * could send its next request while the first job still counted as running with no run time
+ * measured, and the hash pool admitted any burst (expected wait 0). */
+static void resume_job(void *arg)
+{
+    struct conn_req *cr = arg;
     atomic_store(&cr->state, ST_DONE);
     MHD_resume_connection(cr->con);
 }
@@ -205,7 +213,7 @@ static void run_pooled(struct conn_req *cr, struct workpool *pool, workpool_fn f
     atomic_store(&cr->state, ST_RUNNING);
     MHD_suspend_connection(cr->con);
     cr->queued_ns = clock_mono_ns();
-    if (!workpool_submit(pool, fn, cr)) {
+    if (!workpool_submit_then(pool, fn, resume_job, cr)) {
         if (fn == on_hash_job)
             stats_add(STAT_HASH_REJECTED, 1);
         request_fail(&cr->rq, TA_E_RATE_LIMITED, "1");

@@ -12,6 +12,7 @@
 
 struct job {
     workpool_fn fn;
+    void (*then)(void *arg);
     void *arg;
 };
 
@@ -62,6 +63,11 @@ static void *worker(void *arg)
         p->running--;
         /* Weight 1/8: follows a change of load within a few dozen jobs. */
         p->avg_ns = p->avg_ns == 0 ? took : p->avg_ns + (took - p->avg_ns) / 8;
+        if (j.then != NULL) {
+            pthread_mutex_unlock(&p->lock);
+            j.then(j.arg);
+            pthread_mutex_lock(&p->lock);
+        }
     }
     pthread_mutex_unlock(&p->lock);
     if (p->thread_done)
@@ -111,10 +117,15 @@ static bool wait_ok(const struct workpool *p)
 
 bool workpool_submit(struct workpool *p, workpool_fn fn, void *arg)
 {
+    return workpool_submit_then(p, fn, NULL, arg);
+}
+
+bool workpool_submit_then(struct workpool *p, workpool_fn fn, void (*then)(void *arg), void *arg)
+{
     pthread_mutex_lock(&p->lock);
     bool ok = !p->stopping && p->count < p->cap && wait_ok(p);
     if (ok) {
-        p->ring[(p->head + p->count) % p->cap] = (struct job){fn, arg};
+        p->ring[(p->head + p->count) % p->cap] = (struct job){fn, then, arg};
         p->count++;
         pthread_cond_signal(&p->ready);
     }

@@ -22,6 +22,10 @@ void workpool_set_max_wait(struct workpool *p, int64_t max_wait_ms);
 /* Queues fn(state, arg); false when the queue is full or the wait would be too long (the
  * caller answers "busy"). */
 bool workpool_submit(struct workpool *p, workpool_fn fn, void *arg);
+/* The same; then(arg) runs on the worker after fn, once the pool has counted the job (its
+ * run time is in the estimate and it no longer counts as running). A caller that answers its
+ * client in then() cannot be sent the next request before the pool is up to date. */
+bool workpool_submit_then(struct workpool *p, workpool_fn fn, void (*then)(void *arg), void *arg);
 /* Jobs waiting (not yet running). */
 size_t workpool_depth(struct workpool *p);
 /* Runs every queued job, then joins the workers. NULL is a no-op. */
