@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define WRITERS 6
 
@@ -48,7 +49,7 @@ static void release_lock(sqlite3 *db)
 }
 
 /* The "ms" of the access line with this trace in the server's stderr; -1 when none. */
-static double access_ms(const struct e2e_server *s, const char *trace)
+static double access_ms_now(const struct e2e_server *s, const char *trace)
 {
     FILE *f = fopen(s->err_path, "r");
     assert_non_null(f);
@@ -63,6 +64,17 @@ static double access_ms(const struct e2e_server *s, const char *trace)
         json_decref(o);
     }
     fclose(f);
+    return ms;
+}
+
+/* Access lines are written in batches (util/access_log.h): wait for this one a while. */
+static double access_ms(const struct e2e_server *s, const char *trace)
+{
+    double ms = access_ms_now(s, trace);
+    for (int i = 0; i < 100 && ms < 0; i++) {
+        usleep(10 * 1000);
+        ms = access_ms_now(s, trace);
+    }
     return ms;
 }
 
