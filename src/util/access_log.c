@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,12 @@ static char bufs[2][BUF_BYTES];
 static size_t used;
 static int cur;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static _Atomic int period_ms = ACCESS_LOG_FLUSH_MS;
+
+void access_log_set_period_ms(int ms)
+{
+    atomic_store(&period_ms, ms > 0 ? ms : ACCESS_LOG_FLUSH_MS);
+}
 
 static void write_all(const char *p, size_t n)
 {
@@ -59,7 +66,8 @@ static void *flusher(void *arg)
         while (used == 0)
             pthread_cond_wait(&nonempty, &append_lock);
         pthread_mutex_unlock(&append_lock);
-        struct timespec ts = {0, ACCESS_LOG_FLUSH_MS * 1000000L};
+        int ms = atomic_load(&period_ms);
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
         access_log_flush();
         pthread_mutex_lock(&append_lock);

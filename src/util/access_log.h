@@ -12,5 +12,8 @@
 void access_log_line(const char *json);
 /* Writes what is queued now (at exit, before a test reads the log). */
 void access_log_flush(void);
+/* How long a batch gathers (default ACCESS_LOG_FLUSH_MS); the unit test lengthens it so
+ * that "not written at once" does not depend on the scheduler. */
+void access_log_set_period_ms(int ms);
 
 #endif
