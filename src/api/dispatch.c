@@ -24,8 +24,8 @@ static ta_err resolve_company(struct api_req *req)
 
 /* A read-only token route. A session cache hit answers with no database work at all;
  * on a miss the session, the customer, its accounts and what the handler reads come from
- * one snapshot (one SQLite WAL read lock), and the idle-life write, when due and not
- * queued for the background writer, follows after it. */
+ * one snapshot (one SQLite WAL read lock); the idle-life write, when due, is queued for the
+ * background writer (domain/session_touch.c), never written on this thread. */
 static ta_err dispatch_read(const struct route *r, struct api_req *req, json_t **data_out)
 {
     req->auth = arena_alloc(req->ctx.a, sizeof *req->auth);

@@ -9,6 +9,7 @@
 #include "domain/company.h"
 #include "domain/keys.h"
 #include "domain/session_cache.h"
+#include "domain/session_touch.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -177,7 +178,9 @@ ta_err app_start(struct app *app)
     ta_err e = delivery_worker_start(cfg, &app->delivery);
     if (e != TA_OK)
         return e;
-    e = session_cache_start(cfg, (size_t)cfg->session_cache_entries);
+    e = session_touch_start(cfg);
+    if (e == TA_OK)
+        e = session_cache_start(cfg, (size_t)cfg->session_cache_entries);
     if (e != TA_OK)
         return e;
     app->hash_pool = workpool_new(hash_threads, queue, hash_thread_init, NULL, app);
@@ -226,7 +229,8 @@ void app_stop(struct app *app)
     app->ready = NULL;
     http_server_stop(app->http);
     app->http = NULL;
-    session_cache_stop(); /* after the last request: writes the queued touches */
+    session_cache_stop();
+    session_touch_stop(); /* after the last request: writes the queued touches */
     delivery_worker_stop(app->delivery);
     app->delivery = NULL;
 }

@@ -66,6 +66,18 @@ void dctx_deadline_set(int64_t mono_ns)
     store_deadline_set(mono_ns);
 }
 
+void dctx_http_thread_begin(int64_t mono_ns)
+{
+    store_deadline_set(mono_ns);
+    store_http_thread_set(true);
+}
+
+void dctx_http_thread_end(void)
+{
+    store_deadline_set(0);
+    store_http_thread_set(false);
+}
+
 int64_t dctx_busy_ns(void)
 {
     return (int64_t)store_busy_ms * 1000000;

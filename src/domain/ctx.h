@@ -74,6 +74,10 @@ static inline ta_err dctx_tx(struct dctx *ctx, ta_err (*body)(struct dctx *ctx, 
 /* The request's lock budget, for the edge (which includes no store header): every database
  * wait of the calling thread ends at mono_ns (clock_mono_ns); 0 clears it. */
 void dctx_deadline_set(int64_t mono_ns);
+/* Around a request run on an HTTP thread: its lock waits are counted (they should not
+ * happen: only reads run there) and bounded by mono_ns. */
+void dctx_http_thread_begin(int64_t mono_ns);
+void dctx_http_thread_end(void);
 /* One request's whole lock budget in nanoseconds (--db-busy-ms). */
 int64_t dctx_busy_ns(void);
 

@@ -7,6 +7,7 @@
 #include "domain/keys.h"
 #include "domain/limits.h"
 #include "domain/session_cache.h"
+#include "domain/session_touch.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/config.h"
@@ -99,8 +100,15 @@ void session_touch_due(struct dctx *ctx, struct auth *au)
 {
     if (!au->touch_due)
         return;
-    /* Best effort: a missed touch only means the next request tries again. */
-    if (STORE(ctx->st, session_touch, au->s.id, ctx->now_ms) == TA_OK) {
+    /* Best effort: a missed touch only means the next request tries again. In the server the
+     * background writer takes it (a full queue skips it): a token read never writes, so it
+     * never waits for a lock another process holds. Without the writer (in-process tools and
+     * tests) it is written here. */
+    bool queued = session_touch_running();
+    if (queued && session_touch_queue(au->s.id, ctx->now_ms)) {
+        au->s.last_used_ms = ctx->now_ms;
+        au->touch_due = false;
+    } else if (!queued && STORE(ctx->st, session_touch, au->s.id, ctx->now_ms) == TA_OK) {
         au->s.last_used_ms = ctx->now_ms;
         au->touch_due = false;
     }
@@ -128,7 +136,7 @@ static ta_err remember(struct dctx *ctx, const unsigned char *hash, uint64_t epo
     if (err != TA_OK)
         return err;
     out->have_accounts = true;
-    if (out->touch_due && session_cache_touch(out->s.id, ctx->now_ms)) {
+    if (out->touch_due && session_touch_queue(out->s.id, ctx->now_ms)) {
         out->s.last_used_ms = ctx->now_ms;
         out->touch_due = false;
     }

@@ -1,10 +1,11 @@
-/* domain/session_cache.c — a sharded hash table of live sessions, a touch queue drained by a
- * background thread, and a watcher thread for the events of other processes. Correctness
+/* domain/session_cache.c — a sharded hash table of live sessions and a watcher thread for the
+ * events of other processes (idle-life touches go to domain/session_touch.c's writer). Correctness
  * rests on two rules: events are applied after their change commits, and a miss only
  * stores what it read when no event came in while it was reading (the epoch). */
 #include "domain/session_cache.h"
 #include "domain/company.h"
 #include "domain/ctx.h"
+#include "domain/session_touch.h"
 #include "store/events.h"
 #include "store/store.h"
 #include "util/arena.h"
@@ -23,7 +24,6 @@
 
 #define SHARDS 64
 #define BUCKETS 1024 /* per shard */
-#define TOUCH_QUEUE 8192
 
 /* Every string of struct customer: a hit copies them out of the entry. A new char * field
  * in struct customer must be added here (the assert below stops the build until it is). */
@@ -68,21 +68,12 @@ struct shard {
     size_t n;
 };
 
-struct touch {
-    int64_t session_id, now_ms;
-};
-
 struct cache {
     struct shard shards[SHARDS];
     size_t max_per_shard;
     const struct config *cfg;
-    /* touches */
-    pthread_mutex_t tq_lock;
-    pthread_cond_t tq_cond;
-    struct touch tq[TOUCH_QUEUE];
-    size_t tq_head, tq_n;
-    pthread_t toucher, watcher;
-    bool has_toucher, has_watcher;
+    pthread_t watcher;
+    bool has_watcher;
     atomic_bool stopping;
 };
 
@@ -250,27 +241,6 @@ bool session_cache_active(void)
     return cache != NULL && atomic_load(&trusted);
 }
 
-/* ---- touches ---- */
-
-static bool touch_push(int64_t session_id, int64_t now_ms)
-{
-    pthread_mutex_lock(&cache->tq_lock);
-    bool ok = cache->tq_n < TOUCH_QUEUE;
-    if (ok) {
-        cache->tq[(cache->tq_head + cache->tq_n) % TOUCH_QUEUE] =
-            (struct touch){session_id, now_ms};
-        cache->tq_n++;
-        pthread_cond_signal(&cache->tq_cond);
-    }
-    pthread_mutex_unlock(&cache->tq_lock);
-    return ok;
-}
-
-bool session_cache_touch(int64_t session_id, int64_t now_ms)
-{
-    return cache != NULL && touch_push(session_id, now_ms);
-}
-
 /* ---- reads ---- */
 
 enum session_cache_answer session_cache_get(const unsigned char *hash, int64_t company_id,
@@ -299,7 +269,7 @@ enum session_cache_answer session_cache_get(const unsigned char *hash, int64_t c
         stats_add(STAT_CACHE_ENTRIES, (uint64_t)-1);
     } else if (e != NULL && entry_copy_out(e, a, out)) {
         ans = CACHE_HIT;
-        if (now_ms - e->s.last_used_ms >= touch_ms && touch_push(e->s.id, now_ms)) {
+        if (now_ms - e->s.last_used_ms >= touch_ms && session_touch_queue(e->s.id, now_ms)) {
             e->s.last_used_ms = now_ms;
             out->s.last_used_ms = now_ms;
             out->touch_queued = true;
@@ -371,59 +341,6 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-struct touch_batch {
-    const struct touch *t;
-    size_t n;
-};
-
-static ta_err touch_body(struct dctx *ctx, void *arg)
-{
-    const struct touch_batch *b = arg;
-    for (size_t i = 0; i < b->n; i++)
-        (void)STORE(ctx->st, session_touch, b->t[i].session_id, b->t[i].now_ms);
-    return TA_OK;
-}
-
-/* Writes queued touches in one transaction per batch, off every request's path. Best
- * effort: a session not touched now is touched again on a later read. */
-static void write_touches(struct store *st, struct touch *batch, size_t n)
-{
-    if (st == NULL)
-        return;
-    struct dctx ctx = {.st = st};
-    struct touch_batch b = {batch, n};
-    if (dctx_tx(&ctx, touch_body, &b) == TA_OK)
-        stats_add(STAT_CACHE_TOUCHES, n);
-}
-
-static void *toucher_main(void *arg)
-{
-    (void)arg;
-    struct store *st = NULL;
-    static struct touch batch[TOUCH_QUEUE];
-    for (;;) {
-        pthread_mutex_lock(&cache->tq_lock);
-        while (cache->tq_n == 0 && !atomic_load(&cache->stopping))
-            pthread_cond_wait(&cache->tq_cond, &cache->tq_lock);
-        size_t n = 0;
-        while (cache->tq_n > 0) {
-            batch[n++] = cache->tq[cache->tq_head];
-            cache->tq_head = (cache->tq_head + 1) % TOUCH_QUEUE;
-            cache->tq_n--;
-        }
-        bool stop = atomic_load(&cache->stopping);
-        pthread_mutex_unlock(&cache->tq_lock);
-        if (n > 0 && st == NULL && store_open(cache->cfg->db, &st) != TA_OK)
-            st = NULL;
-        if (n > 0)
-            write_touches(st, batch, n);
-        if (stop)
-            break;
-    }
-    store_close(st);
-    return NULL;
-}
-
 static void lose_trust(void)
 {
     atomic_store(&trusted, false);
@@ -468,17 +385,10 @@ ta_err session_cache_start(const struct config *cfg, size_t max_entries)
         pthread_mutex_init(&c->shards[i].lock, NULL);
     c->max_per_shard = max_entries / SHARDS > 0 ? max_entries / SHARDS : 1;
     c->cfg = cfg;
-    pthread_mutex_init(&c->tq_lock, NULL);
-    pthread_cond_init(&c->tq_cond, NULL);
     cache = c;
     store_events_set_sink(session_cache_on_event);
     bool memory = strstr(cfg->db, ":memory:") != NULL; /* no other process can open it */
     atomic_store(&trusted, memory);
-    if (pthread_create(&c->toucher, NULL, toucher_main, NULL) != 0) {
-        session_cache_stop();
-        return TA_FAIL(TA_E_INTERNAL);
-    }
-    c->has_toucher = true;
     if (!memory) {
         if (pthread_create(&c->watcher, NULL, watcher_main, NULL) != 0) {
             session_cache_stop();
@@ -495,12 +405,7 @@ void session_cache_stop(void)
     if (c == NULL)
         return;
     atomic_store(&trusted, false);
-    pthread_mutex_lock(&c->tq_lock);
     atomic_store(&c->stopping, true);
-    pthread_cond_broadcast(&c->tq_cond);
-    pthread_mutex_unlock(&c->tq_lock);
-    if (c->has_toucher)
-        pthread_join(c->toucher, NULL);
     if (c->has_watcher)
         pthread_join(c->watcher, NULL);
     sweep(every, 0);
@@ -508,7 +413,5 @@ void session_cache_stop(void)
     cache = NULL;
     for (size_t i = 0; i < SHARDS; i++)
         pthread_mutex_destroy(&c->shards[i].lock);
-    pthread_mutex_destroy(&c->tq_lock);
-    pthread_cond_destroy(&c->tq_cond);
     free(c);
 }

@@ -2,7 +2,7 @@
  * database work. Keyed by the token's storage hash (a raw token is never kept). Kept true
  * by store events (store/events.c lists every change that invalidates): this process's at
  * commit, other processes' through a watcher; a lost watcher empties the cache and turns
- * it off until it is back. Idle-life touches of hits are written by a background thread. */
+ * it off until it is back. Idle-life touches of hits are queued for domain/session_touch.c. */
 #ifndef TA_DOMAIN_SESSION_CACHE_H
 #define TA_DOMAIN_SESSION_CACHE_H
 
@@ -17,10 +17,10 @@ struct arena;
 struct config;
 struct store_event;
 
-/* Starts the cache with at most max_entries sessions (0: stays off), its toucher and its
- * watcher on cfg->db. One cache per process; stop before starting again. */
+/* Starts the cache with at most max_entries sessions (0: stays off) and its watcher on
+ * cfg->db. One cache per process; stop before starting again. */
 ta_err session_cache_start(const struct config *cfg, size_t max_entries);
-/* Writes the queued touches, stops the threads, frees every entry. */
+/* Stops the watcher, frees every entry. */
 void session_cache_stop(void);
 /* True while reads may be answered from the cache (started, watcher connected). */
 bool session_cache_active(void);
@@ -54,9 +54,6 @@ void session_cache_put(uint64_t epoch, const unsigned char *hash, const struct s
                        int64_t valid_until_ms, const struct customer *c,
                        const struct account *accounts, size_t n_accounts,
                        const struct security_summary *sum);
-/* Queues an idle-life write for a session read from the database; false when the queue is
- * full (the caller writes it itself). */
-bool session_cache_touch(int64_t session_id, int64_t now_ms);
 
 /* The sink of store events: forgets what ev names. */
 void session_cache_on_event(const struct store_event *ev);

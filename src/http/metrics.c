@@ -150,6 +150,20 @@ static void put_session_cache(struct buf *b)
         (unsigned long long)stats_get(STAT_CACHE_ENTRIES),
         (unsigned long long)stats_get(STAT_CACHE_FLUSHES),
         (unsigned long long)stats_get(STAT_CACHE_TOUCHES));
+    put(b,
+        "# HELP tradeauth_session_touches_queued_total Idle-life writes handed to the "
+        "background writer.\n"
+        "# TYPE tradeauth_session_touches_queued_total counter\n"
+        "tradeauth_session_touches_queued_total %llu\n"
+        "# HELP tradeauth_session_touches_dropped_total Idle-life writes skipped: queue full.\n"
+        "# TYPE tradeauth_session_touches_dropped_total counter\n"
+        "tradeauth_session_touches_dropped_total %llu\n"
+        "# HELP tradeauth_http_lock_waits_total Database lock waits begun on an HTTP thread "
+        "(0 unless something there writes).\n"
+        "# TYPE tradeauth_http_lock_waits_total counter\ntradeauth_http_lock_waits_total %llu\n",
+        (unsigned long long)stats_get(STAT_TOUCH_QUEUED),
+        (unsigned long long)stats_get(STAT_TOUCH_DROPPED),
+        (unsigned long long)stats_get(STAT_HTTP_WAITS));
 }
 
 static void put_connections(struct buf *b)

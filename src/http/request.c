@@ -369,6 +369,14 @@ static ta_err (*const body_steps[])(struct request *rq) = {
     check_header_sizes, check_version, check_body_size, parse_body, fill_api_req,
 };
 
+/* An encrypted body (contract C19: a string "data") costs a write even on a read route: its
+ * signature is remembered against replay. So it runs on the write pool, where a lock held
+ * elsewhere costs the budget, not an HTTP thread. */
+static bool may_be_sealed(const struct request *rq)
+{
+    return json_is_string(json_object_get(rq->json, "data"));
+}
+
 enum request_next request_body_done(struct request *rq)
 {
     for (size_t i = 0; i < sizeof body_steps / sizeof body_steps[0]; i++) {
@@ -380,7 +388,8 @@ enum request_next request_body_done(struct request *rq)
     }
     if ((rq->route->flags & ROUTE_SLOW) != 0 && rq->hooks->hash_pool != NULL)
         return REQ_SLOW;
-    if ((rq->route->flags & ROUTE_READ) == 0 && rq->hooks->write_pool != NULL)
+    if (((rq->route->flags & ROUTE_READ) == 0 || may_be_sealed(rq)) &&
+        rq->hooks->write_pool != NULL)
         return REQ_WRITE;
     return REQ_RUN;
 }

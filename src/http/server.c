@@ -161,9 +161,10 @@ static enum MHD_Result queue_reply(struct conn_req *cr)
     return r;
 }
 
-/* HTTP threads never wait long for a database lock: a read route's best-effort write
- * (the session's last-used time) gives up after this and is tried again next time. */
-#define HTTP_THREAD_BUSY_MS 20
+/* HTTP threads only read (SQLite WAL readers never wait for a writer; the session's
+ * last-used write is queued for a background writer). This bounds the rare reader-side
+ * busy wait (another process recovering the WAL); any wait here is counted. */
+#define HTTP_THREAD_BUSY_MS 5
 
 static void run_on_pool(struct conn_req *cr, void *thread_state, int64_t deadline_ns)
 {
@@ -215,9 +216,9 @@ static void run_pooled(struct conn_req *cr, struct workpool *pool, workpool_fn f
 
 static void run_here(struct conn_req *cr)
 {
-    dctx_deadline_set(clock_mono_ns() + HTTP_THREAD_BUSY_MS * 1000000);
+    dctx_http_thread_begin(clock_mono_ns() + HTTP_THREAD_BUSY_MS * 1000000);
     request_run(&cr->rq, cr->srv->hooks.thread_store(cr->srv->hooks.ud));
-    dctx_deadline_set(0);
+    dctx_http_thread_end();
 }
 
 /* ---- the access handler: MHD's callbacks mapped onto http/request.c's steps ------- */

@@ -11,6 +11,7 @@ _Thread_local int store_fault_countdown;
 int store_busy_ms = 2000;
 char store_instance_id[128];
 static _Thread_local int64_t deadline_ns;
+static _Thread_local bool http_thread;
 
 void store_deadline_set(int64_t mono_ns)
 {
@@ -20,6 +21,16 @@ void store_deadline_set(int64_t mono_ns)
 int64_t store_deadline_for(int64_t start_ns)
 {
     return deadline_ns != 0 ? deadline_ns : start_ns + (int64_t)store_busy_ms * 1000000;
+}
+
+void store_http_thread_set(bool on)
+{
+    http_thread = on;
+}
+
+bool store_on_http_thread(void)
+{
+    return http_thread;
 }
 
 bool store_deadline_passed(void)

@@ -301,6 +301,10 @@ extern char store_instance_id[128];
 int64_t store_deadline_for(int64_t start_ns);
 /* The current request's deadline has passed: no further retry. */
 bool store_deadline_passed(void);
+/* Marks the calling thread as one that answers requests itself (an HTTP thread): a lock wait
+ * that begins on it is counted (STAT_HTTP_WAITS), since nothing it runs should write. */
+void store_http_thread_set(bool on);
+bool store_on_http_thread(void);
 static inline bool store__fault(void)
 {
     return store_fault_countdown > 0 && --store_fault_countdown == 0;

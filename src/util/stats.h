@@ -20,6 +20,9 @@ enum stat_id {
     STAT_CACHE_ENTRIES, /* a gauge: sessions held (bumped by +1 / -1 as uint64) */
     STAT_CACHE_FLUSHES, /* the whole cache forgotten (company change, lost change feed) */
     STAT_CACHE_TOUCHES, /* idle-life writes done by the background writer */
+    STAT_TOUCH_QUEUED,  /* idle-life writes handed to it */
+    STAT_TOUCH_DROPPED, /* skipped, its queue full (the session's next read queues it again) */
+    STAT_HTTP_WAITS,    /* database lock waits begun on an HTTP thread (should stay 0) */
     STAT_CONN_REFUSED,  /* first requests the head gate answered (malformed, too big) */
     STAT_CONN_SLOW,     /* connections closed: a request not whole within the read deadline */
     STAT_CONN_OVER,     /* connections closed: too many waiting from one address */

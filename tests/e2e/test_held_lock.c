@@ -78,6 +78,22 @@ static double access_ms(const struct e2e_server *s, const char *trace)
     return ms;
 }
 
+/* A counter of /metrics. */
+static double metric(const struct e2e_server *s, const char *name)
+{
+    struct e2e_opts o = {.method = "GET", .timeout_ms = 40000};
+    struct e2e_resp r = e2e_call(s, "/metrics", NULL, &o);
+    assert_int_equal(r.status, 200);
+    char want[128];
+    snprintf(want, sizeof want, "\n%s ", name);
+    const char *at = strstr(r.body, want);
+    if (at == NULL)
+        fail_msg("no %s in /metrics", name);
+    double v = strtod(at + strlen(want), NULL);
+    e2e_resp_free(&r);
+    return v;
+}
+
 static double timed_get(const struct e2e_server *s, const char *path, long want_status)
 {
     struct e2e_opts g = {.method = "GET", .timeout_ms = 40000};
@@ -149,6 +165,8 @@ static void held_lock__reads_answer_at_once__writes_within_the_budget(void **sta
         if (logged < 1500 || logged > w[i].r.ms + 50)
             fail_msg("access log ms %.1f for a write that took %.1f ms", logged, w[i].r.ms);
     }
+    /* Nothing an HTTP thread ran began to wait for the lock (it only reads). */
+    assert_int_equal((int)metric(s, "tradeauth_http_lock_waits_total"), 0);
     print_message("held lock: worst /healthz %.1f ms, token read %.1f ms, /readyz %.1f ms, "
                   "write %.1f ms (budget 2000)\n",
                   worst_health, worst_read, worst_ready, worst_write);
@@ -205,11 +223,77 @@ static void held_lock__budget_is_the_db_busy_ms_setting(void **state)
     e2e_server_free(s);
 }
 
+/* Token reads never write. With the session cache off and a last-used write due on every
+ * read (--session-touch-s 1), each token read under a held lock used to try that write on
+ * its HTTP thread and wait 20 ms for the lock, and /healthz queued behind it. Now the write
+ * is queued for the background writer: no lock wait begins on an HTTP thread, every read
+ * queued exactly one touch, none could be written while the lock was held, and all of them
+ * are written once it is released. */
+static void held_lock__token_reads_never_wait_their_touch_is_written_after(void **state)
+{
+    (void)state;
+    if (e2e_backend_pg()) {
+        print_message("SKIPPED on PostgreSQL: the held lock here is a SQLite file lock\n");
+        skip();
+    }
+    struct e2e_server *s = e2e_server_up(
+        E2E_ARGS("--threads", "2", "--session-cache-entries", "0", "--session-touch-s", "1"));
+    char email[96];
+    e2e_email(email, "touch");
+    json_t *data = E2E_REGISTER_EMAIL(s, email, E2E_PWD);
+    char token[128];
+    snprintf(token, sizeof token, "%s", E2E_STR(data, "token"));
+    json_decref(data);
+    struct timespec due = {1, 200 * 1000 * 1000}; /* past --session-touch-s */
+    nanosleep(&due, NULL);
+
+    double queued0 = metric(s, "tradeauth_session_touches_queued_total");
+    double written0 = metric(s, "tradeauth_session_touches_total");
+    sqlite3 *db = hold_lock(s);
+    enum { READS = 10 };
+    double worst_logged = 0;
+    for (int i = 0; i < READS; i++) {
+        struct e2e_opts o = {.token = token, .timeout_ms = 40000};
+        struct e2e_resp r = e2e_call(s, E2E_INFO, "{}", &o);
+        E2E_EXPECT(r, 200, "0");
+        double logged = access_ms(s, r.trace_sent);
+        worst_logged = logged > worst_logged ? logged : worst_logged;
+        e2e_resp_free(&r);
+        struct e2e_opts c = {.method = "GET", .token = token, .timeout_ms = 40000};
+        struct e2e_resp k = e2e_call(s, "/auth/check", NULL, &c);
+        assert_int_equal(k.status, 200);
+        e2e_resp_free(&k);
+    }
+    print_message("touch due, lock held: %d token reads, worst access-log ms %.1f\n", 2 * READS,
+                  worst_logged);
+    assert_int_equal((int)metric(s, "tradeauth_http_lock_waits_total"), 0);
+    /* The database still has the old last-used time, so every read found its touch due. */
+    assert_int_equal((int)(metric(s, "tradeauth_session_touches_queued_total") - queued0),
+                     2 * READS);
+    assert_int_equal((int)(metric(s, "tradeauth_session_touches_total") - written0), 0);
+    assert_int_equal((int)metric(s, "tradeauth_session_touches_dropped_total"), 0);
+
+    release_lock(db);
+    /* The writer's wait ends with the lock: every queued touch reaches the database. */
+    double written = 0, until = e2e_now_ms() + 15000;
+    while (e2e_now_ms() < until) {
+        written = metric(s, "tradeauth_session_touches_total") - written0;
+        if (written >= 2 * READS)
+            break;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal((int)written, 2 * READS);
+    e2e_server_stop(s);
+    e2e_server_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(held_lock__reads_answer_at_once__writes_within_the_budget),
         cmocka_unit_test(held_lock__budget_is_the_db_busy_ms_setting),
+        cmocka_unit_test(held_lock__token_reads_never_wait_their_touch_is_written_after),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

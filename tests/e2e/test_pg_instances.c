@@ -649,9 +649,11 @@ static void restart__stream_of_registrations__acknowledged_kept_none_partial(voi
         if (!ready)
             sleep_ms(20);
     }
+    double back_ms = e2e_now_ms() - (until - 10000);
     atomic_store(&x.probing, 0);
     pthread_join(probe_th, NULL);
     pthread_join(reg_th, NULL);
+    print_message("restart: /readyz 200 %.0f ms after the database was back\n", back_ms);
     print_message("restart: %d answers of GATEWAY_CODE_500 to registrations; "
                   "readyz 200/503/other %d/%d/%d; token requests 0/500/other %d/%d/%d\n",
                   atomic_load(&x.n500), x.ready_200, x.ready_503, x.ready_other, x.info_0,

@@ -15,6 +15,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/stats.h"
 
 #define SCHEME "sqlite:"
 
@@ -157,8 +158,11 @@ static int on_busy(void *arg, int tries)
 {
     (void)arg;
     int64_t now = clock_mono_ns();
-    if (tries == 0)
+    if (tries == 0) {
         busy_since_ns = now;
+        if (store_on_http_thread())
+            stats_add(STAT_HTTP_WAITS, 1);
+    }
     int64_t left = store_deadline_for(busy_since_ns) - now;
     if (left <= 0)
         return 0;

@@ -4,7 +4,9 @@
 # email package, an implementation independent of ours); can refuse at RCPT or DATA.
 #
 # usage: smtp_sink.py --dir DIR [--port N] [--fail-rcpt 451|550] [--fail-data 451|550]
-#                     [--auth USER:PASSWORD]
+#                     [--auth USER:PASSWORD] [--hold-rcpt NAME]
+# --hold-rcpt: every RCPT waits (up to 30 s) until DIR/NAME exists, so a test can look at the
+# sender's state during its first attempt without racing it.
 # With --port 0 (the default) the kernel picks a free port. The port is printed on stdout
 # and written to DIR/port once the server listens (written via rename: never half a file).
 # Needs Debian's python3-aiosmtpd, hence /usr/bin/python3.
@@ -42,6 +44,12 @@ class Handler:
         self.seq = itertools.count(1)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.args.hold_rcpt:
+            go = os.path.join(self.args.dir, self.args.hold_rcpt)
+            for _ in range(3000):
+                if os.path.exists(go):
+                    break
+                await asyncio.sleep(0.01)
         if self.args.fail_rcpt:
             return REPLIES[self.args.fail_rcpt]
         envelope.rcpt_tos.append(address)
@@ -82,6 +90,7 @@ def main():
     ap.add_argument("--fail-rcpt", type=int, choices=sorted(REPLIES))
     ap.add_argument("--fail-data", type=int, choices=sorted(REPLIES))
     ap.add_argument("--auth", help="USER:PASSWORD; AUTH becomes required")
+    ap.add_argument("--hold-rcpt", help="NAME: each RCPT waits until DIR/NAME exists")
     args = ap.parse_args()
     # aiosmtpd warns about plain-text AUTH and its own deprecated fields; the test
     # output is the C side's, keep it readable.
