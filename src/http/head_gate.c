@@ -37,6 +37,7 @@ struct conn {
     bool brief;   /* over a limit: waits BRIEF_NS at most, in the brief queue */
     uint32_t bucket;
     int64_t deadline_ns;
+    int64_t first_ns; /* the first byte was seen (0: not yet) */
     struct sockaddr_storage sa;
     socklen_t salen;
 };
@@ -154,7 +155,7 @@ static void answer(struct head_gate *g, struct conn *c, ta_err why, size_t seen)
 static void hand(struct head_gate *g, struct conn *c)
 {
     unwait(g, c);
-    g->o.hand(g->o.ud, c->fd, (struct sockaddr *)&c->sa, c->salen);
+    g->o.hand(g->o.ud, c->fd, (struct sockaddr *)&c->sa, c->salen, c->first_ns);
     free(c);
 }
 
@@ -169,6 +170,8 @@ static enum head_state judge(struct head_gate *g, struct conn *c)
         drop(g, c);
         return HEAD_REFUSED;
     }
+    if (c->first_ns == 0)
+        c->first_ns = clock_mono_ns();
     struct head_verdict v;
     head_check(g->buf, (size_t)n, &g->lim, &v);
     if (v.state == HEAD_GOOD && v.chunked) {
