@@ -174,7 +174,9 @@ static enum head_state judge(struct head_gate *g, struct conn *c)
         c->first_ns = clock_mono_ns();
     struct head_verdict v;
     head_check(g->buf, (size_t)n, &g->lim, &v);
-    if (v.state == HEAD_GOOD && v.chunked) {
+    /* A client that asked to be told to go on sends no body before it is told: its chunked
+     * body is libmicrohttpd's to read (which answers the 100 Continue). */
+    if (v.state == HEAD_GOOD && v.chunked && !v.expect_100) {
         size_t head = v.head_len;
         chunks_check(g->buf + head, (size_t)n - head, g->o.max_body, &v);
         if (v.state == HEAD_MORE && (size_t)n == g->cap) {
