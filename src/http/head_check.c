@@ -108,7 +108,7 @@ static ta_err request_line(const char *p, size_t n, bool complete, bool *in_targ
 struct fields {
     size_t n;
     int n_length, n_encoding, n_host;
-    bool chunked;
+    bool chunked, expect_100;
     uint64_t length;
     ta_err length_err; /* a Content-Length that is not a number, or too big */
 };
@@ -178,6 +178,8 @@ static void field_meaning(const char *p, size_t n, size_t name_len, struct field
         f->chunked = vn == 7 && strncasecmp(v, "chunked", 7) == 0;
     } else if (name_is(p, name_len, "Host")) {
         f->n_host++;
+    } else if (name_is(p, name_len, "Expect")) {
+        f->expect_100 = vn == 12 && strncasecmp(v, "100-continue", 12) == 0;
     }
 }
 
@@ -212,6 +214,7 @@ static void fields_check(const char *buf, size_t len, size_t pos, const struct h
             out->state = HEAD_GOOD;
             out->head_len = next;
             out->chunked = f.n_encoding == 1;
+            out->expect_100 = f.expect_100;
             out->length = f.length;
             return;
         }

@@ -33,6 +33,7 @@ struct head_verdict {
     ta_err why;      /* HEAD_REFUSED: E_FRAMING, E_TOO_LARGE, E_URI_TOO_LONG, ... */
     size_t head_len; /* HEAD_GOOD: bytes up to and including the empty line */
     bool chunked;    /* HEAD_GOOD: the body is chunked (Transfer-Encoding: chunked) */
+    bool expect_100; /* HEAD_GOOD: Expect: 100-continue (the body waits for our go) */
     uint64_t length; /* HEAD_GOOD: Content-Length, 0 when absent */
 };
 

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #define LINGER_NS (2 * 1000000000LL) /* a refused client's time to read its answer */
+#define BRIEF_NS (250 * 1000000LL)   /* over a limit: time to send the head after connecting */
 #define TICK_MS 100                  /* deadlines are looked at this often */
 #define IP_BUCKETS 16384             /* per-address counts; a collision only makes it stricter */
 #define ACCEPTS_PER_WAKE 64
@@ -33,8 +34,10 @@ struct conn {
     int fd;
     bool closing; /* answered: draining until the peer closes or LINGER_NS pass */
     bool watched; /* in the epoll set */
+    bool brief;   /* over a limit: waits BRIEF_NS at most, in the brief queue */
     uint32_t bucket;
     int64_t deadline_ns;
+    int64_t first_ns; /* the first byte was seen (0: not yet) */
     struct sockaddr_storage sa;
     socklen_t salen;
 };
@@ -50,8 +53,8 @@ struct head_gate {
     uint16_t port;
     pthread_t thread;
     _Atomic bool stopping, quiesce, quiesced;
-    int64_t paused_until_ns; /* out of descriptors: accept again after this */
-    struct fifo waiting, closing;
+    int64_t paused_until_ns;             /* out of descriptors: accept again after this */
+    struct fifo waiting, brief, closing; /* each in deadline order */
     unsigned n_waiting;
     uint16_t per_ip[IP_BUCKETS];
     char *buf;
@@ -105,7 +108,7 @@ static uint32_t bucket_of(const struct sockaddr_storage *ss)
 /* Forgets c while it still waits for its first request (not when closing). */
 static void unwait(struct head_gate *g, struct conn *c)
 {
-    fifo_unlink(&g->waiting, c);
+    fifo_unlink(c->brief ? &g->brief : &g->waiting, c);
     g->n_waiting--;
     g->per_ip[c->bucket]--;
     if (c->watched)
@@ -136,7 +139,7 @@ static void answer(struct head_gate *g, struct conn *c, ta_err why, size_t seen)
         (void)send(c->fd, text, len, MSG_NOSIGNAL | MSG_DONTWAIT);
     free(text);
     (void)shutdown(c->fd, SHUT_WR);
-    fifo_unlink(&g->waiting, c);
+    fifo_unlink(c->brief ? &g->brief : &g->waiting, c);
     g->n_waiting--;
     g->per_ip[c->bucket]--;
     c->closing = true;
@@ -152,7 +155,7 @@ static void answer(struct head_gate *g, struct conn *c, ta_err why, size_t seen)
 static void hand(struct head_gate *g, struct conn *c)
 {
     unwait(g, c);
-    g->o.hand(g->o.ud, c->fd, (struct sockaddr *)&c->sa, c->salen);
+    g->o.hand(g->o.ud, c->fd, (struct sockaddr *)&c->sa, c->salen, c->first_ns);
     free(c);
 }
 
@@ -167,9 +170,13 @@ static enum head_state judge(struct head_gate *g, struct conn *c)
         drop(g, c);
         return HEAD_REFUSED;
     }
+    if (c->first_ns == 0)
+        c->first_ns = clock_mono_ns();
     struct head_verdict v;
     head_check(g->buf, (size_t)n, &g->lim, &v);
-    if (v.state == HEAD_GOOD && v.chunked) {
+    /* A client that asked to be told to go on sends no body before it is told: its chunked
+     * body is libmicrohttpd's to read (which answers the 100 Continue). */
+    if (v.state == HEAD_GOOD && v.chunked && !v.expect_100) {
         size_t head = v.head_len;
         chunks_check(g->buf + head, (size_t)n - head, g->o.max_body, &v);
         if (v.state == HEAD_MORE && (size_t)n == g->cap) {
@@ -201,8 +208,10 @@ static void drain(struct head_gate *g, struct conn *c)
 
 /* Peeks before the connection joins the epoll set: the request is usually there already,
  * and then the set is never touched. Registering later loses nothing: EPOLL_CTL_ADD reports
- * data that arrived in between. Only a connection that has to wait counts against the
- * limits, so a complete request passes even while its address has slow ones waiting. */
+ * data that arrived in between. A connection that has to wait while its address (or the
+ * gate) is over its limit gets BRIEF_NS, the time a client needs to send its head right
+ * after connecting, instead of the whole deadline: so whole requests still pass while an
+ * address has slow ones waiting, and slow ones beyond the limit are cut at once. */
 static void add(struct head_gate *g, int fd, const struct sockaddr_storage *ss, socklen_t len)
 {
     struct conn *c = xcalloc(1, sizeof *c);
@@ -217,16 +226,19 @@ static void add(struct head_gate *g, int fd, const struct sockaddr_storage *ss, 
     if (judge(g, c) != HEAD_MORE)
         return;
     /* A browser sends its head as soon as it connects, so few of its connections ever wait
-     * here; a proxy in front may have many at once. */
+     * long; a proxy in front may have many at once. */
     unsigned cap = net_cidr_list_has(g->o.trusted, (const struct sockaddr *)ss) ? g->o.per_ip
                                                                                 : g->o.per_ip_other;
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = c};
     if (g->n_waiting > g->o.max_pending || g->per_ip[c->bucket] > cap) {
-        stats_add(STAT_CONN_OVER, 1);
-        drop(g, c);
-    } else if (!(c->watched = epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) == 0)) {
-        drop(g, c);
+        fifo_unlink(&g->waiting, c);
+        c->brief = true;
+        c->deadline_ns = clock_mono_ns() + BRIEF_NS;
+        fifo_push(&g->brief, c);
     }
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = c};
+    c->watched = epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) == 0;
+    if (!c->watched)
+        drop(g, c);
 }
 
 static void accept_some(struct head_gate *g)
@@ -257,6 +269,10 @@ static void expire(struct head_gate *g)
     while (g->waiting.head != NULL && g->waiting.head->deadline_ns <= now) {
         drop(g, g->waiting.head);
         slow++;
+    }
+    while (g->brief.head != NULL && g->brief.head->deadline_ns <= now) {
+        drop(g, g->brief.head);
+        stats_add(STAT_CONN_OVER, 1);
     }
     while (g->closing.head != NULL && g->closing.head->deadline_ns <= now)
         drop(g, g->closing.head);
@@ -396,6 +412,8 @@ void head_gate_stop(struct head_gate *g)
     pthread_join(g->thread, NULL);
     while (g->waiting.head != NULL)
         drop(g, g->waiting.head);
+    while (g->brief.head != NULL)
+        drop(g, g->brief.head);
     while (g->closing.head != NULL)
         drop(g, g->closing.head);
     if (g->lfd >= 0)

@@ -27,8 +27,9 @@ struct head_gate_opts {
     unsigned per_ip;       /* of them from one trusted proxy's address */
     unsigned per_ip_other; /* of them from any other address */
     const struct net_cidr_list *trusted;
-    /* A good connection: the callee owns fd from here (closes it on failure). */
-    void (*hand)(void *ud, int fd, const struct sockaddr *sa, socklen_t len);
+    /* A good connection: the callee owns fd from here (closes it on failure). first_ns:
+     * when its first byte was seen (clock_mono_ns), where its request's clock starts. */
+    void (*hand)(void *ud, int fd, const struct sockaddr *sa, socklen_t len, int64_t first_ns);
     /* The whole HTTP answer for a refused request (malloc'd text, *len bytes), built from
      * why and what arrived of the head. */
     char *(*refusal)(void *ud, ta_err why, const char *head, size_t head_len,

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,11 @@ struct http_server {
     struct net_cidr_list *proxies;
     struct read_deadline *rd;
     struct head_gate *gate;
+    /* By descriptor: when the gate saw the first byte of the connection's first request
+     * (0: taken, or none). Set before the hand-over, taken by that request's first callback,
+     * cleared when the connection closes, so a reused descriptor never inherits it. */
+    _Atomic int64_t *first_byte;
+    size_t n_first_byte;
     uint16_t port;
     atomic_int in_flight;
 };
@@ -284,14 +290,39 @@ static bool ambiguous_framing(struct MHD_Connection *con)
 
 /* MHD's URI log callback: the request line has just arrived. Its result becomes the
  * request's *con_cls, so the request is timed from here, not from the end of its headers. */
+/* The connection's slot in first_byte, or NULL. */
+static _Atomic int64_t *first_byte_of(struct http_server *srv, struct MHD_Connection *con)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci == NULL || ci->connect_fd < 0 || (size_t)ci->connect_fd >= srv->n_first_byte)
+        return NULL;
+    return &srv->first_byte[ci->connect_fd];
+}
+
 static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *con)
 {
-    (void)cls;
+    struct http_server *srv = cls;
     (void)uri;
     read_deadline_begin(con);
     struct conn_req *cr = xcalloc(1, sizeof *cr);
-    cr->first_ns = clock_mono_ns();
+    _Atomic int64_t *slot = first_byte_of(srv, con);
+    int64_t gate_ns = slot != NULL ? atomic_exchange(slot, 0) : 0;
+    /* A connection's first request was on its way while the gate read its head. */
+    cr->first_ns = gate_ns != 0 ? gate_ns : clock_mono_ns();
     return cr;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct http_server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        _Atomic int64_t *slot = first_byte_of(srv, con);
+        if (slot != NULL)
+            atomic_store(slot, 0);
+    }
+    read_deadline_notify(srv->rd, con, socket_context, toe);
 }
 
 /* An answer queued before the request is read whole makes libmicrohttpd close the
@@ -400,11 +431,15 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 /* ---- life cycle ----------------------------------------------------------------- */
 
 /* The gate hands over a connection whose first request arrived whole and well formed. */
-static void gate_hand(void *ud, int fd, const struct sockaddr *sa, socklen_t len)
+static void gate_hand(void *ud, int fd, const struct sockaddr *sa, socklen_t len, int64_t first_ns)
 {
     struct http_server *srv = ud;
+    _Atomic int64_t *slot = fd >= 0 && (size_t)fd < srv->n_first_byte ? &srv->first_byte[fd] : NULL;
+    if (slot != NULL)
+        atomic_store(slot, first_ns);
     /* On failure (connection or per-address limit) libmicrohttpd has closed fd already. */
-    (void)MHD_add_connection(srv->d, fd, sa, len);
+    if (MHD_add_connection(srv->d, fd, sa, len) != MHD_YES && slot != NULL)
+        atomic_store(slot, 0);
 }
 
 static char *gate_refusal(void *ud, ta_err why, const char *head, size_t head_len,
@@ -422,15 +457,14 @@ static struct MHD_Daemon *start_daemon(struct http_server *srv, const struct con
         cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(cores > 0 ? cores : 1);
     unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_NO_LISTEN_SOCKET |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_THREAD_POOL_SIZE,
-                            threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_connections,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_s,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-                            MHD_OPTION_URI_LOG_CALLBACK, on_request_line, srv,
-                            MHD_OPTION_NOTIFY_CONNECTION, read_deadline_notify, srv->rd,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                            (size_t)cfg->connection_memory_kib * 1024u, MHD_OPTION_END);
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, srv, MHD_OPTION_URI_LOG_CALLBACK, on_request_line, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)cfg->connection_memory_kib * 1024u, MHD_OPTION_END);
 }
 
 /* Connections from one address (not a trusted proxy) whose first request has not arrived
@@ -467,6 +501,7 @@ static void server_free(struct http_server *srv)
     head_gate_stop(srv->gate);
     if (srv->d != NULL)
         MHD_stop_daemon(srv->d);
+    free((void *)srv->first_byte);
     read_deadline_free(srv->rd);
     net_cidr_list_free(srv->proxies);
     free(srv);
@@ -486,6 +521,11 @@ ta_err http_server_start(const struct config *cfg, const struct http_hooks *hook
         return TA_FAIL(TA_E_INTERNAL);
     }
     srv->rd = read_deadline_new(cfg->read_timeout_s);
+    struct rlimit rl;
+    srv->n_first_byte = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (1u << 20)
+                            ? (size_t)rl.rlim_cur
+                            : (size_t)1 << 20;
+    srv->first_byte = xcalloc(srv->n_first_byte, sizeof *srv->first_byte);
     srv->d = start_daemon(srv, cfg);
     if (srv->d != NULL)
         srv->gate = start_gate(srv, &addr);

@@ -125,6 +125,26 @@ char *arena_strdup(struct arena *a, const char *s)
     return s == NULL ? NULL : arena_strndup(a, s, strlen(s));
 }
 
+char *arena_i64(struct arena *a, long long v)
+{
+    char tmp[24];
+    size_t n = 0;
+    unsigned long long mag = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[n++] = (char)('0' + mag % 10);
+        mag /= 10;
+    } while (mag != 0);
+    char *out = arena_alloc(a, n + 2);
+    if (out == NULL)
+        return NULL;
+    size_t k = 0;
+    if (v < 0)
+        out[k++] = '-';
+    while (n > 0)
+        out[k++] = tmp[--n];
+    return out; /* zeroed: already terminated */
+}
+
 char *arena_printf(struct arena *a, const char *fmt, ...)
 {
     va_list ap;

@@ -174,17 +174,36 @@ bool net_cidr_list_has(const struct net_cidr_list *l, const struct sockaddr *sa)
     return false;
 }
 
+/* Dotted quad by hand: glibc's inet_ntop formats IPv4 with sprintf, and every request
+ * formats its client's address. */
+static void v4_text(const unsigned char *b, char *buf, size_t size)
+{
+    char tmp[16];
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = b[i];
+        if (v >= 100)
+            tmp[n++] = (char)('0' + v / 100);
+        if (v >= 10)
+            tmp[n++] = (char)('0' + v / 10 % 10);
+        tmp[n++] = (char)('0' + v % 10);
+        tmp[n++] = i < 3 ? '.' : '\0';
+    }
+    if (n <= size)
+        memcpy(buf, tmp, n);
+}
+
 void net_addr_text(const struct sockaddr *sa, char *buf, size_t size)
 {
     buf[0] = '\0';
     if (sa == NULL)
         return;
     if (sa->sa_family == AF_INET) {
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)size);
+        v4_text((const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr, buf, size);
     } else if (sa->sa_family == AF_INET6) {
         const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
         if (IN6_IS_ADDR_V4MAPPED(a6))
-            inet_ntop(AF_INET, a6->s6_addr + 12, buf, (socklen_t)size);
+            v4_text(a6->s6_addr + 12, buf, size);
         else
             inet_ntop(AF_INET6, a6, buf, (socklen_t)size);
     }

@@ -246,6 +246,35 @@ static void framing__early_answers__keep_the_connection(void **state)
     free(out);
 }
 
+/* A chunked body announced with Expect: 100-continue is not sent before the go: the gate
+ * must not wait for it (before the fix nothing came back until the client gave up). */
+static void framing__expect_continue_with_chunked__told_to_go_on(void **state)
+{
+    (void)state;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv->port)};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    const char *head = HEAD "Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n";
+    assert_int_equal(send(fd, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+    char buf[4096];
+    struct pollfd p = {fd, POLLIN, 0};
+    assert_int_equal(poll(&p, 1, 500), 1);
+    ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_int_equal(strncmp(buf, "HTTP/1.1 100 Continue\r\n", 23), 0);
+    const char *body = "2\r\n{}\r\n0\r\n\r\n";
+    assert_int_equal(send(fd, body, strlen(body), MSG_NOSIGNAL), (ssize_t)strlen(body));
+    assert_int_equal(poll(&p, 1, 2000), 1);
+    n = recv(fd, buf, sizeof buf - 1, 0);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    if (strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) != 0 || strstr(buf, "\"code\":\"0\"") == NULL)
+        fail_msg("%s", buf);
+    close(fd);
+}
+
 /* Later requests on a kept-alive connection are read by libmicrohttpd, not the gate: the
  * handler refuses what libmicrohttpd lets through but a proxy may read otherwise. */
 static void framing__kept_alive_follow_up__still_refused(void **state)
@@ -284,6 +313,7 @@ int main(void)
         cmocka_unit_test(framing__heads_at_the_limit__served),
         cmocka_unit_test(framing__kept_alive_follow_up__still_refused),
         cmocka_unit_test(framing__early_answers__keep_the_connection),
+        cmocka_unit_test(framing__expect_continue_with_chunked__told_to_go_on),
     };
     return cmocka_run_group_tests(tests, e2e_group_setup, e2e_group_teardown);
 }

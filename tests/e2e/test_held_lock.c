@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define WRITERS 6
 
@@ -45,25 +46,6 @@ static void release_lock(sqlite3 *db)
 {
     assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
-}
-
-/* The "ms" of the access line with this trace in the server's stderr; -1 when none. */
-static double access_ms(const struct e2e_server *s, const char *trace)
-{
-    FILE *f = fopen(s->err_path, "r");
-    assert_non_null(f);
-    char line[4096];
-    double ms = -1;
-    while (fgets(line, sizeof line, f) != NULL) {
-        json_t *o = json_loads(line, 0, NULL);
-        const char *t = json_string_value(json_object_get(o, "trace"));
-        const char *kind = json_string_value(json_object_get(o, "kind"));
-        if (t != NULL && kind != NULL && strcmp(t, trace) == 0 && strcmp(kind, "access") == 0)
-            ms = json_number_value(json_object_get(o, "ms"));
-        json_decref(o);
-    }
-    fclose(f);
-    return ms;
 }
 
 /* A counter of /metrics. */
@@ -149,7 +131,7 @@ static void held_lock__reads_answer_at_once__writes_within_the_budget(void **sta
         E2E_EXPECT(w[i].r, 200, "GATEWAY_CODE_500");
         worst_write = w[i].r.ms > worst_write ? w[i].r.ms : worst_write;
         /* The access log counts the whole wait, not only the handler's last part. */
-        double logged = access_ms(s, w[i].r.trace_sent);
+        double logged = e2e_access_ms(s, w[i].r.trace_sent);
         if (logged < 1500 || logged > w[i].r.ms + 50)
             fail_msg("access log ms %.1f for a write that took %.1f ms", logged, w[i].r.ms);
     }
@@ -244,7 +226,7 @@ static void held_lock__token_reads_never_wait_their_touch_is_written_after(void 
         struct e2e_opts o = {.token = token, .timeout_ms = 40000};
         struct e2e_resp r = e2e_call(s, E2E_INFO, "{}", &o);
         E2E_EXPECT(r, 200, "0");
-        double logged = access_ms(s, r.trace_sent);
+        double logged = e2e_access_ms(s, r.trace_sent);
         worst_logged = logged > worst_logged ? logged : worst_logged;
         e2e_resp_free(&r);
         struct e2e_opts c = {.method = "GET", .token = token, .timeout_ms = 40000};

@@ -859,6 +859,34 @@ static bool hex_run(const char *s, size_t n)
     return true;
 }
 
+static double access_ms_now(const struct e2e_server *s, const char *trace)
+{
+    FILE *f = fopen(s->err_path, "r");
+    assert_non_null(f);
+    char line[4096];
+    double ms = -1;
+    while (fgets(line, sizeof line, f) != NULL) {
+        json_t *o = json_loads(line, 0, NULL);
+        const char *t = json_string_value(json_object_get(o, "trace"));
+        const char *kind = json_string_value(json_object_get(o, "kind"));
+        if (t != NULL && kind != NULL && strcmp(t, trace) == 0 && strcmp(kind, "access") == 0)
+            ms = json_number_value(json_object_get(o, "ms"));
+        json_decref(o);
+    }
+    fclose(f);
+    return ms;
+}
+
+double e2e_access_ms(const struct e2e_server *s, const char *trace)
+{
+    double ms = access_ms_now(s, trace);
+    for (int i = 0; i < 100 && ms < 0; i++) {
+        usleep(10 * 1000);
+        ms = access_ms_now(s, trace);
+    }
+    return ms;
+}
+
 bool e2e_generated_trace(const char *s)
 {
     /* x-xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx-<ms> */

@@ -196,6 +196,10 @@ long e2e_param_long(const struct e2e_resp *r);
 /* True when s is "x-" + a lowercase UUIDv4 + "-" + epoch ms within a minute of now. */
 bool e2e_generated_trace(const char *s);
 
+/* The "ms" of the server's access line with this trace (waiting up to 1 s for it: access
+ * lines are written in batches); -1 when none. */
+double e2e_access_ms(const struct e2e_server *s, const char *trace);
+
 /* ---- payload checks (contract E) ---------------------------------------------------- */
 
 enum e2e_rtoken { E2E_RTOKEN_STRING, E2E_RTOKEN_NULL };

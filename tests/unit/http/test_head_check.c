@@ -50,6 +50,11 @@ static void good__every_prefix_waits_then_good(void **state)
     assert_false(v.chunked);
     v = judge(good[2], strlen(good[2]));
     assert_true(v.chunked);
+    assert_false(v.expect_100);
+    const char *ask = "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                      "Expect: 100-Continue\r\n\r\n";
+    v = judge(ask, strlen(ask));
+    assert_true(v.chunked && v.expect_100);
 }
 
 static void expect(const char *s, size_t n, ta_err why)

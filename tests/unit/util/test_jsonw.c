@@ -171,12 +171,34 @@ static void numbers_money_and_nesting__as_jansson(void **state)
     }
 }
 
+/* The access line's milliseconds: "%.3f" written by hand, as printf would, for whole
+ * microseconds (and 0 for what is not a duration). */
+static void ms__three_decimals_like_printf(void **state)
+{
+    (void)state;
+    static const struct {
+        double in;
+        const char *out;
+    } cases[] = {{0, "0.000"},          {1.5, "1.500"},    {12.3456, "12.346"},
+                 {0.0004, "0.000"},     {0.0005, "0.001"}, {1234, "1234.000"},
+                 {2040.25, "2040.250"}, {-3, "0.000"},     {1e13, "0.000"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct jsonw w;
+        jsonw_init(&w, 0);
+        jsonw_ms(&w, cases[i].in);
+        char *got = jsonw_take(&w, NULL);
+        assert_string_equal(got, cases[i].out);
+        free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_strings__same_bytes_as_jansson),
         cmocka_unit_test(invalid_utf8__replacement_character_and_valid_json),
         cmocka_unit_test(numbers_money_and_nesting__as_jansson),
+        cmocka_unit_test(ms__three_decimals_like_printf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,6 +87,13 @@ static void text__mapped_v4_shown_as_v4(void **state)
     assert_string_equal(buf, "203.0.113.9");
     net_addr_text((struct sockaddr *)&c, buf, sizeof buf);
     assert_string_equal(buf, "2001:db8::1");
+    /* Every octet width, as inet_ntop writes them. */
+    static const char *const quads[] = {"0.0.0.0", "255.255.255.255", "10.0.99.100", "1.22.103.7"};
+    for (size_t i = 0; i < sizeof quads / sizeof quads[0]; i++) {
+        struct sockaddr_storage q = v4(quads[i]);
+        net_addr_text((struct sockaddr *)&q, buf, sizeof buf);
+        assert_string_equal(buf, quads[i]);
+    }
 }
 
 static void canonical__literal_addresses_only(void **state)
