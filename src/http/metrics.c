@@ -110,91 +110,71 @@ static void put_durations(struct buf *b, size_t n_routes)
     }
 }
 
-static void put_hash_pool(struct buf *b, size_t hash_depth)
-{
-    put(b,
-        "# HELP tradeauth_hash_queue_depth Password hashes waiting for a worker.\n"
-        "# TYPE tradeauth_hash_queue_depth gauge\ntradeauth_hash_queue_depth %zu\n",
-        hash_depth);
-    put(b,
-        "# HELP tradeauth_hash_jobs_total Slow requests run on the hash pool.\n"
-        "# TYPE tradeauth_hash_jobs_total counter\ntradeauth_hash_jobs_total %llu\n"
-        "# HELP tradeauth_hash_wait_seconds_total Time those jobs waited in the queue.\n"
-        "# TYPE tradeauth_hash_wait_seconds_total counter\n"
-        "tradeauth_hash_wait_seconds_total %.6f\n"
-        "# HELP tradeauth_hash_rejected_total Slow requests refused: queue full.\n"
-        "# TYPE tradeauth_hash_rejected_total counter\ntradeauth_hash_rejected_total %llu\n",
-        (unsigned long long)stats_get(STAT_HASH_JOBS), (double)stats_get(STAT_HASH_WAIT_US) / 1e6,
-        (unsigned long long)stats_get(STAT_HASH_REJECTED));
-}
+/* Every series util/stats keeps, in output order. Rows of one family (same name, labels
+ * apart) follow each other and share its HELP and TYPE lines. scale 0: an integer count;
+ * otherwise the value times scale, as a decimal (microseconds to seconds). */
+static const struct stat_series {
+    const char *name, *type, *help, *labels;
+    enum stat_id id;
+    double scale;
+} series[] = {
+    {"tradeauth_hash_jobs_total", "counter", "Slow requests run on the hash pool.", NULL,
+     STAT_HASH_JOBS, 0},
+    {"tradeauth_hash_wait_seconds_total", "counter", "Time those jobs waited in the queue.", NULL,
+     STAT_HASH_WAIT_US, 1e-6},
+    {"tradeauth_hash_rejected_total", "counter", "Slow requests refused: queue full.", NULL,
+     STAT_HASH_REJECTED, 0},
+    {"tradeauth_session_cache_hits_total", "counter", "Token reads answered from memory.", NULL,
+     STAT_CACHE_HITS, 0},
+    {"tradeauth_session_cache_misses_total", "counter", "Token reads that went to the database.",
+     NULL, STAT_CACHE_MISSES, 0},
+    {"tradeauth_session_cache_entries", "gauge", "Live sessions held in memory.", NULL,
+     STAT_CACHE_ENTRIES, 0},
+    {"tradeauth_session_cache_flushes_total", "counter",
+     "Whole cache forgotten (company change, lost change feed).", NULL, STAT_CACHE_FLUSHES, 0},
+    {"tradeauth_session_touches_total", "counter", "Idle-life writes done in the background.", NULL,
+     STAT_CACHE_TOUCHES, 0},
+    {"tradeauth_session_touches_queued_total", "counter",
+     "Idle-life writes handed to the background writer.", NULL, STAT_TOUCH_QUEUED, 0},
+    {"tradeauth_session_touches_dropped_total", "counter", "Idle-life writes skipped: queue full.",
+     NULL, STAT_TOUCH_DROPPED, 0},
+    {"tradeauth_http_lock_waits_total", "counter",
+     "Database lock waits begun on an HTTP thread (0 unless something there writes).", NULL,
+     STAT_HTTP_WAITS, 0},
+#define CODES "tradeauth_codes_total", "counter", "Verification messages by channel and result."
+    {CODES, "channel=\"sms\",result=\"sent\"", STAT_SMS_SENT, 0},
+    {CODES, "channel=\"sms\",result=\"retried\"", STAT_SMS_RETRIED, 0},
+    {CODES, "channel=\"sms\",result=\"failed\"", STAT_SMS_FAILED, 0},
+    {CODES, "channel=\"email\",result=\"sent\"", STAT_EMAIL_SENT, 0},
+    {CODES, "channel=\"email\",result=\"retried\"", STAT_EMAIL_RETRIED, 0},
+    {CODES, "channel=\"email\",result=\"failed\"", STAT_EMAIL_FAILED, 0},
+#define CLOSED                                                                                     \
+    "tradeauth_connections_closed_total", "counter",                                               \
+        "Connections the server closed itself: a malformed or oversized first request "            \
+        "answered at the gate (refused), a request not whole within --read-timeout-s (slow), "     \
+        "too many waiting from one address (over_limit)."
+    {CLOSED, "reason=\"refused\"", STAT_CONN_REFUSED, 0},
+    {CLOSED, "reason=\"slow\"", STAT_CONN_SLOW, 0},
+    {CLOSED, "reason=\"over_limit\"", STAT_CONN_OVER, 0},
+};
+#undef CODES
+#undef CLOSED
 
-static void put_session_cache(struct buf *b)
+static void put_stats(struct buf *b)
 {
-    put(b,
-        "# HELP tradeauth_session_cache_hits_total Token reads answered from memory.\n"
-        "# TYPE tradeauth_session_cache_hits_total counter\n"
-        "tradeauth_session_cache_hits_total %llu\n"
-        "# HELP tradeauth_session_cache_misses_total Token reads that went to the database.\n"
-        "# TYPE tradeauth_session_cache_misses_total counter\n"
-        "tradeauth_session_cache_misses_total %llu\n"
-        "# HELP tradeauth_session_cache_entries Live sessions held in memory.\n"
-        "# TYPE tradeauth_session_cache_entries gauge\ntradeauth_session_cache_entries %llu\n"
-        "# HELP tradeauth_session_cache_flushes_total Whole cache forgotten (company change, "
-        "lost change feed).\n"
-        "# TYPE tradeauth_session_cache_flushes_total counter\n"
-        "tradeauth_session_cache_flushes_total %llu\n"
-        "# HELP tradeauth_session_touches_total Idle-life writes done in the background.\n"
-        "# TYPE tradeauth_session_touches_total counter\ntradeauth_session_touches_total %llu\n",
-        (unsigned long long)stats_get(STAT_CACHE_HITS),
-        (unsigned long long)stats_get(STAT_CACHE_MISSES),
-        (unsigned long long)stats_get(STAT_CACHE_ENTRIES),
-        (unsigned long long)stats_get(STAT_CACHE_FLUSHES),
-        (unsigned long long)stats_get(STAT_CACHE_TOUCHES));
-    put(b,
-        "# HELP tradeauth_session_touches_queued_total Idle-life writes handed to the "
-        "background writer.\n"
-        "# TYPE tradeauth_session_touches_queued_total counter\n"
-        "tradeauth_session_touches_queued_total %llu\n"
-        "# HELP tradeauth_session_touches_dropped_total Idle-life writes skipped: queue full.\n"
-        "# TYPE tradeauth_session_touches_dropped_total counter\n"
-        "tradeauth_session_touches_dropped_total %llu\n"
-        "# HELP tradeauth_http_lock_waits_total Database lock waits begun on an HTTP thread "
-        "(0 unless something there writes).\n"
-        "# TYPE tradeauth_http_lock_waits_total counter\ntradeauth_http_lock_waits_total %llu\n",
-        (unsigned long long)stats_get(STAT_TOUCH_QUEUED),
-        (unsigned long long)stats_get(STAT_TOUCH_DROPPED),
-        (unsigned long long)stats_get(STAT_HTTP_WAITS));
-}
-
-static void put_connections(struct buf *b)
-{
-    put(b,
-        "# HELP tradeauth_connections_closed_total Connections the server closed itself: a "
-        "malformed or oversized first request answered at the gate (refused), a request not "
-        "whole within --read-timeout-s (slow), too many waiting from one address "
-        "(over_limit).\n"
-        "# TYPE tradeauth_connections_closed_total counter\n"
-        "tradeauth_connections_closed_total{reason=\"refused\"} %llu\n"
-        "tradeauth_connections_closed_total{reason=\"slow\"} %llu\n"
-        "tradeauth_connections_closed_total{reason=\"over_limit\"} %llu\n",
-        (unsigned long long)stats_get(STAT_CONN_REFUSED),
-        (unsigned long long)stats_get(STAT_CONN_SLOW),
-        (unsigned long long)stats_get(STAT_CONN_OVER));
-}
-
-static void put_codes(struct buf *b)
-{
-    put(b, "# HELP tradeauth_codes_total Verification messages by channel and result.\n"
-           "# TYPE tradeauth_codes_total counter\n");
-    static const struct {
-        const char *channel, *result;
-        enum stat_id id;
-    } codes[] = {{"sms", "sent", STAT_SMS_SENT},           {"sms", "retried", STAT_SMS_RETRIED},
-                 {"sms", "failed", STAT_SMS_FAILED},       {"email", "sent", STAT_EMAIL_SENT},
-                 {"email", "retried", STAT_EMAIL_RETRIED}, {"email", "failed", STAT_EMAIL_FAILED}};
-    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
-        put(b, "tradeauth_codes_total{channel=\"%s\",result=\"%s\"} %llu\n", codes[i].channel,
-            codes[i].result, (unsigned long long)stats_get(codes[i].id));
+    const char *family = "";
+    for (size_t i = 0; i < sizeof series / sizeof series[0]; i++) {
+        const struct stat_series *s = &series[i];
+        if (strcmp(s->name, family) != 0)
+            put(b, "# HELP %s %s\n# TYPE %s %s\n", s->name, s->help, s->name, s->type);
+        family = s->name;
+        put(b, "%s%s%s%s ", s->name, s->labels ? "{" : "", s->labels ? s->labels : "",
+            s->labels ? "}" : "");
+        if (s->scale != 0)
+            put(b, "%.6f\n", (double)stats_get(s->id) * s->scale);
+        else
+            put(b, "%llu\n", (unsigned long long)stats_get(s->id));
+    }
 }
 
 char *metrics_render(size_t hash_depth, int64_t live_sessions)
@@ -205,10 +185,11 @@ char *metrics_render(size_t hash_depth, int64_t live_sessions)
         n_routes++;
     put_answers(&b, n_routes);
     put_durations(&b, n_routes);
-    put_hash_pool(&b, hash_depth);
-    put_session_cache(&b);
-    put_codes(&b);
-    put_connections(&b);
+    put(&b,
+        "# HELP tradeauth_hash_queue_depth Password hashes waiting for a worker.\n"
+        "# TYPE tradeauth_hash_queue_depth gauge\ntradeauth_hash_queue_depth %zu\n",
+        hash_depth);
+    put_stats(&b);
     if (live_sessions >= 0)
         put(&b,
             "# HELP tradeauth_active_sessions Sessions used within the idle lifetime.\n"

@@ -386,21 +386,6 @@ static void revocation__between_instances__p99_within_1s(void **state)
     e2e_server_free(a);
 }
 
-static double metric(const struct e2e_server *s, const char *name)
-{
-    struct e2e_opts o = {.method = "GET"};
-    struct e2e_resp r = e2e_call(s, "/metrics", NULL, &o);
-    assert_int_equal(r.status, 200);
-    char want[128];
-    snprintf(want, sizeof want, "\n%s ", name);
-    const char *at = strstr(r.body, want);
-    if (at == NULL)
-        fail_msg("no %s in /metrics", name);
-    double v = strtod(at + strlen(want), NULL);
-    e2e_resp_free(&r);
-    return v;
-}
-
 /* PostgreSQL: the watcher's connection dies (pg_terminate_backend); the cache is emptied at
  * once and serves again once the watcher is back; a logout meanwhile is never missed. */
 static void lost_change_feed__whole_cache_flushed(void **state)
@@ -423,26 +408,26 @@ static void lost_change_feed__whole_cache_flushed(void **state)
         assert_int_equal(r.status, 200);
         e2e_resp_free(&r);
     }
-    assert_true(metric(s, "tradeauth_session_cache_entries") >= 1);
-    double flushes = metric(s, "tradeauth_session_cache_flushes_total");
+    assert_true(e2e_metric(s, "tradeauth_session_cache_entries") >= 1);
+    double flushes = e2e_metric(s, "tradeauth_session_cache_flushes_total");
     assert_int_equal(e2e_sql(s, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
                                 "application_name = 'tradeauth-cache-watch' AND datname = "
                                 "current_database()"),
                      1);
     double t0 = e2e_now_ms();
-    while (metric(s, "tradeauth_session_cache_flushes_total") < flushes + 1) {
+    while (e2e_metric(s, "tradeauth_session_cache_flushes_total") < flushes + 1) {
         if (e2e_now_ms() - t0 > 1000)
             fail_msg("no flush within 1 s of losing the change feed");
         sleep_ms(10);
     }
     /* Served from the database meanwhile, and from the cache again once it reconnected. */
-    double hits = metric(s, "tradeauth_session_cache_hits_total");
+    double hits = e2e_metric(s, "tradeauth_session_cache_hits_total");
     t0 = e2e_now_ms();
     for (;;) {
         struct e2e_resp r = e2e_call(s, "/auth/check", NULL, &o);
         assert_int_equal(r.status, 200);
         e2e_resp_free(&r);
-        if (metric(s, "tradeauth_session_cache_hits_total") > hits)
+        if (e2e_metric(s, "tradeauth_session_cache_hits_total") > hits)
             break;
         if (e2e_now_ms() - t0 > 5000)
             fail_msg("the cache did not come back within 5 s");

@@ -332,20 +332,10 @@ static struct e2e_resp register_phone(const struct e2e_server *s, const char *to
 /* tradeauth_codes_total{channel=...,result=...} (fails when absent). */
 static long long codes_metric(const struct e2e_server *s, const char *channel, const char *result)
 {
-    struct e2e_opts o = {.method = "GET"};
-    struct e2e_resp r = e2e_call(s, "/metrics", NULL, &o);
-    assert_int_equal(r.status, 200);
-    char key[128];
-    snprintf(key, sizeof key, "tradeauth_codes_total{channel=\"%s\",result=\"%s\"} ", channel,
+    char series[128];
+    snprintf(series, sizeof series, "tradeauth_codes_total{channel=\"%s\",result=\"%s\"}", channel,
              result);
-    const char *at = strstr(r.body, key);
-    if (at == NULL) {
-        e2e_resp_free(&r);
-        fail_msg("/metrics has no %s", key);
-    }
-    long long v = atoll(at + strlen(key));
-    e2e_resp_free(&r);
-    return v;
+    return (long long)e2e_metric(s, series);
 }
 
 /* ---- SMTP ---------------------------------------------------------------------------- */

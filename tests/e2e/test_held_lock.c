@@ -48,22 +48,6 @@ static void release_lock(sqlite3 *db)
     sqlite3_close(db);
 }
 
-/* A counter of /metrics. */
-static double metric(const struct e2e_server *s, const char *name)
-{
-    struct e2e_opts o = {.method = "GET", .timeout_ms = 40000};
-    struct e2e_resp r = e2e_call(s, "/metrics", NULL, &o);
-    assert_int_equal(r.status, 200);
-    char want[128];
-    snprintf(want, sizeof want, "\n%s ", name);
-    const char *at = strstr(r.body, want);
-    if (at == NULL)
-        fail_msg("no %s in /metrics", name);
-    double v = strtod(at + strlen(want), NULL);
-    e2e_resp_free(&r);
-    return v;
-}
-
 static double timed_get(const struct e2e_server *s, const char *path, long want_status)
 {
     struct e2e_opts g = {.method = "GET", .timeout_ms = 40000};
@@ -136,7 +120,7 @@ static void held_lock__reads_answer_at_once__writes_within_the_budget(void **sta
             fail_msg("access log ms %.1f for a write that took %.1f ms", logged, w[i].r.ms);
     }
     /* Nothing an HTTP thread ran began to wait for the lock (it only reads). */
-    assert_int_equal((int)metric(s, "tradeauth_http_lock_waits_total"), 0);
+    assert_int_equal((int)e2e_metric(s, "tradeauth_http_lock_waits_total"), 0);
     print_message("held lock: worst /healthz %.1f ms, token read %.1f ms, /readyz %.1f ms, "
                   "write %.1f ms (budget 2000)\n",
                   worst_health, worst_read, worst_ready, worst_write);
@@ -217,8 +201,8 @@ static void held_lock__token_reads_never_wait_their_touch_is_written_after(void 
     struct timespec due = {1, 200 * 1000 * 1000}; /* past --session-touch-s */
     nanosleep(&due, NULL);
 
-    double queued0 = metric(s, "tradeauth_session_touches_queued_total");
-    double written0 = metric(s, "tradeauth_session_touches_total");
+    double queued0 = e2e_metric(s, "tradeauth_session_touches_queued_total");
+    double written0 = e2e_metric(s, "tradeauth_session_touches_total");
     sqlite3 *db = hold_lock(s);
     enum { READS = 10 };
     double worst_logged = 0;
@@ -236,18 +220,18 @@ static void held_lock__token_reads_never_wait_their_touch_is_written_after(void 
     }
     print_message("touch due, lock held: %d token reads, worst access-log ms %.1f\n", 2 * READS,
                   worst_logged);
-    assert_int_equal((int)metric(s, "tradeauth_http_lock_waits_total"), 0);
+    assert_int_equal((int)e2e_metric(s, "tradeauth_http_lock_waits_total"), 0);
     /* The database still has the old last-used time, so every read found its touch due. */
-    assert_int_equal((int)(metric(s, "tradeauth_session_touches_queued_total") - queued0),
+    assert_int_equal((int)(e2e_metric(s, "tradeauth_session_touches_queued_total") - queued0),
                      2 * READS);
-    assert_int_equal((int)(metric(s, "tradeauth_session_touches_total") - written0), 0);
-    assert_int_equal((int)metric(s, "tradeauth_session_touches_dropped_total"), 0);
+    assert_int_equal((int)(e2e_metric(s, "tradeauth_session_touches_total") - written0), 0);
+    assert_int_equal((int)e2e_metric(s, "tradeauth_session_touches_dropped_total"), 0);
 
     release_lock(db);
     /* The writer's wait ends with the lock: every queued touch reaches the database. */
     double written = 0, until = e2e_now_ms() + 15000;
     while (e2e_now_ms() < until) {
-        written = metric(s, "tradeauth_session_touches_total") - written0;
+        written = e2e_metric(s, "tradeauth_session_touches_total") - written0;
         if (written >= 2 * READS)
             break;
         struct timespec ts = {0, 50 * 1000 * 1000};

@@ -386,19 +386,10 @@ static char *read_all(const char *path)
 /* tradeauth_codes_total{channel="email",result=<result>} of one instance. */
 static long long codes_metric(const struct e2e_server *s, const char *result)
 {
-    struct e2e_opts o = {.method = "GET"};
-    struct e2e_resp r = e2e_call(s, "/metrics", NULL, &o);
-    assert_int_equal(r.status, 200);
-    char key[96];
-    snprintf(key, sizeof key, "tradeauth_codes_total{channel=\"email\",result=\"%s\"} ", result);
-    const char *at = strstr(r.body, key);
-    if (at == NULL) {
-        e2e_resp_free(&r);
-        fail_msg("/metrics has no %s", key);
-    }
-    long long v = atoll(at + strlen(key));
-    e2e_resp_free(&r);
-    return v;
+    char series[128];
+    snprintf(series, sizeof series, "tradeauth_codes_total{channel=\"email\",result=\"%s\"}",
+             result);
+    return (long long)e2e_metric(s, series);
 }
 
 static void outbox__two_workers__every_row_delivered_exactly_once(void **state)

@@ -158,16 +158,6 @@ static void trickled_head__logged_from_its_first_byte(void **state)
     assert_true(ms >= 1000);
 }
 
-/* The value of one metrics line ("name{labels} value"), -1 when absent. */
-static long metric(const struct e2e_server *s, const char *series)
-{
-    struct e2e_resp r = e2e_call(s, "/metrics", NULL, &(struct e2e_opts){.method = "GET"});
-    const char *p = strstr(r.body, series);
-    long v = p != NULL ? strtol(p + strlen(series) + 1, NULL, 10) : -1;
-    e2e_resp_free(&r);
-    return v;
-}
-
 #define PER_ADDRESS 16 /* GATE_PENDING_PER_ADDRESS in http/server.c */
 
 /* From an address that is not a trusted proxy, at most 16 connections may wait for their
@@ -192,7 +182,7 @@ static void slow_heads_from_one_address__capped(void **state)
     struct e2e_resp r = e2e_call(s, "/healthz", NULL, &(struct e2e_opts){.method = "GET"});
     assert_int_equal(r.status, 200);
     e2e_resp_free(&r);
-    assert_int_equal(metric(s, "tradeauth_connections_closed_total{reason=\"over_limit\"}"), 4);
+    assert_int_equal(e2e_metric(s, "tradeauth_connections_closed_total{reason=\"over_limit\"}"), 4);
     double t0 = e2e_now_ms();
     int closed = 0;
     for (int i = 0; i < PER_ADDRESS + 4; i++) {
@@ -201,7 +191,8 @@ static void slow_heads_from_one_address__capped(void **state)
         close(fds[i]);
     }
     assert_int_equal(closed, PER_ADDRESS + 4);
-    assert_int_equal(metric(s, "tradeauth_connections_closed_total{reason=\"slow\"}"), PER_ADDRESS);
+    assert_int_equal(e2e_metric(s, "tradeauth_connections_closed_total{reason=\"slow\"}"),
+                     PER_ADDRESS);
     e2e_server_stop(s);
     e2e_server_free(s);
 }

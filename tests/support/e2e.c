@@ -859,6 +859,23 @@ static bool hex_run(const char *s, size_t n)
     return true;
 }
 
+double e2e_metric(const struct e2e_server *s, const char *series)
+{
+    struct e2e_opts o = {.method = "GET", .timeout_ms = 40000};
+    struct e2e_resp r = e2e_call(s, "/metrics", NULL, &o);
+    assert_int_equal(r.status, 200);
+    char want[256];
+    snprintf(want, sizeof want, "\n%s ", series);
+    const char *at = strstr(r.body, want);
+    if (at == NULL) {
+        e2e_resp_free(&r);
+        fail_msg("/metrics has no %s", series);
+    }
+    double v = strtod(at + strlen(want), NULL);
+    e2e_resp_free(&r);
+    return v;
+}
+
 static double access_ms_now(const struct e2e_server *s, const char *trace)
 {
     FILE *f = fopen(s->err_path, "r");

@@ -196,6 +196,10 @@ long e2e_param_long(const struct e2e_resp *r);
 /* True when s is "x-" + a lowercase UUIDv4 + "-" + epoch ms within a minute of now. */
 bool e2e_generated_trace(const char *s);
 
+/* The value of one /metrics series, named whole ("tradeauth_hash_jobs_total" or
+ * "tradeauth_codes_total{channel=\"sms\",result=\"sent\"}"); fails the test when absent. */
+double e2e_metric(const struct e2e_server *s, const char *series);
+
 /* The "ms" of the server's access line with this trace (waiting up to 1 s for it: access
  * lines are written in batches); -1 when none. */
 double e2e_access_ms(const struct e2e_server *s, const char *trace);
