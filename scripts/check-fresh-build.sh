@@ -4,8 +4,9 @@
 # the binary on a free loopback port and asks /healthz.
 #   check-fresh-build.sh               hide the test packages on this machine (make test)
 #   check-fresh-build.sh --debootstrap make a minimal Debian 12 root with only make, git and
-#                                      curl, clone the repository into it, `make build` there
-#                                      (it installs its own packages) and serve /healthz
+#                                      curl, clone the repository into it, plain `make` there
+#                                      (it installs its own packages), then `make run`: /healthz
+#                                      and the default company
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/ta-fresh.XXXXXX")"
@@ -16,25 +17,33 @@ TEST_ONLY=(libcmocka-dev)
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# Starts BIN on a free port with a scratch database and checks /healthz answers 200.
-serve_and_probe() {
-  local run="$1" dir="$2" port
-  port=$(free_port)
-  $run serve --listen "127.0.0.1:$port" --db "sqlite:$dir/fresh.db" \
-      --delivery-log "$dir/outbox.jsonl" --log-level warn >"$WORK/serve.log" 2>&1 &
-  local pid=$! code=000
-  for _ in $(seq 1 100); do
+# probe PORT CMD...: runs CMD in its own process group (it must serve on 127.0.0.1:PORT),
+# checks /healthz answers 200, then stops the whole group (make run's make and its server).
+probe() {
+  local port="$1" code=000 pid
+  shift
+  setsid "$@" >"$WORK/serve.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 300); do
     code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz" || true)
     [ "$code" = 200 ] && break
     sleep 0.1
   done
-  kill -TERM "$pid" 2>/dev/null || true
+  kill -TERM -- "-$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   if [ "$code" != 200 ]; then
     echo "check-fresh-build: /healthz answered $code" >&2
     cat "$WORK/serve.log" >&2
     exit 1
   fi
+}
+
+# Starts BIN on a free port with a scratch database and checks /healthz answers 200.
+serve_and_probe() {
+  local run="$1" dir="$2" port
+  port=$(free_port)
+  probe "$port" $run serve --listen "127.0.0.1:$port" --db "sqlite:$dir/fresh.db" \
+      --delivery-log "$dir/outbox.jsonl" --log-level warn
 }
 
 hidden_pkgconfig() {
@@ -81,11 +90,18 @@ debootstrap_root() {
   git clone -q "$ROOT" "$r/src/tradeauth"
   mount -t proc proc "$r/proc"
   trap 'umount "$WORK/root/proc" 2>/dev/null; rm -rf "$WORK"' EXIT
-  chroot "$r" /bin/bash -c 'cd /src/tradeauth && make build' || {
-    echo "check-fresh-build: make failed in the fresh root" >&2; exit 1; }
-  mkdir -p "$r/tmp/fresh"
-  serve_and_probe "chroot $r /src/tradeauth/build/tradeauth" "/tmp/fresh"
-  echo "check-fresh-build: ok (fresh Debian 12 root: make built and served /healthz)"
+  chroot "$r" /bin/bash -c 'cd /src/tradeauth && make' || {
+    echo "check-fresh-build: plain make failed in the fresh root" >&2; exit 1; }
+  # The README's first command itself: serves var/tradeauth.db with the default company.
+  local port
+  port=$(free_port)
+  probe "$port" chroot "$r" /bin/bash -c \
+    "cd /src/tradeauth && exec make run RUN_FLAGS='--listen 127.0.0.1:$port'"
+  grep -q 'default company: real id 1, demo twin id 2' "$WORK/serve.log" || {
+    cat "$WORK/serve.log" >&2
+    echo "check-fresh-build: make run did not create the default company" >&2; exit 1; }
+  echo "check-fresh-build: ok (fresh Debian 12 root: plain make built; make run served /healthz" \
+    "with the default company)"
 }
 
 case "${1:-}" in
