@@ -17,17 +17,6 @@ static bool is_tchar(unsigned char c)
     return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
-bool head_field_name_ok(const char *name)
-{
-    const unsigned char *u = (const unsigned char *)name;
-    if (*u == '\0')
-        return false;
-    for (; *u != '\0'; u++)
-        if (!is_tchar(*u))
-            return false;
-    return true;
-}
-
 /* A byte of a field value: HTAB, SP, VCHAR, obs-text; no control byte (a CR alone is one). */
 static bool is_field_byte(unsigned char c)
 {
@@ -105,14 +94,6 @@ static ta_err request_line(const char *p, size_t n, bool complete, bool *in_targ
 
 /* ---- header fields -------------------------------------------------------------------- */
 
-struct fields {
-    size_t n;
-    int n_length, n_encoding, n_host;
-    bool chunked, expect_100;
-    uint64_t length;
-    ta_err length_err; /* a Content-Length that is not a number, or too big */
-};
-
 /* Syntax of one field line p[0..n) (a prefix of one when !complete): name, colon, value. No
  * whitespace before the colon and no folded line: both are read differently by different
  * servers (RFC 9112 §5.1, §5.2). *name_len is set when the colon has arrived. */
@@ -142,7 +123,7 @@ static bool name_is(const char *p, size_t n, const char *name)
     return strlen(name) == n && strncasecmp(p, name, n) == 0;
 }
 
-static void content_length(const char *v, size_t n, struct fields *f)
+static void content_length(const char *v, size_t n, struct head_fields *f)
 {
     uint64_t x = 0;
     if (n == 0)
@@ -158,11 +139,9 @@ static void content_length(const char *v, size_t n, struct fields *f)
     f->length = x;
 }
 
-/* What a complete, well-formed field line means for framing. */
-static void field_meaning(const char *p, size_t n, size_t name_len, struct fields *f)
+void head_fields_add(struct head_fields *f, const char *name, size_t name_len, const char *v,
+                     size_t vn)
 {
-    const char *v = p + name_len + 1;
-    size_t vn = n - name_len - 1;
     while (vn > 0 && (*v == ' ' || *v == '\t')) {
         v++;
         vn--;
@@ -170,27 +149,31 @@ static void field_meaning(const char *p, size_t n, size_t name_len, struct field
     while (vn > 0 && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
         vn--;
     f->n++;
-    if (name_is(p, name_len, "Content-Length")) {
+    for (size_t i = 0; i < name_len; i++)
+        if (!is_tchar((unsigned char)name[i]))
+            f->bad_name = true;
+    if (name_len == 0)
+        f->bad_name = true;
+    if (name_is(name, name_len, "Content-Length")) {
         f->n_length++;
         content_length(v, vn, f);
-    } else if (name_is(p, name_len, "Transfer-Encoding")) {
+    } else if (name_is(name, name_len, "Transfer-Encoding")) {
         f->n_encoding++;
         f->chunked = vn == 7 && strncasecmp(v, "chunked", 7) == 0;
-    } else if (name_is(p, name_len, "Host")) {
+    } else if (name_is(name, name_len, "Host")) {
         f->n_host++;
-    } else if (name_is(p, name_len, "Expect")) {
+    } else if (name_is(name, name_len, "Expect")) {
         f->expect_100 = vn == 12 && strncasecmp(v, "100-continue", 12) == 0;
     }
 }
 
-/* The framing rules of RFC 9112 §6.1 and §6.3: one way to read the body's length, or none. */
-static ta_err framing(const struct fields *f, bool http10)
+ta_err head_fields_framing(const struct head_fields *f, bool http10)
 {
+    if (f->bad_name || f->n_host > 1)
+        return TA_E_FRAMING;
     if (f->n_length > 1 || (f->n_length > 0 && f->n_encoding > 0) || f->n_encoding > 1)
         return TA_E_FRAMING;
     if (f->n_encoding == 1 && (!f->chunked || http10))
-        return TA_E_FRAMING;
-    if (f->n_host > 1)
         return TA_E_FRAMING;
     return f->n_length == 1 ? f->length_err : TA_OK;
 }
@@ -204,11 +187,12 @@ static bool over_budget(const struct head_limits *lim, size_t bytes, size_t fiel
 static void fields_check(const char *buf, size_t len, size_t pos, const struct head_limits *lim,
                          bool http10, struct head_verdict *out)
 {
-    struct fields f = {0};
+    struct head_fields f = {0};
     size_t e, next;
     while (next_line(buf, len, pos, &e, &next)) {
         if (e == pos) { /* the empty line */
-            ta_err r = over_budget(lim, next, f.n) ? TA_E_HEAD_TOO_LARGE : framing(&f, http10);
+            ta_err r =
+                over_budget(lim, next, f.n) ? TA_E_HEAD_TOO_LARGE : head_fields_framing(&f, http10);
             if (r != TA_OK)
                 return refuse(out, r);
             out->state = HEAD_GOOD;
@@ -221,7 +205,7 @@ static void fields_check(const char *buf, size_t len, size_t pos, const struct h
         size_t name_len = 0;
         if (!field_syntax(buf + pos, e - pos, true, &name_len))
             return refuse(out, TA_E_FRAMING);
-        field_meaning(buf + pos, e - pos, name_len, &f);
+        head_fields_add(&f, buf + pos, name_len, buf + pos + name_len + 1, e - pos - name_len - 1);
         if (over_budget(lim, next, f.n))
             return refuse(out, TA_E_HEAD_TOO_LARGE);
         pos = next;

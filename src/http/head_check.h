@@ -42,9 +42,24 @@ struct head_verdict {
 void head_check(const char *buf, size_t len, const struct head_limits *lim,
                 struct head_verdict *out);
 
-/* A field name is a token (RFC 9110 §5.1): no whitespace, no separator. For the heads
- * libmicrohttpd reads itself (later requests on a kept-alive connection). */
-bool head_field_name_ok(const char *name);
+/* What a head's fields say about its body's framing, gathered field by field: by the gate
+ * from the raw head, and by http/server.c from what libmicrohttpd parsed of the heads it
+ * reads itself (later requests on a kept-alive connection). Zero-initialise. */
+struct head_fields {
+    size_t n;
+    int n_length, n_encoding, n_host;
+    bool chunked, expect_100;
+    bool bad_name; /* a name that is not a token ("Transfer-Encoding ", RFC 9110 §5.1) */
+    uint64_t length;
+    ta_err length_err; /* a Content-Length that is not a number, or too big */
+};
+
+/* Adds one field as received (the value is trimmed of spaces and tabs here). */
+void head_fields_add(struct head_fields *f, const char *name, size_t name_len, const char *value,
+                     size_t value_len);
+/* The framing rules of RFC 9112 §6.1 and §6.3: one way to read the body's length, or none;
+ * TA_OK or the refusal (E_FRAMING, E_TOO_LARGE). */
+ta_err head_fields_framing(const struct head_fields *f, bool http10);
 
 /* Judges a chunked body's framing in buf[0..len) (what follows the head): HEAD_GOOD with
  * head_len = the body's framed length once the last chunk and trailers are there,

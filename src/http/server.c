@@ -241,37 +241,14 @@ static void run_here(struct conn_req *cr)
 
 /* The gate (http/head_gate.c) judges a connection's first request before libmicrohttpd reads
  * it. Later requests on a kept-alive connection are read by libmicrohttpd, which accepts
- * what a proxy in front may read otherwise: these checks refuse that part of it again. */
-struct framing {
-    int n_length, n_encoding, n_host;
-    bool chunked_only; /* the one Transfer-Encoding is exactly "chunked" */
-    bool bad_name;     /* a field name that is not a token ("Transfer-Encoding ") */
-};
-
-static bool is_chunked(const char *v)
+ * what a proxy in front may read otherwise: the gate's framing rules (http/head_check.c) are
+ * applied again to what libmicrohttpd parsed. */
+static enum MHD_Result add_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
 {
-    while (*v == ' ' || *v == '\t')
-        v++;
-    size_t n = strlen(v);
-    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-        n--;
-    return n == 7 && strncasecmp(v, "chunked", 7) == 0;
-}
-
-static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     const char *value)
-{
-    struct framing *f = cls;
     (void)kind;
-    if (strcasecmp(key, "Content-Length") == 0)
-        f->n_length++;
-    else if (strcasecmp(key, "Host") == 0)
-        f->n_host++;
-    else if (strcasecmp(key, "Transfer-Encoding") == 0) {
-        f->n_encoding++;
-        f->chunked_only = value != NULL && is_chunked(value);
-    } else if (!head_field_name_ok(key))
-        f->bad_name = true;
+    head_fields_add(cls, key, strlen(key), value != NULL ? value : "",
+                    value != NULL ? strlen(value) : 0);
     return MHD_YES;
 }
 
@@ -279,27 +256,30 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
  * Transfer-Encoding with Content-Length, Content-Length twice, or any coding but a lone
  * "chunked" (libmicrohttpd would read "gzip, chunked" until the idle timeout). Such a
  * request is refused and its connection closed, so nothing after it is ever read. */
-static bool ambiguous_framing(struct MHD_Connection *con)
+static bool ambiguous_framing(struct MHD_Connection *con, const char *version)
 {
-    struct framing f = {0, 0, 0, false, false};
-    MHD_get_connection_values(con, MHD_HEADER_KIND, count_framing, &f);
-    if (f.n_length > 1 || (f.n_length > 0 && f.n_encoding > 0) || f.n_host > 1 || f.bad_name)
-        return true;
-    return f.n_encoding > 1 || (f.n_encoding == 1 && !f.chunked_only);
+    struct head_fields f = {0};
+    MHD_get_connection_values(con, MHD_HEADER_KIND, add_field, &f);
+    bool http10 = version != NULL && strcmp(version, "HTTP/1.0") == 0;
+    return head_fields_framing(&f, http10) != TA_OK;
 }
 
-/* MHD's URI log callback: the request line has just arrived. Its result becomes the
- * request's *con_cls, so the request is timed from here, not from the end of its headers. */
-/* The connection's slot in first_byte, or NULL. */
+/* A descriptor's slot in first_byte, or NULL. */
+static _Atomic int64_t *first_byte_slot(struct http_server *srv, int fd)
+{
+    return fd >= 0 && (size_t)fd < srv->n_first_byte ? &srv->first_byte[fd] : NULL;
+}
+
 static _Atomic int64_t *first_byte_of(struct http_server *srv, struct MHD_Connection *con)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (ci == NULL || ci->connect_fd < 0 || (size_t)ci->connect_fd >= srv->n_first_byte)
-        return NULL;
-    return &srv->first_byte[ci->connect_fd];
+    return ci != NULL ? first_byte_slot(srv, ci->connect_fd) : NULL;
 }
 
+/* MHD's URI log callback: the request line has just arrived. Its result becomes the
+ * request's *con_cls, so the request is timed from here (or from the gate's first byte),
+ * not from the end of its headers. */
 static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *con)
 {
     struct http_server *srv = cls;
@@ -338,7 +318,8 @@ static bool small_body(const struct http_server *srv, struct MHD_Connection *con
 }
 
 static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection *con,
-                                  const char *url, const char *method, void **con_cls)
+                                  const char *url, const char *method, const char *version,
+                                  void **con_cls)
 {
     struct conn_req *cr = *con_cls != NULL ? *con_cls : xcalloc(1, sizeof *cr);
     cr->srv = srv;
@@ -352,7 +333,7 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
     char addr[64];
     client_addr(srv, con, addr);
     enum request_next next = request_begin(&cr->rq, method, url, addr);
-    if (ambiguous_framing(con)) {
+    if (ambiguous_framing(con, version)) {
         request_fail(&cr->rq, TA_E_FRAMING, NULL);
         cr->close = true;
     } else if (next == REQ_READ_BODY) {
@@ -370,9 +351,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
                                   size_t *upload_size, void **con_cls)
 {
     struct conn_req *cr = *con_cls;
-    (void)version;
     if (cr == NULL || !cr->begun)
-        return first_call(cls, con, url, method, con_cls);
+        return first_call(cls, con, url, method, version, con_cls);
 
     int state = atomic_load(&cr->state);
     if (state != ST_READING) {
@@ -434,7 +414,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 static void gate_hand(void *ud, int fd, const struct sockaddr *sa, socklen_t len, int64_t first_ns)
 {
     struct http_server *srv = ud;
-    _Atomic int64_t *slot = fd >= 0 && (size_t)fd < srv->n_first_byte ? &srv->first_byte[fd] : NULL;
+    _Atomic int64_t *slot = first_byte_slot(srv, fd);
     if (slot != NULL)
         atomic_store(slot, first_ns);
     /* On failure (connection or per-address limit) libmicrohttpd has closed fd already. */

@@ -104,6 +104,30 @@ static void limits__414_431_at_the_pool_size(void **state)
     free(s);
 }
 
+/* The rules http/server.c applies again to heads libmicrohttpd read itself. */
+static void fields__framing_rules_field_by_field(void **state)
+{
+    (void)state;
+    struct head_fields f = {0};
+    head_fields_add(&f, "Host", 4, "x", 1);
+    head_fields_add(&f, "Content-Length", 14, " 2 ", 3);
+    assert_int_equal(head_fields_framing(&f, false), TA_OK);
+    assert_int_equal(f.length, 2);
+    head_fields_add(&f, "Transfer-Encoding", 17, "chunked", 7);
+    assert_int_equal(head_fields_framing(&f, false), TA_E_FRAMING);
+    struct head_fields g = {0};
+    head_fields_add(&g, "Transfer-Encoding ", 18, "chunked", 7); /* libmicrohttpd's key */
+    assert_true(g.bad_name);
+    assert_int_equal(head_fields_framing(&g, false), TA_E_FRAMING);
+    struct head_fields h = {0};
+    head_fields_add(&h, "Transfer-Encoding", 17, "chunked", 7);
+    assert_int_equal(head_fields_framing(&h, false), TA_OK);
+    assert_int_equal(head_fields_framing(&h, true), TA_E_FRAMING); /* HTTP/1.0 */
+    head_fields_add(&h, "host", 4, "a", 1);
+    head_fields_add(&h, "Host", 4, "b", 1);
+    assert_int_equal(head_fields_framing(&h, false), TA_E_FRAMING);
+}
+
 static void chunks__framing_checked(void **state)
 {
     (void)state;
@@ -133,6 +157,7 @@ int main(void)
         cmocka_unit_test(good__every_prefix_waits_then_good),
         cmocka_unit_test(bad__refused_with_their_status),
         cmocka_unit_test(limits__414_431_at_the_pool_size),
+        cmocka_unit_test(fields__framing_rules_field_by_field),
         cmocka_unit_test(chunks__framing_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
