@@ -105,12 +105,18 @@ static uint32_t bucket_of(const struct sockaddr_storage *ss)
     return h % IP_BUCKETS;
 }
 
-/* Forgets c while it still waits for its first request (not when closing). */
-static void unwait(struct head_gate *g, struct conn *c)
+/* c no longer waits for its first request: out of its queue and the counts. */
+static void leave_waiting(struct head_gate *g, struct conn *c)
 {
     fifo_unlink(c->brief ? &g->brief : &g->waiting, c);
     g->n_waiting--;
     g->per_ip[c->bucket]--;
+}
+
+/* Forgets c while it still waits for its first request (not when closing). */
+static void unwait(struct head_gate *g, struct conn *c)
+{
+    leave_waiting(g, c);
     if (c->watched)
         (void)epoll_ctl(g->ep, EPOLL_CTL_DEL, c->fd, NULL);
     c->watched = false;
@@ -139,9 +145,7 @@ static void answer(struct head_gate *g, struct conn *c, ta_err why, size_t seen)
         (void)send(c->fd, text, len, MSG_NOSIGNAL | MSG_DONTWAIT);
     free(text);
     (void)shutdown(c->fd, SHUT_WR);
-    fifo_unlink(c->brief ? &g->brief : &g->waiting, c);
-    g->n_waiting--;
-    g->per_ip[c->bucket]--;
+    leave_waiting(g, c);
     c->closing = true;
     c->deadline_ns = clock_mono_ns() + LINGER_NS;
     fifo_push(&g->closing, c);
